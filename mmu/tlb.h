@@ -1,0 +1,67 @@
+/* mmu/tlb.h — the tagged TLB: linear page -> physical page + host pointer + permissions.
+ *
+ * Entries are tagged (DESIGN.md "Memory") with
+ *   bits 63..32  virtualization tag: VPID/ASID (16 bits) and EPTP/nCR3 identity (16 bits),
+ *                zero in root mode / without VMX and SVM;
+ *   bits 11..0   PCID (0 when CR4.PCIDE = 0).
+ * Global entries match any PCID within their virtualization tag.
+ * Each flush function invalidates exactly its architectural scope (SDM 3A §4.10.4). */
+#ifndef HVSIM_MMU_TLB_H
+#define HVSIM_MMU_TLB_H
+
+#include "base/types.h"
+
+#define TLB_ENTRIES 4096          /* direct-mapped, indexed by linear page number */
+#define TLB_VPN_INVALID (~0ull)
+#define TLB_PCID_MASK 0xfffull
+
+enum { TLB_GLOBAL = 1u << 0, TLB_MMIO = 1u << 1 };
+
+struct tlb_entry {
+    u64 vpn;          /* la >> 12, or TLB_VPN_INVALID */
+    u64 tag;          /* see above */
+    uintptr_t host;   /* host address of the page's byte 0 (RAM only; 0 for MMIO) */
+    pa_t pa;          /* physical address of the 4 KiB page */
+    u64 page_mask;    /* ~(page_size - 1) of the translation that produced it (INVLPG scope) */
+    u16 perm;         /* PAGING_PERM_BIT mask */
+    u8 flags;         /* TLB_GLOBAL, TLB_MMIO */
+};
+
+struct tlb {
+    struct tlb_entry e[TLB_ENTRIES];
+    bool has_large;   /* some entry came from a page larger than 4 KiB */
+    u64 fills, flushes;   /* statistics */
+};
+
+static inline unsigned tlb_index(u64 vpn)
+{
+    return (unsigned)(vpn & (TLB_ENTRIES - 1));
+}
+
+/* The entry for la under `tag`, or NULL. Permission checking is the caller's. */
+static inline struct tlb_entry *tlb_lookup(struct tlb *t, la_t la, u64 tag)
+{
+    u64 vpn = la >> 12;
+    struct tlb_entry *e = &t->e[tlb_index(vpn)];
+    if (likely(e->vpn == vpn && e->tag == tag))
+        return e;
+    if (e->vpn == vpn && (e->flags & TLB_GLOBAL) && (e->tag & ~TLB_PCID_MASK) == (tag & ~TLB_PCID_MASK))
+        return e;
+    return NULL;
+}
+
+void tlb_init(struct tlb *t);
+/* Fill the entry for la's 4 KiB page. host = 0 marks an MMIO (non-RAM) page. */
+void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u64 page_size,
+                u16 perm, u8 flags);
+
+void tlb_flush_all(struct tlb *t);                        /* everything, every tag */
+void tlb_flush_vtag(struct tlb *t, u64 vtag);             /* all of one virtualization tag (INVVPID single context) */
+void tlb_flush_vtag_nonglobal(struct tlb *t, u64 vtag);   /* non-global of one vtag (INVVPID type 3) */
+void tlb_flush_pcid(struct tlb *t, u64 tag, bool keep_global); /* one PCID of one vtag (MOV CR3, INVPCID 1) */
+void tlb_flush_nonglobal(struct tlb *t, u64 vtag);        /* MOV CR3 with PCIDE=0 (all PCIDs' non-global) */
+void tlb_flush_addr(struct tlb *t, u64 tag, la_t la);     /* INVLPG: la under this tag + global entries for la */
+void tlb_flush_addr_pcid(struct tlb *t, u64 tag, la_t la);/* INVPCID type 0: la under this PCID, not globals */
+void tlb_flush_pa(struct tlb *t, pa_t pa_page);           /* every entry mapping this physical page (code-page tracking) */
+
+#endif
