@@ -24,6 +24,8 @@ struct tlb_entry {
     pa_t pa;          /* physical address of the 4 KiB page */
     u64 page_mask;    /* ~(page_size - 1) of the translation that produced it (INVLPG scope) */
     u16 perm;         /* PAGING_PERM_BIT mask */
+    u16 fast;         /* owned by the CPU: the subset of perm that may use `host` directly
+                         (0 for MMIO; no write bits for pages holding decoded code) */
     u8 flags;         /* TLB_GLOBAL, TLB_MMIO */
 };
 

@@ -1,0 +1,37 @@
+# Convenience entry points; the build itself is CMake (build/ out of tree).
+#   make demo   install missing Debian packages, build, run the bundled demo
+#   make test   install missing Debian packages, build, run every test (ctest)
+#   make bench  build and run the benchmarks (prints figures; never a test)
+#   make sanitize  unit tests under ASan + UBSan (build-san/)
+JOBS ?= 2
+BUILD ?= build
+
+.PHONY: all deps build demo test bench sanitize clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	$(BUILD)/hvsim -kernel $(BUILD)/guest/demo-hello.elf -serial stdio -display none
+
+test: build
+	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+sanitize: deps
+	cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DHVSIM_SANITIZE=ON
+	cmake --build build-san -j$(JOBS)
+	ctest --test-dir build-san -j$(JOBS) -L unit --output-on-failure
+
+clean:
+	rm -rf $(BUILD) build-san

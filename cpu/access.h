@@ -1,0 +1,99 @@
+/* cpu/access.h — the memory path of an instruction: segmentation (SDM 3A §3.4, §5.3),
+ * then the TLB, then (on a miss) the page walk; RAM through host pointers, everything else
+ * through the memory bus. Every function here may fault (longjmp via cpu_fault). */
+#ifndef HVSIM_CPU_ACCESS_H
+#define HVSIM_CPU_ACCESS_H
+
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "mmu/paging.h"
+
+/* Privilege class of an explicit data access at the current CPL and RFLAGS.AC. */
+static inline enum paging_priv access_data_priv(const struct cpu *c)
+{
+    if (c->cpl == 3)
+        return PAGING_USER;
+    return (c->rflags & RFLAGS_AC) ? PAGING_SUP_AC : PAGING_SUP_SMAP;
+}
+
+/* Linear address of seg:off for an access of `size` bytes, after the segment checks of the
+ * current mode: limit/type/present outside 64-bit mode, canonical form in 64-bit mode.
+ * Faults #GP(0), or #SS(0) for SS. */
+la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write);
+
+/* Translate la for one access; fills the TLB; #PF on failure. Returns the TLB entry. */
+struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind,
+                                   enum paging_priv priv);
+
+/* Linear-address reads and writes of 1..8 bytes; may cross a page (both pages are translated
+ * before anything is written). */
+u64 access_read_la_slow(struct cpu *c, la_t la, unsigned size, enum paging_priv priv);
+void access_write_la_slow(struct cpu *c, la_t la, unsigned size, u64 v, enum paging_priv priv);
+
+/* Check that a write of `size` bytes at la would succeed (faults now if not), so that
+ * instructions with several writes commit all or nothing. */
+void access_probe_write(struct cpu *c, la_t la, unsigned size, enum paging_priv priv);
+
+static inline u8 *access_fast(struct cpu *c, la_t la, unsigned size, unsigned permbit)
+{
+    struct tlb_entry *e = tlb_lookup(&c->tlb, la, c->tlb_tag);
+    if (likely(e && (e->fast & permbit) && (la & 0xfff) + size <= 0x1000))
+        return (u8 *)(e->host + (la & 0xfff));
+    return NULL;
+}
+
+static inline u64 access_read_la(struct cpu *c, la_t la, unsigned size, enum paging_priv priv)
+{
+    u8 *h = access_fast(c, la, size, PAGING_PERM_BIT(PAGING_READ, priv));
+    if (likely(h)) {
+        u64 v = 0;
+        memcpy(&v, h, size);
+        return v;
+    }
+    return access_read_la_slow(c, la, size, priv);
+}
+
+static inline void access_write_la(struct cpu *c, la_t la, unsigned size, u64 v, enum paging_priv priv)
+{
+    u8 *h = access_fast(c, la, size, PAGING_PERM_BIT(PAGING_WRITE, priv));
+    if (likely(h)) {
+        memcpy(h, &v, size);
+        return;
+    }
+    access_write_la_slow(c, la, size, v, priv);
+}
+
+/* seg:off data accesses at the current privilege. */
+static inline u64 mem_read(struct cpu *c, unsigned seg, u64 off, unsigned size)
+{
+    return access_read_la(c, access_seg_la(c, seg, off, size, false), size, access_data_priv(c));
+}
+
+static inline void mem_write(struct cpu *c, unsigned seg, u64 off, unsigned size, u64 v)
+{
+    access_write_la(c, access_seg_la(c, seg, off, size, true), size, v, access_data_priv(c));
+}
+
+/* Supervisor-implicit accesses (descriptor tables, TSS, IDT): SDM 3A §4.6.1. */
+static inline u64 sys_read(struct cpu *c, la_t la, unsigned size)
+{
+    return access_read_la(c, la, size, PAGING_SUP_SMAP);
+}
+
+static inline void sys_write(struct cpu *c, la_t la, unsigned size, u64 v)
+{
+    access_write_la(c, la, size, v, PAGING_SUP_SMAP);
+}
+
+/* Physical-memory accessors for the CPU's own use (page walks, VMCS regions, debugger). */
+u64 phys_read(struct cpu *c, pa_t pa, unsigned size);
+void phys_write(struct cpu *c, pa_t pa, unsigned size, u64 v);
+
+/* Rebuild the paging context from CR0/CR3/CR4/EFER/PKRU. */
+void access_paging_ctx(struct cpu *c, struct paging_ctx *ctx);
+
+/* Translate la without side effects (debugger, loaders): 0 and *pa, or -1. */
+int access_debug_translate(struct cpu *c, la_t la, pa_t *pa);
+
+#endif

@@ -1,0 +1,165 @@
+/* cpu/cpu.c — creation, RESET/INIT state, mode tracking and the step loop. */
+#include "cpu/cpu.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/decode.h"
+#include "cpu/events.h"
+#include "cpu/icache.h"
+
+int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct cpu_bus *bus)
+{
+    memset(c, 0, sizeof(*c));
+    c->id = id;
+    c->model = *model;
+    c->bus = *bus;
+    c->icache = icache_create();
+    c->decoders = decode_create(model);
+    if (!c->icache || !c->decoders) {
+        cpu_destroy(c);
+        return -1;
+    }
+    tlb_init(&c->tlb);
+    c->msr.apic_base = 0xfee00000ull | (1ull << 11) | (id == 0 ? 1ull << 8 : 0);
+    cpu_reset(c, false);
+    return 0;
+}
+
+void cpu_destroy(struct cpu *c)
+{
+    icache_destroy(c->icache);
+    decode_destroy(c->decoders);
+    c->icache = NULL;
+    c->decoders = NULL;
+}
+
+static void seg_reset(struct seg *s, u16 sel, u64 base, u32 ar)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = 0xffff;
+    s->ar = ar;
+}
+
+/* SDM 3A Table 10-1. INIT keeps the MSRs, x87/SSE state, CR2..., per the table. */
+void cpu_reset(struct cpu *c, bool init_only)
+{
+    memset(c->gpr, 0, sizeof(c->gpr));
+    c->gpr[RDX] = c->model.signature;
+    c->rip = 0xfff0;
+    c->rflags = RFLAGS_FIXED1;
+    seg_reset(&c->seg[SEG_CS], 0xf000, 0xffff0000ull, 0x9b);
+    for (int s = 0; s < SEG_COUNT; s++)
+        if (s != SEG_CS)
+            seg_reset(&c->seg[s], 0, 0, 0x93);
+    seg_reset(&c->ldtr, 0, 0, 0x82);
+    seg_reset(&c->tr, 0, 0, 0x8b);
+    c->gdtr = (struct dtr){0, 0xffff};
+    c->idtr = (struct dtr){0, 0xffff};
+    /* CR0: 60000010H at power-up; INIT keeps CD/NW (SDM 3A Table 10-1 note). */
+    u64 keep = init_only ? (c->cr0 & (CR0_CD | CR0_NW)) : (CR0_CD | CR0_NW);
+    c->cr0 = CR0_ET | keep;
+    c->cr2 = c->cr3 = c->cr4 = c->cr8 = 0;
+    c->xcr0 = 1;
+    c->efer = 0;
+    memset(c->dr, 0, sizeof(c->dr));
+    c->dr[6] = DR6_FIXED1;
+    c->dr[7] = DR7_FIXED1;
+    c->pkru = 0;
+    if (!init_only) {
+        c->msr.pat = 0x0007040600070406ull;
+        c->msr.misc_enable = 1;   /* fast strings */
+        c->msr.feature_control = 0;
+        c->msr.tsc_adjust = 0;
+        c->msr.tsc_offset = 0;
+    }
+    c->msr.kernel_gs_base = 0;
+    memset(c->fpu_state, 0, sizeof(c->fpu_state));
+    c->fpu_state[0] = 0x7f;   /* FCW = 037FH after FNINIT; the reset value is 0040H */
+    c->fpu_state[1] = 0x03;
+    c->state = CPU_RUNNING;
+    c->intr_shadow = false;
+    c->nmi_blocked = false;
+    c->exc_depth = 0;
+    tlb_flush_all(&c->tlb);
+    cpu_update_mode(c);
+    log_printf(c->bus.log, LOG_CPU_RESET, "cpu%d: %s", c->id, init_only ? "INIT" : "RESET");
+}
+
+void cpu_update_mode(struct cpu *c)
+{
+    const struct seg *cs = &c->seg[SEG_CS];
+    if (!(c->cr0 & CR0_PE))
+        c->mode = MODE_REAL;
+    else if (c->rflags & RFLAGS_VM)
+        c->mode = MODE_V86;
+    else if ((c->efer & EFER_LMA) && (cs->ar & SEG_AR_L))
+        c->mode = MODE_LONG64;
+    else if (c->efer & EFER_LMA)
+        c->mode = (cs->ar & SEG_AR_DB) ? MODE_COMPAT32 : MODE_COMPAT16;
+    else
+        c->mode = (cs->ar & SEG_AR_DB) ? MODE_PROT32 : MODE_PROT16;
+    /* In protected mode CPL is set explicitly by whatever loads CS (far transfers, event
+       delivery, VM entry/exit); real mode is CPL 0 and virtual-8086 mode CPL 3. */
+    if (c->mode == MODE_REAL)
+        c->cpl = 0;
+    else if (c->mode == MODE_V86)
+        c->cpl = 3;
+    c->la_width = (c->cr4 & CR4_LA57) ? 57 : 48;
+    u64 pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & TLB_PCID_MASK) : 0;
+    c->tlb_tag = (c->tlb_tag & ~TLB_PCID_MASK) | pcid;
+}
+
+u64 cpu_read_tsc(const struct cpu *c)
+{
+    return c->cycles + c->msr.tsc_offset;
+}
+
+_Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(c->stop_msg, sizeof(c->stop_msg), "unimplemented: ");
+    va_start(ap, fmt);
+    vsnprintf(c->stop_msg + n, sizeof(c->stop_msg) - n, fmt, ap);
+    va_end(ap);
+    c->stop_reason = STOP_UNIMPLEMENTED;
+    c->stop_request = true;
+    c->rip = c->insn_rip;
+    c->gpr[RSP] = c->insn_rsp;
+    longjmp(c->step_env, 1);
+}
+
+enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
+{
+    u64 end = c->insns + max_insns;
+    c->stop_request = false;
+    c->stop_reason = STOP_BUDGET;
+    if (setjmp(c->step_env)) {
+        /* An exception was delivered (or the run was stopped) from inside an instruction. */
+        c->exc_depth = 0;
+        if (c->stop_request)
+            return c->stop_reason;
+    }
+    while (c->insns < end) {
+        if (unlikely(c->attention || c->state != CPU_RUNNING)) {
+            events_service(c);
+            if (c->stop_request)
+                return c->stop_reason;
+            if (c->state != CPU_RUNNING)
+                return c->state == CPU_SHUTDOWN ? STOP_SHUTDOWN : STOP_HALT;
+        }
+        c->insn_rip = c->rip;
+        c->insn_rsp = c->gpr[RSP];
+        const struct insn *in = icache_fetch(c);
+        c->cur = in;
+        c->rip += in->len;
+        if (c->mode != MODE_LONG64)   /* EIP/IP wrap with the code-segment size */
+            c->rip &= (c->seg[SEG_CS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
+        in->exec(c, in);
+        c->insns++;
+        c->cycles += in->cycles;
+    }
+    return STOP_BUDGET;
+}

@@ -1,0 +1,153 @@
+/* cpu/cpu.h — one virtual CPU: architectural state and the public execution API.
+ *
+ * Field lifetime tags (SDM 3A Table 10-1 "Processor states following power-up, reset,
+ * or INIT"): (R) reset by RESET and INIT, (P) power-up/RESET only, (S) scratch within one
+ * step, (C) configuration, fixed after creation. */
+#ifndef HVSIM_CPU_CPU_H
+#define HVSIM_CPU_CPU_H
+
+#include <setjmp.h>
+
+#include "base/iomap.h"
+#include "base/log.h"
+#include "cpu/insn.h"
+#include "cpu/model.h"
+#include "cpu/regs.h"
+#include "mmu/phys.h"
+#include "mmu/tlb.h"
+
+struct icache;
+
+/* Decode modes (the icache key includes it). */
+enum cpu_mode {
+    MODE_REAL,     /* CR0.PE = 0 */
+    MODE_V86,      /* RFLAGS.VM = 1 */
+    MODE_PROT16,   /* protected, CS.D = 0 */
+    MODE_PROT32,   /* protected, CS.D = 1 */
+    MODE_COMPAT16, /* EFER.LMA = 1, CS.L = 0, CS.D = 0 */
+    MODE_COMPAT32, /* EFER.LMA = 1, CS.L = 0, CS.D = 1 */
+    MODE_LONG64,   /* EFER.LMA = 1, CS.L = 1 */
+    MODE_COUNT
+};
+
+enum cpu_run_state {
+    CPU_RUNNING,
+    CPU_HALTED,          /* HLT: wakes on an unmasked interrupt, NMI, INIT */
+    CPU_WAIT_SIPI,       /* AP after INIT */
+    CPU_SHUTDOWN,        /* triple fault with -no-reboot semantics left to the machine */
+};
+
+/* Why cpu_run returned. */
+enum cpu_stop {
+    STOP_BUDGET,         /* ran the requested number of instructions/cycles */
+    STOP_HALT,           /* halted with nothing to wake it */
+    STOP_SHUTDOWN,       /* triple fault */
+    STOP_REQUEST,        /* the machine or debugger asked (c->stop_request) */
+    STOP_UNIMPLEMENTED,  /* hvsim does not model something the guest needs: see c->stop_msg */
+};
+
+/* What the CPU needs from the machine: buses, code tracking, log and a few callbacks. */
+struct cpu_bus {
+    struct phys *phys;
+    struct iomap *io;
+    struct log *log;
+    void *opaque;
+    /* Port I/O goes through here so the machine can stop on a device's request (debug exit). */
+};
+
+struct cpu_msrs {
+    u64 star, lstar, cstar, sfmask;      /* (R) */
+    u64 fs_base, gs_base, kernel_gs_base;/* (R) FS/GS bases live in seg[]; kernel_gs here */
+    u64 sysenter_cs, sysenter_esp, sysenter_eip;
+    u64 tsc_aux, tsc_adjust;
+    u64 apic_base;                       /* (P) */
+    u64 pat;                             /* (R) */
+    u64 misc_enable;
+    u64 feature_control;                 /* (P) */
+    u64 debugctl;
+    u64 mtrr_cap, mtrr_def_type, mtrr_fix[11], mtrr_var[16];
+    u64 spec_ctrl;
+    u64 pmc[8], perfevtsel[8], fixed_ctr[3], fixed_ctr_ctrl, perf_global_ctrl, perf_global_status;
+    u64 amd_perf_ctl[6], amd_perf_ctr[6];
+    u64 mcg_status, mcg_ctl, mc_regs[4 * 10];
+    u64 tsc_offset;                      /* (R) TSC = cycles + tsc_offset */
+};
+
+struct cpu {
+    /* ---- architectural state ---- */
+    u64 gpr[16];                         /* (R) */
+    u64 rip;                             /* (R) */
+    u64 rflags;                          /* (R) */
+    struct seg seg[SEG_COUNT];           /* (R) */
+    struct seg ldtr, tr;                 /* (R) */
+    struct dtr gdtr, idtr;               /* (R) */
+    u64 cr0, cr2, cr3, cr4, cr8;         /* (R) */
+    u64 xcr0;                            /* (R) */
+    u64 efer;                            /* (R) */
+    u64 dr[8];                           /* (R) DR4/DR5 alias DR6/DR7 */
+    u32 pkru;                            /* (R) */
+    u8 fpu_state[512];                   /* (R) FXSAVE image */
+    struct cpu_msrs msr;
+    u64 pdpte[4];                        /* (R) PAE PDPTE registers */
+
+    /* ---- derived state, recomputed by cpu_update_mode() ---- */
+    u8 cpl;
+    u8 mode;                             /* enum cpu_mode */
+    u8 la_width;                         /* 48 or 57 */
+    u64 tlb_tag;                         /* virtualization tag | PCID */
+
+    /* ---- event state ---- */
+    enum cpu_run_state state;
+    bool attention;                      /* slow path needed before the next instruction */
+    bool intr_shadow;                    /* STI / MOV SS blocking for one instruction */
+    bool nmi_blocked;
+    bool stop_request;
+    enum cpu_stop stop_reason;
+    char stop_msg[160];
+
+    /* ---- step bookkeeping (S) ---- */
+    jmp_buf step_env;
+    u64 insn_rip, insn_rsp;
+    const struct insn *cur;
+    int exc_depth;                       /* nested exception delivery: 0, 1 (fault), 2 (#DF) */
+    u8 exc_first;                        /* vector being delivered when a second one hit */
+    struct insn scratch;                 /* page-crossing instructions are decoded here */
+
+    /* ---- counters ---- */
+    u64 cycles;                          /* modelled cycles; TSC derives from it */
+    u64 insns;                           /* retired instructions */
+    u64 tlb_misses, walk_refs;
+
+    /* ---- configuration (C) ---- */
+    int id;                              /* APIC ID */
+    struct cpu_model model;
+    struct cpu_bus bus;
+    struct tlb tlb;
+    struct icache *icache;
+    void *decoders;                      /* Zydis decoders, owned by cpu/decode.c */
+};
+
+/* Create-time setup; the cpu is then in the RESET state. Returns 0 or -1 (no memory). */
+int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct cpu_bus *bus) MUST_CHECK;
+void cpu_destroy(struct cpu *c);
+
+/* RESET (power-up) or INIT state, SDM 3A Table 10-1. */
+void cpu_reset(struct cpu *c, bool init_only);
+
+/* Run until `max_insns` instructions retired or something stops the CPU. */
+enum cpu_stop cpu_run(struct cpu *c, u64 max_insns);
+
+/* Recompute cpl/mode/la_width/tlb_tag after a change to CR0, CR4, EFER, CS or RFLAGS.VM. */
+void cpu_update_mode(struct cpu *c);
+
+/* Stop the run loop with an "unimplemented: ..." message (never abort()). Does not return. */
+_Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Raise an exception from within an instruction (restores RIP/RSP, delivers it, unwinds).
+ * err is ignored for vectors that push no error code. */
+_Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err);
+
+/* TSC as the guest sees it (SDM 3B §18.17). */
+u64 cpu_read_tsc(const struct cpu *c);
+
+#endif

@@ -1,0 +1,284 @@
+/* cpu/events.c — event delivery. Every access that can fault is made before any register
+ * is changed, so a fault during delivery leaves the state of the first event intact. */
+#include "cpu/events.h"
+
+#include "cpu/access.h"
+#include "cpu/seg.h"
+
+bool event_has_error_code(unsigned v)
+{
+    return v == EXC_DF || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP ||
+           v == EXC_PF || v == EXC_AC || v == EXC_CP;
+}
+
+static bool exc_contributory(unsigned v)
+{
+    return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+void events_shutdown(struct cpu *c, const char *why)
+{
+    log_printf(c->bus.log, LOG_INT, "cpu%d: triple fault (%s) at rip=%#llx", c->id, why,
+               (unsigned long long)c->rip);
+    c->state = CPU_SHUTDOWN;
+    c->stop_reason = STOP_SHUTDOWN;
+    c->stop_request = true;
+}
+
+_Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
+{
+    c->rip = c->insn_rip;
+    c->gpr[RSP] = c->insn_rsp;
+    if (c->exc_depth > 0) {
+        unsigned first = c->exc_first;
+        /* SDM 3A Table 6-5: contributory after contributory, or contributory/#PF after #PF,
+           gives #DF; a fault while delivering #DF is a triple fault. */
+        if (first == EXC_DF) {
+            events_shutdown(c, "fault while delivering #DF");
+            longjmp(c->step_env, 1);
+        }
+        bool df = (exc_contributory(first) && exc_contributory(vector)) ||
+                  (first == EXC_PF && (exc_contributory(vector) || vector == EXC_PF));
+        if (df) {
+            vector = EXC_DF;
+            err = 0;
+        }
+    }
+    log_printf(c->bus.log, LOG_INT, "cpu%d: exception %u err=%#x at %#llx", c->id, vector, err,
+               (unsigned long long)c->rip);
+    event_deliver(c, vector, err, EVT_HW_EXC);
+    longjmp(c->step_env, 1);
+}
+
+_Noreturn void event_raise_soft(struct cpu *c, unsigned vector, enum event_kind kind)
+{
+    event_deliver(c, vector, 0, kind);
+    longjmp(c->step_env, 1);
+}
+
+/* ---- real mode and virtual-8086 redirection: IVT (SDM 3A §20.1.4) ---- */
+
+static void deliver_real(struct cpu *c, unsigned vector)
+{
+    if (vector * 4 + 3 > c->idtr.limit)
+        cpu_fault(c, EXC_GP, 0);   /* escalates to #DF then shutdown as on hardware */
+    u32 ent = (u32)sys_read(c, c->idtr.base + vector * 4, 4);
+    u16 sp = (u16)c->gpr[RSP];
+    const struct seg *ss = &c->seg[SEG_SS];
+    sys_write(c, (u32)(ss->base + (u16)(sp - 2)), 2, (u16)c->rflags);
+    sys_write(c, (u32)(ss->base + (u16)(sp - 4)), 2, c->seg[SEG_CS].sel);
+    sys_write(c, (u32)(ss->base + (u16)(sp - 6)), 2, (u16)c->rip);
+    c->gpr[RSP] = (c->gpr[RSP] & ~0xffffull) | (u16)(sp - 6);
+    c->rflags &= ~(RFLAGS_IF | RFLAGS_TF | RFLAGS_AC | RFLAGS_RF);
+    struct seg *cs = &c->seg[SEG_CS];
+    cs->sel = (u16)(ent >> 16);
+    cs->base = (u64)cs->sel << 4;
+    c->rip = ent & 0xffff;
+}
+
+/* ---- protected and long mode (SDM 3A §6.12.1, §6.14) ---- */
+
+/* Read the inner stack pointer for privilege level `dpl` (or an IST slot) from the TSS. */
+static void tss_stack(struct cpu *c, unsigned dpl, unsigned ist, u16 *ss, u64 *sp, u32 ext)
+{
+    const struct seg *tr = &c->tr;
+    if (c->efer & EFER_LMA) {
+        u32 off = ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * dpl;
+        if (off + 7 > tr->limit)
+            cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
+        *sp = sys_read(c, tr->base + off, 8);
+        *ss = 0;
+        return;
+    }
+    bool tss32 = (tr->ar & SEG_AR_TYPE) == DESC_TSS_BUSY;
+    u32 off = tss32 ? 4 + 8 * dpl : 2 + 4 * dpl;
+    u32 sz = tss32 ? 8 : 4;
+    if (off + sz - 1 > tr->limit)
+        cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
+    if (tss32) {
+        *sp = sys_read(c, tr->base + off, 4);
+        *ss = (u16)sys_read(c, tr->base + off + 4, 2);
+    } else {
+        *sp = sys_read(c, tr->base + off, 2);
+        *ss = (u16)sys_read(c, tr->base + off + 2, 2);
+    }
+}
+
+static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_err,
+                              enum event_kind kind)
+{
+    u32 ext = (kind == EVT_EXTERNAL || kind == EVT_HW_EXC) ? 1 : 0;
+    bool lm = c->efer & EFER_LMA;
+    unsigned gsize = lm ? 16 : 8;
+    u32 idt_err = vector * 8 + 2 + ext;
+    if (vector * gsize + gsize - 1 > c->idtr.limit)
+        cpu_fault(c, EXC_GP, idt_err);
+    la_t gla = c->idtr.base + vector * gsize;
+    u64 lo = sys_read(c, gla, 8);
+    u64 hi = lm ? sys_read(c, gla + 8, 8) : 0;
+    unsigned type = (lo >> 40) & 0xf, gdpl = (lo >> 45) & 3;
+    bool present = lo & (1ull << 47);
+    bool gate32 = type == DESC_INT || type == DESC_TRAP;
+    bool gate16 = type == DESC_INT16 || type == DESC_TRAP16;
+    if (lm ? !gate32 : !(gate32 || gate16)) {
+        if (!lm && type == DESC_TASK)
+            cpu_unimplemented(c, "interrupt through a task gate (vector %u)", vector);
+        cpu_fault(c, EXC_GP, idt_err);
+    }
+    if ((kind == EVT_SW_INT || kind == EVT_SW_EXC) && gdpl < c->cpl)
+        cpu_fault(c, EXC_GP, idt_err);
+    if (!present)
+        cpu_fault(c, EXC_NP, idt_err);
+    bool intgate = type == DESC_INT || type == DESC_INT16;
+    u16 csel = (u16)(lo >> 16);
+    u64 off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ull) | (hi << 32);
+    unsigned ist = lm ? (lo >> 32) & 7 : 0;
+    if (gate16)
+        off &= 0xffff;
+
+    /* Target code segment (SDM 3A §6.12.1.1). */
+    if ((csel & ~3u) == 0)
+        cpu_fault(c, EXC_GP, ext);
+    la_t cdla;
+    u64 cdesc = seg_read_desc(c, csel, EXC_GP, &cdla);
+    unsigned car = (cdesc >> 40) & 0xff, cdpl = (car >> 5) & 3;
+    bool conforming = (car & 0x1c) == 0x1c;
+    if ((car & 0x18) != 0x18 || cdpl > c->cpl)
+        cpu_fault(c, EXC_GP, (csel & ~3u) | ext);
+    if (!(car & 0x80))
+        cpu_fault(c, EXC_NP, (csel & ~3u) | ext);
+    if (lm && (!(cdesc & (1ull << 53)) || (cdesc & (1ull << 54))))
+        cpu_fault(c, EXC_GP, (csel & ~3u) | ext);   /* must be a 64-bit code segment */
+    bool v86 = c->rflags & RFLAGS_VM;
+    unsigned new_cpl = conforming ? c->cpl : cdpl;
+    if (v86 && new_cpl != 0)
+        cpu_fault(c, EXC_GP, (csel & ~3u) | ext);
+
+    /* Stack. */
+    bool to_inner = new_cpl < c->cpl;
+    u16 ss_sel = c->seg[SEG_SS].sel;
+    u64 sp = c->gpr[RSP];
+    struct seg new_ss = c->seg[SEG_SS];
+    la_t ss_dla = 0;
+    u64 ss_desc = 0;
+    if (to_inner || (lm && ist)) {
+        tss_stack(c, new_cpl, ist, &ss_sel, &sp, ext);
+        if (lm) {
+            if (to_inner)
+                ss_sel = (u16)new_cpl;
+            if (!bits_is_canonical(sp, c->la_width))
+                cpu_fault(c, EXC_SS, ext);
+        } else {
+            if ((ss_sel & ~3u) == 0)
+                cpu_fault(c, EXC_TS, ext);
+            ss_desc = seg_read_desc(c, ss_sel, EXC_TS, &ss_dla);
+            unsigned sar = (ss_desc >> 40) & 0xff;
+            if ((ss_sel & 3) != new_cpl || ((sar >> 5) & 3) != new_cpl || (sar & 0x1a) != 0x12)
+                cpu_fault(c, EXC_TS, (ss_sel & ~3u) | ext);
+            if (!(sar & 0x80))
+                cpu_fault(c, EXC_SS, (ss_sel & ~3u) | ext);
+            seg_from_desc(&new_ss, ss_sel, ss_desc | (1ull << 40));
+        }
+    }
+
+    u64 rfl = c->rflags;
+
+    /* Build the final frame (highest address first). */
+    u64 slots[10];
+    unsigned n = 0;
+    if (lm) {
+        slots[n++] = c->seg[SEG_SS].sel;
+        slots[n++] = c->gpr[RSP];
+    } else if (to_inner) {
+        if (v86) {
+            slots[n++] = c->seg[SEG_GS].sel;
+            slots[n++] = c->seg[SEG_FS].sel;
+            slots[n++] = c->seg[SEG_DS].sel;
+            slots[n++] = c->seg[SEG_ES].sel;
+        }
+        slots[n++] = c->seg[SEG_SS].sel;
+        slots[n++] = c->gpr[RSP];
+    }
+    slots[n++] = rfl;
+    slots[n++] = c->seg[SEG_CS].sel;
+    slots[n++] = c->rip;
+    if (has_err)
+        slots[n++] = err;
+
+    unsigned w = lm ? 8 : (gate32 ? 4 : 2);
+    if (lm)
+        sp &= ~0xfull;
+    bool ss32 = lm || (new_ss.ar & SEG_AR_DB);
+    u64 spmask = lm ? ~0ull : (ss32 ? 0xffffffffull : 0xffffull);
+    u64 nsp = sp;
+    /* Probe then write: all stack writes happen before any register changes. */
+    la_t ss_base = lm ? 0 : new_ss.base;
+    for (unsigned i = 0; i < n; i++) {
+        nsp = (nsp - w) & spmask;
+        la_t la = ss_base + nsp;
+        if (!lm) {
+            la = (u32)la;
+            if (!(new_ss.ar & SEG_AR_UNUSABLE) && (nsp & spmask) + w - 1 > new_ss.limit)
+                cpu_fault(c, EXC_SS, to_inner ? ((ss_sel & ~3u) | ext) : ext);
+        }
+        access_write_la(c, la, w, slots[i], PAGING_SUP_SMAP);
+    }
+
+    /* Commit. */
+    if (ss_dla)
+        seg_set_accessed(c, ss_dla, ss_desc);
+    seg_set_accessed(c, cdla, cdesc);
+    if (to_inner || (lm && ist)) {
+        if (lm) {
+            if (to_inner) {
+                c->seg[SEG_SS].sel = ss_sel;
+                c->seg[SEG_SS].ar = SEG_AR_UNUSABLE | ((u32)new_cpl << SEG_AR_DPL_SHIFT);
+                c->seg[SEG_SS].base = 0;
+                c->seg[SEG_SS].limit = 0;
+            }
+        } else {
+            c->seg[SEG_SS] = new_ss;
+        }
+    }
+    c->gpr[RSP] = (lm || to_inner) ? nsp : ((c->gpr[RSP] & ~spmask) | nsp);
+    if (v86) {
+        for (unsigned s = SEG_ES; s < SEG_COUNT; s++)
+            if (s != SEG_CS && s != SEG_SS) {
+                c->seg[s].sel = 0;
+                c->seg[s].base = 0;
+                c->seg[s].limit = 0;
+                c->seg[s].ar = SEG_AR_UNUSABLE;
+            }
+    }
+    c->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+    if (intgate)
+        c->rflags &= ~RFLAGS_IF;
+    seg_load_cs(c, csel, cdesc, new_cpl);
+    c->rip = lm ? off : (gate16 ? off & 0xffff : (u32)off);
+}
+
+void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind)
+{
+    bool has_err = kind == EVT_HW_EXC && event_has_error_code(vector) && (c->cr0 & CR0_PE);
+    if (kind == EVT_HW_EXC || kind == EVT_EXTERNAL) {
+        if (c->exc_depth == 0 || vector == EXC_DF)
+            c->exc_first = (u8)vector;
+        c->exc_depth++;
+    }
+    c->state = CPU_RUNNING;
+    if (c->mode == MODE_REAL)
+        deliver_real(c, vector);
+    else
+        deliver_protected(c, vector, err, has_err, kind);
+    c->exc_depth = 0;
+    c->intr_shadow = false;
+}
+
+void events_service(struct cpu *c)
+{
+    c->attention = false;
+    if (c->state == CPU_HALTED || c->state == CPU_WAIT_SIPI) {
+        c->stop_reason = STOP_HALT;
+        return;
+    }
+}

@@ -1,0 +1,65 @@
+/* cpu/insn.h — the decoded instruction: what the Zydis adapter (cpu/decode.c) produces and
+ * what handlers consume. Handlers never see Zydis types (DESIGN.md "Decode"). */
+#ifndef HVSIM_CPU_INSN_H
+#define HVSIM_CPU_INSN_H
+
+#include "base/types.h"
+
+struct cpu;
+struct insn;
+
+/* A handler executes one instruction. On entry c->rip already holds the address of the next
+ * instruction; a fault restores it from c->insn_rip (commit rule, DESIGN.md "Step loop"). */
+typedef void insn_fn(struct cpu *c, const struct insn *in);
+
+enum opnd_kind { OPND_NONE, OPND_REG, OPND_MEM, OPND_IMM, OPND_PTR };
+
+/* Register classes of OPND_REG. */
+enum reg_class { REGC_GPR, REGC_GPR8H, REGC_SEG, REGC_CR, REGC_DR, REGC_OTHER };
+
+#define OPND_BASE_NONE 0xff
+#define OPND_BASE_RIP 0xfe
+
+struct opnd {
+    u8 kind;       /* enum opnd_kind */
+    u8 size;       /* bytes: 1, 2, 4, 8 (memory: 0 for agen-only / unsized) */
+    u8 reg;        /* REG: index within its class (GPR8H: 0..3 for AH/CH/DH/BH) */
+    u8 regc;       /* REG: enum reg_class */
+    u8 seg;        /* MEM: effective segment (override applied) */
+    u8 base;       /* MEM: GPR index, OPND_BASE_NONE or OPND_BASE_RIP */
+    u8 index;      /* MEM: GPR index or OPND_BASE_NONE */
+    u8 scale;      /* MEM: 1, 2, 4, 8 */
+    u64 disp;      /* MEM: displacement (sign-extended); PTR: offset */
+    u64 imm;       /* IMM: value sign/zero-extended to the operand size; relative branches
+                      hold the signed displacement; PTR: selector */
+};
+
+enum {
+    INSN_LOCK = 1u << 0,
+    INSN_REP = 1u << 1,      /* F3 on a string instruction (REP / REPE) */
+    INSN_REPNE = 1u << 2,    /* F2 on a string instruction */
+    INSN_REL = 1u << 3,      /* operand 0 is a relative branch displacement */
+    INSN_SEG_OVR = 1u << 4,  /* an explicit segment override prefix was present */
+    INSN_CROSS = 1u << 5,    /* crosses a page boundary: not cached */
+    INSN_FAR = 1u << 6,      /* far JMP/CALL/RET */
+};
+
+#define INSN_MAX_OPNDS 4
+
+struct insn {
+    insn_fn *exec;
+    u16 mnemonic;       /* ZydisMnemonic, for logs and the debugger */
+    u8 len;
+    u8 opsize;          /* effective operand size in bytes */
+    u8 addrsize;        /* effective address size in bytes */
+    u8 nopnds;          /* visible operands */
+    u8 flags;           /* INSN_* */
+    u8 cc;              /* condition code for Jcc/SETcc/CMOVcc (opcode low nibble) */
+    u8 sub;             /* handler variant when one handler serves several mnemonics */
+    u16 cycles;         /* modelled base cost (cpu/cycles.c) */
+    u8 mode;            /* decode mode this was decoded in (enum cpu_mode) */
+    u8 bytes[15];       /* raw bytes, for the debugger and unimp logs */
+    struct opnd op[INSN_MAX_OPNDS];
+};
+
+#endif

@@ -1,0 +1,276 @@
+/* cpu/model.c — CPU models and the feature table: QEMU-compatible names, the CPUID bit
+ * that advertises each feature, and whether hvsim implements it. */
+#include "cpu/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/cpuid.h"
+#include "cpu/cpu.h"
+
+enum { R_EAX, R_EBX, R_ECX, R_EDX };
+
+struct feature_info {
+    const char *name;
+    u32 leaf;
+    u8 reg, bit;
+};
+
+static const struct feature_info features[FEAT_COUNT] = {
+    [FEAT_FPU] = {"fpu", 1, R_EDX, 0},          [FEAT_VME] = {"vme", 1, R_EDX, 1},
+    [FEAT_DE] = {"de", 1, R_EDX, 2},            [FEAT_PSE] = {"pse", 1, R_EDX, 3},
+    [FEAT_TSC] = {"tsc", 1, R_EDX, 4},          [FEAT_MSR] = {"msr", 1, R_EDX, 5},
+    [FEAT_PAE] = {"pae", 1, R_EDX, 6},          [FEAT_MCE] = {"mce", 1, R_EDX, 7},
+    [FEAT_CX8] = {"cx8", 1, R_EDX, 8},          [FEAT_APIC] = {"apic", 1, R_EDX, 9},
+    [FEAT_SEP] = {"sep", 1, R_EDX, 11},         [FEAT_MTRR] = {"mtrr", 1, R_EDX, 12},
+    [FEAT_PGE] = {"pge", 1, R_EDX, 13},         [FEAT_MCA] = {"mca", 1, R_EDX, 14},
+    [FEAT_CMOV] = {"cmov", 1, R_EDX, 15},       [FEAT_PAT] = {"pat", 1, R_EDX, 16},
+    [FEAT_PSE36] = {"pse36", 1, R_EDX, 17},     [FEAT_CLFLUSH] = {"clflush", 1, R_EDX, 19},
+    [FEAT_FXSR] = {"fxsr", 1, R_EDX, 24},       [FEAT_SSE] = {"sse", 1, R_EDX, 25},
+    [FEAT_SSE2] = {"sse2", 1, R_EDX, 26},
+    [FEAT_SSE3] = {"pni", 1, R_ECX, 0},         [FEAT_MONITOR] = {"monitor", 1, R_ECX, 3},
+    [FEAT_VMX] = {"vmx", 1, R_ECX, 5},          [FEAT_CX16] = {"cx16", 1, R_ECX, 13},
+    [FEAT_PCID] = {"pcid", 1, R_ECX, 17},       [FEAT_X2APIC] = {"x2apic", 1, R_ECX, 21},
+    [FEAT_MOVBE] = {"movbe", 1, R_ECX, 22},     [FEAT_POPCNT] = {"popcnt", 1, R_ECX, 23},
+    [FEAT_TSC_DEADLINE] = {"tsc-deadline", 1, R_ECX, 24},
+    [FEAT_XSAVE] = {"xsave", 1, R_ECX, 26},     [FEAT_RDRAND] = {"rdrand", 1, R_ECX, 30},
+    [FEAT_HYPERVISOR] = {"hypervisor", 1, R_ECX, 31},
+    [FEAT_FSGSBASE] = {"fsgsbase", 7, R_EBX, 0}, [FEAT_TSC_ADJUST] = {"tsc-adjust", 7, R_EBX, 1},
+    [FEAT_BMI1] = {"bmi1", 7, R_EBX, 3},        [FEAT_SMEP] = {"smep", 7, R_EBX, 7},
+    [FEAT_BMI2] = {"bmi2", 7, R_EBX, 8},        [FEAT_ERMS] = {"erms", 7, R_EBX, 9},
+    [FEAT_INVPCID] = {"invpcid", 7, R_EBX, 10}, [FEAT_RDSEED] = {"rdseed", 7, R_EBX, 18},
+    [FEAT_ADX] = {"adx", 7, R_EBX, 19},         [FEAT_SMAP] = {"smap", 7, R_EBX, 20},
+    [FEAT_CLFLUSHOPT] = {"clflushopt", 7, R_EBX, 23},
+    [FEAT_UMIP] = {"umip", 7, R_ECX, 2},        [FEAT_PKU] = {"pku", 7, R_ECX, 3},
+    [FEAT_LA57] = {"la57", 7, R_ECX, 16},       [FEAT_RDPID] = {"rdpid", 7, R_ECX, 22},
+    [FEAT_LAHF_LM] = {"lahf-lm", 0x80000001, R_ECX, 0}, [FEAT_SVM] = {"svm", 0x80000001, R_ECX, 2},
+    [FEAT_ABM] = {"abm", 0x80000001, R_ECX, 5},
+    [FEAT_SYSCALL] = {"syscall", 0x80000001, R_EDX, 11}, [FEAT_NX] = {"nx", 0x80000001, R_EDX, 20},
+    [FEAT_PDPE1GB] = {"pdpe1gb", 0x80000001, R_EDX, 26}, [FEAT_RDTSCP] = {"rdtscp", 0x80000001, R_EDX, 27},
+    [FEAT_LM] = {"lm", 0x80000001, R_EDX, 29},
+};
+
+/* Features the execution engine implements today; a model only ever advertises these.
+ * (VMX, SVM, x2APIC, TSC deadline, SSE, XSAVE, ... join as their issues land.) */
+static bool feature_implemented(enum cpu_feature f)
+{
+    switch (f) {
+    case FEAT_VMX: case FEAT_SVM: case FEAT_X2APIC: case FEAT_TSC_DEADLINE: case FEAT_SSE:
+    case FEAT_SSE2: case FEAT_SSE3: case FEAT_XSAVE: case FEAT_RDRAND: case FEAT_RDSEED:
+    case FEAT_MONITOR: case FEAT_HYPERVISOR: case FEAT_FXSR: case FEAT_CX16: case FEAT_SEP:
+    case FEAT_INVPCID: case FEAT_VME: case FEAT_FSGSBASE: case FEAT_LA57:
+        return false;
+    default:
+        return true;
+    }
+}
+
+const char *model_feature_name(enum cpu_feature f)
+{
+    return features[f].name;
+}
+
+static void model_base(struct cpu_model *m, enum cpu_vendor v)
+{
+    memset(m, 0, sizeof(*m));
+    m->vendor = v;
+    m->maxphyaddr = 39;
+    m->maxlinaddr = 48;
+    for (int f = 0; f < FEAT_COUNT; f++)
+        if (feature_implemented(f) && f != FEAT_HYPERVISOR)
+            model_set(m, f, true);
+    if (v == VENDOR_INTEL) {
+        m->name = "intel";
+        m->signature = 0x000506e3;   /* family 6 model 94 (Skylake) stepping 3 */
+        m->brand = "hvsim Intel-architecture CPU (Skylake-class model)";
+        model_set(m, FEAT_LAHF_LM, true);
+    } else {
+        m->name = "amd";
+        m->signature = 0x00800f12;   /* family 17h (Zen) */
+        m->brand = "hvsim AMD-architecture CPU (Zen-class model)";
+        m->maxphyaddr = 43;
+        model_set(m, FEAT_UMIP, false);
+        model_set(m, FEAT_PKU, false);
+    }
+}
+
+static bool feature_lookup(const char *name, size_t n, enum cpu_feature *out)
+{
+    for (int f = 0; f < FEAT_COUNT; f++) {
+        const char *fn = features[f].name;
+        if (!fn)
+            continue;
+        /* QEMU accepts both '-' and '_' spellings. */
+        if (strlen(fn) != n)
+            continue;
+        bool same = true;
+        for (size_t i = 0; i < n && same; i++) {
+            char a = fn[i], b = name[i];
+            if (a == '-' ) a = '_';
+            if (b == '-') b = '_';
+            same = a == b;
+        }
+        if (same) {
+            *out = f;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* QEMU feature spellings hvsim knows of but does not model yet (reported, not ignored). */
+static const char *const known_unimplemented[] = {
+    "vmx-mbec", "vmx-ept", "vmx-vpid", "npt", "nrip-save", "avx", "avx2", "avx512f", "xsaves",
+    "xsavec", "xsaveopt", "ssse3", "sse4.1", "sse4.2", "sse4_1", "sse4_2", "aes", "pclmulqdq",
+    "f16c", "fma", "pks", "cet", "shstk", "ibt", "lam", "tsx-ctrl", "hle", "rtm", "mpx",
+    "waitpkg", "vaes", "vpclmulqdq", "gfni", "arch-capabilities", "vmx-preemption-timer",
+    NULL,
+};
+
+int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen)
+{
+    size_t n = strcspn(spec, ",");
+    enum cpu_vendor vendor = VENDOR_INTEL;
+    bool explicit_vendor = false;
+    if ((n == 5 && !strncmp(spec, "intel", 5)) || (n == 3 && !strncmp(spec, "max", 3)) ||
+        (n == 4 && !strncmp(spec, "host", 4)) || (n == 6 && !strncmp(spec, "qemu64", 6))) {
+        explicit_vendor = n == 5;
+    } else if (n == 3 && !strncmp(spec, "amd", 3)) {
+        vendor = VENDOR_AMD;
+        explicit_vendor = true;
+    } else {
+        snprintf(err, errlen, "-cpu: unknown CPU model '%.*s' (known: intel, amd, max, host, qemu64)",
+                 (int)n, spec);
+        return -1;
+    }
+    /* First pass: +vmx selects Intel, +svm selects AMD (unless the model named a vendor). */
+    const char *p = spec + n;
+    if (!explicit_vendor) {
+        if (strstr(p, "+svm") || strstr(p, ",svm=on"))
+            vendor = VENDOR_AMD;
+    }
+    model_base(out, vendor);
+    while (*p == ',') {
+        p++;
+        size_t len = strcspn(p, ",");
+        if (len == 0) {
+            snprintf(err, errlen, "-cpu: empty feature in '%s'", spec);
+            return -1;
+        }
+        bool on = true;
+        const char *name = p;
+        size_t nlen = len;
+        if (*p == '+' || *p == '-') {
+            on = *p == '+';
+            name++;
+            nlen--;
+        } else {
+            const char *eq = memchr(p, '=', len);
+            if (!eq) {
+                snprintf(err, errlen, "-cpu: malformed feature '%.*s' (use +feat, -feat or feat=on|off)",
+                         (int)len, p);
+                return -1;
+            }
+            nlen = (size_t)(eq - p);
+            size_t vlen = len - nlen - 1;
+            if (vlen == 2 && !strncmp(eq + 1, "on", 2))
+                on = true;
+            else if (vlen == 3 && !strncmp(eq + 1, "off", 3))
+                on = false;
+            else {
+                snprintf(err, errlen, "-cpu: feature '%.*s' takes on or off", (int)len, p);
+                return -1;
+            }
+        }
+        enum cpu_feature f;
+        if (feature_lookup(name, nlen, &f)) {
+            if (on && !feature_implemented(f)) {
+                snprintf(err, errlen, "-cpu: feature '%.*s' is not implemented by hvsim yet",
+                         (int)nlen, name);
+                return -1;
+            }
+            model_set(out, f, on);
+        } else {
+            bool known = false;
+            for (int i = 0; known_unimplemented[i]; i++)
+                known |= strlen(known_unimplemented[i]) == nlen && !strncmp(known_unimplemented[i], name, nlen);
+            if (known && on) {
+                snprintf(err, errlen, "-cpu: feature '%.*s' is not implemented by hvsim yet",
+                         (int)nlen, name);
+                return -1;
+            }
+            if (!known) {
+                snprintf(err, errlen, "-cpu: unknown feature '%.*s'", (int)nlen, name);
+                return -1;
+            }
+        }
+        p += len;
+    }
+    return 0;
+}
+
+/* ---- CPUID (SDM 2A "CPUID", Table 3-8) ---- */
+
+static void cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4])
+{
+    for (int f = 0; f < FEAT_COUNT; f++)
+        if (features[f].name && features[f].leaf == leaf && model_has(m, f))
+            out[features[f].reg] |= 1u << features[f].bit;
+}
+
+void cpuid_query(const struct cpu *c, u32 leaf, u32 subleaf, u32 out[4])
+{
+    const struct cpu_model *m = &c->model;
+    bool intel = m->vendor == VENDOR_INTEL;
+    out[0] = out[1] = out[2] = out[3] = 0;
+    u32 max_basic = 0xd, max_ext = 0x80000008;
+    if (leaf >= 0x80000000 ? leaf > max_ext : leaf > max_basic) {
+        /* Intel returns the highest basic leaf's data for out-of-range leaves. */
+        if (!intel || leaf >= 0x80000000)
+            return;
+        leaf = max_basic;
+    }
+    switch (leaf) {
+    case 0:
+    case 0x80000000: {
+        out[0] = leaf ? max_ext : max_basic;
+        const char *v = intel ? "GenuineIntel" : "AuthenticAMD";
+        memcpy(&out[1], v, 4);
+        memcpy(&out[3], v + 4, 4);
+        memcpy(&out[2], v + 8, 4);
+        return;
+    }
+    case 1:
+        out[0] = m->signature;
+        out[1] = (u32)c->id << 24 | 1u << 16 | 8u << 8;   /* APIC ID, 1 logical CPU, CLFLUSH 64 B */
+        cpuid_features(m, 1, out);
+        if ((c->cr4 & CR4_OSXSAVE))
+            out[2] |= 1u << 27;
+        if (!(c->msr.apic_base & (1ull << 11)))
+            out[3] &= ~(1u << 9);   /* APIC globally disabled: CPUID.1:EDX.APIC reads 0 */
+        return;
+    case 7:
+        if (subleaf == 0) {
+            cpuid_features(m, 7, out);
+            if (c->cr4 & CR4_PKE)
+                out[2] |= 1u << 4;   /* OSPKE */
+        }
+        return;
+    case 0x80000001:
+        cpuid_features(m, 0x80000001, out);
+        if (!intel)
+            out[0] = m->signature;
+        return;
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+        char brand[48] = {0};
+        strncpy(brand, m->brand, sizeof(brand) - 1);
+        memcpy(out, brand + 16 * (leaf - 0x80000002), 16);
+        return;
+    }
+    case 0x80000008:
+        out[0] = m->maxphyaddr | (u32)m->maxlinaddr << 8;
+        return;
+    default:
+        return;
+    }
+}

@@ -1,0 +1,57 @@
+/* cpu/model.h — a CPU model: vendor, signature and the feature set that CPUID advertises and
+ * that the execution engine enforces (features are runtime bits, never #ifs). */
+#ifndef HVSIM_CPU_MODEL_H
+#define HVSIM_CPU_MODEL_H
+
+#include "base/types.h"
+
+/* Features hvsim can model. The names are QEMU's -cpu spellings (cpu/model.c). */
+enum cpu_feature {
+    FEAT_FPU, FEAT_TSC, FEAT_MSR, FEAT_PAE, FEAT_CX8, FEAT_APIC, FEAT_SEP, FEAT_PGE, FEAT_CMOV,
+    FEAT_PAT, FEAT_PSE, FEAT_PSE36, FEAT_CLFLUSH, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, FEAT_MTRR,
+    FEAT_MCE, FEAT_MCA, FEAT_DE, FEAT_VME,
+    FEAT_SSE3, FEAT_MONITOR, FEAT_VMX, FEAT_CX16, FEAT_PCID, FEAT_X2APIC, FEAT_MOVBE,
+    FEAT_POPCNT, FEAT_TSC_DEADLINE, FEAT_XSAVE, FEAT_RDRAND, FEAT_HYPERVISOR,
+    FEAT_FSGSBASE, FEAT_TSC_ADJUST, FEAT_BMI1, FEAT_BMI2, FEAT_SMEP, FEAT_SMAP, FEAT_ERMS,
+    FEAT_INVPCID, FEAT_RDSEED, FEAT_ADX, FEAT_CLFLUSHOPT, FEAT_UMIP, FEAT_PKU, FEAT_LA57,
+    FEAT_RDPID,
+    FEAT_SYSCALL, FEAT_NX, FEAT_PDPE1GB, FEAT_RDTSCP, FEAT_LM, FEAT_LAHF_LM, FEAT_ABM,
+    FEAT_SVM,
+    FEAT_COUNT
+};
+
+enum cpu_vendor { VENDOR_INTEL, VENDOR_AMD };
+
+struct cpu_model {
+    const char *name;          /* "intel", "amd" */
+    enum cpu_vendor vendor;
+    u32 signature;             /* CPUID.1:EAX */
+    const char *brand;         /* CPUID 0x80000002-4 */
+    u8 maxphyaddr;             /* physical-address width */
+    u8 maxlinaddr;             /* 48 (57 with LA57) */
+    u64 features[(FEAT_COUNT + 63) / 64];
+};
+
+static inline bool model_has(const struct cpu_model *m, enum cpu_feature f)
+{
+    return (m->features[f / 64] >> (f % 64)) & 1;
+}
+
+static inline void model_set(struct cpu_model *m, enum cpu_feature f, bool on)
+{
+    if (on)
+        m->features[f / 64] |= 1ull << (f % 64);
+    else
+        m->features[f / 64] &= ~(1ull << (f % 64));
+}
+
+/* Build a model from a -cpu string: "intel", "amd", "max", "qemu64", "host", each optionally
+ * followed by ",+feat", ",-feat", ",feat=on|off". "+vmx" selects the Intel model, "+svm" the
+ * AMD one. Returns 0, or -1 with a one-line message in err (unknown model or feature,
+ * a known feature hvsim does not implement yet). */
+int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen) MUST_CHECK;
+
+/* The QEMU-style name of a feature. */
+const char *model_feature_name(enum cpu_feature f);
+
+#endif

@@ -1,0 +1,43 @@
+/* machine/machine.h — the board and hvsim's public embedding API: create a machine from a
+ * config, load the kernel, run, read results. Everything hangs off struct machine; several
+ * machines can live in one process (no globals). */
+#ifndef HVSIM_MACHINE_MACHINE_H
+#define HVSIM_MACHINE_MACHINE_H
+
+#include <stdio.h>
+
+#include "machine/config.h"
+
+struct machine;
+
+/* Why machine_run returned. */
+enum machine_exit {
+    MEXIT_DEBUG_EXIT,      /* guest wrote to port 0xf4: status in machine_exit_status() */
+    MEXIT_SHUTDOWN,        /* triple fault */
+    MEXIT_HALTED,          /* every vCPU halted with nothing left that could wake it */
+    MEXIT_UNIMPLEMENTED,   /* the guest needs something hvsim does not model yet */
+    MEXIT_INSN_LIMIT,      /* -max-insns reached */
+};
+
+/* Build the board (RAM, devices, vCPUs) and load the kernel. Returns NULL with one line in
+ * err on failure (bad kernel file, out of memory, ...). */
+struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen);
+void machine_destroy(struct machine *m);
+
+/* Run until the guest exits or stops. */
+enum machine_exit machine_run(struct machine *m);
+
+/* Process exit status for the last exit, QEMU-compatible: (V << 1) | 1 after a debug-exit
+ * write of V, 0 after a triple fault. */
+int machine_exit_status(const struct machine *m);
+
+/* A one-line description of why the run ended (for stderr). */
+const char *machine_exit_message(const struct machine *m);
+
+/* Print -stats counters. */
+void machine_print_stats(const struct machine *m, FILE *out);
+
+/* Access to a vCPU for tests and the debugger. */
+struct cpu *machine_cpu(struct machine *m, unsigned idx);
+
+#endif
