@@ -1,0 +1,234 @@
+/* Execution-engine tests: small programs run on a bare CPU (tests/unit/cpu_harness.c),
+ * checking architectural results, exception delivery, mode switches and the decoded-
+ * instruction cache. Byte strings were produced with GNU as; the source is in each comment. */
+#include <check.h>
+#include <string.h>
+
+#include "cpu/msr.h"
+#include "tests/unit/cpu_harness.h"
+
+static struct harness H;
+
+static void setup(void)
+{
+    harness_init(&H, "intel");
+    harness_long_mode(&H);
+}
+
+static void teardown(void) { harness_destroy(&H); }
+
+#define RUN(code) harness_run(&H, code, sizeof(code) - 1, 100000)
+
+/* Install a 64-bit interrupt gate for `vector` pointing at `handler` (IDT at 0x5000). */
+static void idt_gate(unsigned vector, u64 handler)
+{
+    u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
+    u64 hi = handler >> 32;
+    memcpy(H.ram + 0x5000 + 16 * vector, &lo, 8);
+    memcpy(H.ram + 0x5000 + 16 * vector + 8, &hi, 8);
+    H.cpu.idtr.base = 0x5000;
+    H.cpu.idtr.limit = 0xfff;
+}
+
+START_TEST(loop_call_ret)
+{
+    /* mov $5,%ecx; xor %eax,%eax; 1: add %ecx,%eax; dec %ecx; jnz 1b; call f; hlt;
+       f: lea 0x100(%rax),%rbx; ret */
+    ck_assert_int_eq(RUN("\xb9\x05\x00\x00\x00\x31\xc0\x01\xc8\xff\xc9\x75\xfa\xe8\x01\x00\x00\x00"
+                         "\xf4\x48\x8d\x98\x00\x01\x00\x00\xc3"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 15);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 0x10f);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK);
+    ck_assert(H.cpu.rflags & RFLAGS_ZF);
+    ck_assert_uint_eq(H.cpu.rip, HARNESS_CODE + 19);   /* after the HLT */
+}
+END_TEST
+
+START_TEST(memory_and_riprel)
+{
+    /* movabs $0x1122334455667788,%rax; mov %rax,0x2000; mov 0x2004,%ebx;
+       lea data(%rip),%rsi; mov (%rsi),%rdx; hlt; data: .quad 0xcafebabe12345678 */
+    ck_assert_int_eq(RUN("\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11\x48\x89\x04\x25\x00\x20\x00\x00"
+                         "\x8b\x1c\x25\x04\x20\x00\x00\x48\x8d\x35\x04\x00\x00\x00\x48\x8b\x16\xf4"
+                         "\x78\x56\x34\x12\xbe\xba\xfe\xca"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 0x11223344);
+    ck_assert_uint_eq(H.cpu.gpr[RDX], 0xcafebabe12345678ull);
+    ck_assert_uint_eq(H.cpu.gpr[RSI], HARNESS_CODE + 36);
+}
+END_TEST
+
+START_TEST(divide_error_through_idt)
+{
+    /* handler at 0x200000: mov $0xde,%r15d; hlt  (41 bf de 00 00 00 f4) */
+    memcpy(H.ram + 0x200000, "\x41\xbf\xde\x00\x00\x00\xf4", 7);
+    idt_gate(0, 0x200000);
+    /* xor %ecx,%ecx; mov $7,%eax; xor %edx,%edx; div %ecx; hlt */
+    ck_assert_int_eq(RUN("\x31\xc9\xb8\x07\x00\x00\x00\x31\xd2\xf7\xf1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R15], 0xde);
+    /* The frame: RIP of the faulting DIV, CS, RFLAGS, RSP, SS (no error code for #DE). */
+    u64 frame[5];
+    memcpy(frame, H.ram + H.cpu.gpr[RSP], sizeof frame);
+    ck_assert_uint_eq(frame[0], HARNESS_CODE + 9);
+    ck_assert_uint_eq(frame[1], 0x08);
+    ck_assert_uint_eq(frame[3], HARNESS_STACK);
+    ck_assert_uint_eq(frame[4], 0x10);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], (HARNESS_STACK & ~0xfull) - 40);
+}
+END_TEST
+
+START_TEST(page_fault_error_code_and_cr2)
+{
+    memcpy(H.ram + 0x200000, "\x41\xbf\x0e\x00\x00\x00\xf4", 7);
+    idt_gate(14, 0x200000);
+    /* mov $0x50000000,%rax; mov (%rax),%rbx; hlt — beyond the 1 GiB identity map */
+    ck_assert_int_eq(RUN("\x48\xc7\xc0\x00\x00\x00\x50\x48\x8b\x18\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R15], 14);
+    ck_assert_uint_eq(H.cpu.cr2, 0x50000000);
+    u64 err, rip;
+    memcpy(&err, H.ram + H.cpu.gpr[RSP], 8);
+    memcpy(&rip, H.ram + H.cpu.gpr[RSP] + 8, 8);
+    ck_assert_uint_eq(err, 0);   /* not present, read, supervisor */
+    ck_assert_uint_eq(rip, HARNESS_CODE + 7);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 0);   /* the faulting load did not commit */
+}
+END_TEST
+
+START_TEST(triple_fault_without_idt)
+{
+    H.cpu.idtr.limit = 0;
+    ck_assert_int_eq(RUN("\x31\xc9\xb8\x07\x00\x00\x00\x31\xd2\xf7\xf1\xf4"), STOP_SHUTDOWN);
+    ck_assert_int_eq(H.cpu.state, CPU_SHUTDOWN);
+}
+END_TEST
+
+START_TEST(rep_stos_movs)
+{
+    /* mov $0x3000,%rdi; mov $0xab,%al; mov $100,%ecx; cld; rep stosb;
+       mov $0x3000,%rsi; mov $0x4000,%rdi; mov $100,%ecx; rep movsb; hlt */
+    ck_assert_int_eq(RUN("\x48\xc7\xc7\x00\x30\x00\x00\xb0\xab\xb9\x64\x00\x00\x00\xfc\xf3\xaa"
+                         "\x48\xc7\xc6\x00\x30\x00\x00\x48\xc7\xc7\x00\x40\x00\x00\xb9\x64\x00\x00"
+                         "\x00\xf3\xa4\xf4"), STOP_HALT);
+    for (int i = 0; i < 100; i++)
+        ck_assert_uint_eq(H.ram[0x4000 + i], 0xab);
+    ck_assert_uint_eq(H.ram[0x4000 + 100], 0);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+    ck_assert_uint_eq(H.cpu.gpr[RSI], 0x3064);
+    ck_assert_uint_eq(H.cpu.gpr[RDI], 0x4064);
+}
+END_TEST
+
+START_TEST(self_modifying_code)
+{
+    /* movb $0x42, patch+1(%rip); patch: mov $0x11,%al; hlt — run twice: the second run must
+       see the patched immediate too (the decoded copy is invalidated by the store). */
+    ck_assert_int_eq(RUN("\xc6\x05\x01\x00\x00\x00\x42\xb0\x11\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX] & 0xff, 0x42);
+    H.cpu.rip = HARNESS_CODE + 7;   /* re-execute the patched instruction from the cache */
+    H.cpu.gpr[RAX] = 0;
+    H.cpu.state = CPU_RUNNING;
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX] & 0xff, 0x42);
+}
+END_TEST
+
+START_TEST(port_io)
+{
+    /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
+    ck_assert_int_eq(RUN("\x66\xb8\x34\x12\x66\xe7\x84\xe4\x83\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.last_out_port, 4);
+    ck_assert_uint_eq(H.last_out_value, 0x1234);
+    ck_assert_uint_eq(H.cpu.gpr[RAX] & 0xff, 0x43);
+}
+END_TEST
+
+START_TEST(protected_to_long_mode)
+{
+    /* 32-bit code: CR4.PAE, CR3, EFER.LME, CR0.PG|PE, ljmp $0x08 to 64-bit code that loads DS
+       and a 64-bit immediate. */
+    struct cpu *c = &H.cpu;
+    c->cr0 = CR0_PE | CR0_ET;
+    c->cr4 = 0;
+    c->efer = 0;
+    c->seg[SEG_CS].sel = 0x18;
+    c->seg[SEG_CS].ar = 0x9b | SEG_AR_DB | SEG_AR_G;
+    cpu_update_mode(c);
+    tlb_flush_all(&c->tlb);
+    ck_assert_int_eq(c->mode, MODE_PROT32);
+    ck_assert_int_eq(RUN("\x0f\x20\xe0\x83\xc8\x20\x0f\x22\xe0\xb8\x00\x00\x01\x00\x0f\x22\xd8\xb9"
+                         "\x80\x00\x00\xc0\x0f\x32\x0d\x00\x01\x00\x00\x0f\x30\x0f\x20\xc0\x0d\x01"
+                         "\x00\x00\x80\x0f\x22\xc0\xea\x31\x00\x10\x00\x08\x00\x66\xb8\x10\x00\x8e"
+                         "\xd8\x48\xb8\x89\x67\x45\x23\x01\x00\x00\x00\xf4"), STOP_HALT);
+    ck_assert_int_eq(c->mode, MODE_LONG64);
+    ck_assert(c->efer & EFER_LMA);
+    ck_assert_uint_eq(c->gpr[RAX], 0x123456789ull);
+    ck_assert_uint_eq(c->seg[SEG_DS].sel, 0x10);
+}
+END_TEST
+
+START_TEST(syscall_sysret)
+{
+    struct cpu *c = &H.cpu;
+    ck_assert(msr_write(c, MSR_STAR, (0x08ull << 32) | (0x10ull << 48)));
+    ck_assert(msr_write(c, MSR_LSTAR, HARNESS_CODE + 0x40));
+    ck_assert(msr_write(c, MSR_SFMASK, RFLAGS_IF | RFLAGS_TF));
+    c->idtr.limit = 0;
+    /* mov $0x1000,%rsp; syscall; mov $0x77,%r12; hlt; .org 0x40; mov $0x99,%r13; sysretq
+       The HLT at CPL 3 faults with no IDT: triple fault ends the run. */
+    static const char code[] =
+        "\x48\xc7\xc4\x00\x10\x00\x00\x0f\x05\x49\xc7\xc4\x77\x00\x00\x00\xf4";
+    memcpy(H.ram + HARNESS_CODE + 0x40, "\x49\xc7\xc5\x99\x00\x00\x00\x48\x0f\x07", 10);
+    ck_assert_int_eq(harness_run(&H, code, sizeof(code) - 1, 1000), STOP_SHUTDOWN);
+    ck_assert_uint_eq(c->gpr[R13], 0x99);
+    ck_assert_uint_eq(c->gpr[R12], 0x77);
+    ck_assert_uint_eq(c->gpr[RCX], HARNESS_CODE + 9);
+    ck_assert_int_eq(c->cpl, 3);
+    ck_assert_uint_eq(c->seg[SEG_CS].sel, 0x23);
+    ck_assert_uint_eq(c->seg[SEG_SS].sel, 0x1b);
+}
+END_TEST
+
+START_TEST(instruction_crossing_into_unmapped_page)
+{
+    /* Put "mov $imm32,%eax" so that its last bytes fall in an unmapped page: place the code
+       at the end of the 1 GiB identity map, where the next page is not present. */
+    memcpy(H.ram + 0x200000, "\x41\xbf\x0e\x00\x00\x00\xf4", 7);
+    idt_gate(14, 0x200000);
+    struct cpu *c = &H.cpu;
+    /* PDPT[1] -> PD at 0x13000; PD[0] -> PT at 0x14000; only PT[511] is present, so
+       la 0x401ff000 maps to RAM 0x300000 and la 0x40200000 (PD[1]) is not present. */
+    u64 pdpt1 = 0x13000ull | 7;
+    memcpy(H.ram + HARNESS_PT + 0x1000 + 8, &pdpt1, 8);
+    u64 pde = 0x14000 | 7;
+    memcpy(H.ram + 0x13000, &pde, 8);
+    u64 pte = 0x300000 | 7;
+    memcpy(H.ram + 0x14000 + 8 * 511, &pte, 8);   /* la 0x401ff000 -> pa 0x300000 */
+    memcpy(H.ram + 0x300000 + 0xffe, "\xb8\x01", 2); /* mov $imm32,%eax split: 2 bytes here */
+    c->rip = 0x401ffffe;
+    ck_assert_int_eq(cpu_run(c, 100), STOP_HALT);
+    ck_assert_uint_eq(c->gpr[R15], 14);
+    ck_assert_uint_eq(c->cr2, 0x40200000);
+    u64 err;
+    memcpy(&err, H.ram + c->gpr[RSP], 8);
+    ck_assert_uint_eq(err, 0x10);   /* instruction fetch (I), not present, supervisor */
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+    Suite *s = suite_create("cpu_exec");
+    TCase *tc = tcase_create("programs");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, loop_call_ret);
+    tcase_add_test(tc, memory_and_riprel);
+    tcase_add_test(tc, divide_error_through_idt);
+    tcase_add_test(tc, page_fault_error_code_and_cr2);
+    tcase_add_test(tc, triple_fault_without_idt);
+    tcase_add_test(tc, rep_stos_movs);
+    tcase_add_test(tc, self_modifying_code);
+    tcase_add_test(tc, port_io);
+    tcase_add_test(tc, protected_to_long_mode);
+    tcase_add_test(tc, syscall_sysret);
+    tcase_add_test(tc, instruction_crossing_into_unmapped_page);
+    suite_add_tcase(s, tc);
+    return s;
+}
