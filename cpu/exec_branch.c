@@ -5,6 +5,7 @@
 #include "cpu/events.h"
 #include "cpu/exec.h"
 #include "cpu/operand.h"
+#include "cpu/seg.h"
 
 /* Set RIP for a near transfer: truncated to the operand size outside 64-bit mode, #GP(0)
  * when beyond the CS limit (outside 64-bit mode) or non-canonical (64-bit mode). */

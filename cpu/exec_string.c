@@ -10,7 +10,7 @@
 
 void exec_string(struct cpu *c, const struct insn *in)
 {
-    unsigned size = in->op[0].size ? in->op[0].size : in->op[1].size;
+    unsigned size = in->opsize;   /* operand width of B/W/D/Q forms */
     u64 amask = bits_mask_bytes(in->addrsize);
     bool rep = in->flags & (INSN_REP | INSN_REPNE);
     bool cond = in->sub == SUB_CMPS || in->sub == SUB_SCAS;

@@ -108,19 +108,6 @@ void harness_prot32_mode(struct harness *h)
     cpu_update_mode(c);
 }
 
-void harness_real_mode(struct harness *h)
-{
-    struct cpu *c = &h->cpu;
-    cpu_reset(c, false);
-    c->seg[SEG_CS].sel = HARNESS_CODE >> 4;
-    c->seg[SEG_CS].base = HARNESS_CODE;
-    c->rip = 0;
-    c->gpr[RSP] = 0xfffe;
-    c->seg[SEG_SS].sel = 0x7000;
-    c->seg[SEG_SS].base = 0x70000;
-    cpu_update_mode(c);
-}
-
 enum cpu_stop harness_run(struct harness *h, const void *code, size_t len, u64 max_insns)
 {
     memcpy(h->ram + HARNESS_CODE, code, len);

@@ -34,7 +34,6 @@ void harness_destroy(struct harness *h);
  * mode (paging off), RIP = HARNESS_CODE, RSP = HARNESS_STACK. */
 void harness_long_mode(struct harness *h);
 void harness_prot32_mode(struct harness *h);
-void harness_real_mode(struct harness *h);
 
 /* Copy code to HARNESS_CODE and run until HLT or max_insns; returns why it stopped. */
 enum cpu_stop harness_run(struct harness *h, const void *code, size_t len, u64 max_insns);

@@ -1,0 +1,278 @@
+/* cpu/alu.c — see alu.h. Undefined flags follow current Intel parts where known: after
+ * logic ops AF = 0; after shifts by more than one OF is computed as for a 1-bit shift's
+ * formula on the final result; after MUL/IMUL SF/ZF/PF follow the low result, AF = 0. */
+#include "cpu/alu.h"
+
+#include "base/bits.h"
+#include "cpu/regs.h"
+
+static inline u64 msb(unsigned size, u64 v)
+{
+    return (v >> (size * 8 - 1)) & 1;
+}
+
+static inline u64 szp(unsigned size, u64 res)
+{
+    u64 f = 0;
+    if (res == 0)
+        f |= RFLAGS_ZF;
+    if (msb(size, res))
+        f |= RFLAGS_SF;
+    if (!__builtin_parity((unsigned)(res & 0xff)))
+        f |= RFLAGS_PF;
+    return f;
+}
+
+static inline void set_arith(u64 *rf, u64 f)
+{
+    *rf = (*rf & ~RFLAGS_ARITH) | f;
+}
+
+void alu_flags_logic(unsigned size, u64 res, u64 *rf)
+{
+    set_arith(rf, szp(size, res));
+}
+
+static u64 add_core(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
+{
+    u64 m = bits_mask_bytes(size);
+    a &= m, b &= m;
+    u64 res = (a + b + cin) & m;
+    u64 f = szp(size, res);
+    bool carry = size == 8 ? (res < a || (cin && res == a)) : ((a + b + cin) >> (size * 8)) & 1;
+    if (carry) f |= RFLAGS_CF;
+    if (msb(size, (a ^ res) & (b ^ res))) f |= RFLAGS_OF;
+    if ((a ^ b ^ res) & 0x10) f |= RFLAGS_AF;
+    set_arith(rf, f);
+    return res;
+}
+
+static u64 sub_core(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
+{
+    u64 m = bits_mask_bytes(size);
+    a &= m, b &= m;
+    u64 res = (a - b - bin) & m;
+    u64 f = szp(size, res);
+    if (a < b || (bin && a == b)) f |= RFLAGS_CF;
+    if (msb(size, (a ^ b) & (a ^ res))) f |= RFLAGS_OF;
+    if ((a ^ b ^ res) & 0x10) f |= RFLAGS_AF;
+    set_arith(rf, f);
+    return res;
+}
+
+u64 alu_add(unsigned s, u64 a, u64 b, u64 *rf) { return add_core(s, a, b, 0, rf); }
+u64 alu_adc(unsigned s, u64 a, u64 b, u64 *rf) { return add_core(s, a, b, *rf & RFLAGS_CF, rf); }
+u64 alu_sub(unsigned s, u64 a, u64 b, u64 *rf) { return sub_core(s, a, b, 0, rf); }
+u64 alu_sbb(unsigned s, u64 a, u64 b, u64 *rf) { return sub_core(s, a, b, *rf & RFLAGS_CF, rf); }
+
+u64 alu_and(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = a & b & bits_mask_bytes(s); alu_flags_logic(s, r, rf); return r; }
+u64 alu_or(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = (a | b) & bits_mask_bytes(s); alu_flags_logic(s, r, rf); return r; }
+u64 alu_xor(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = (a ^ b) & bits_mask_bytes(s); alu_flags_logic(s, r, rf); return r; }
+
+u64 alu_inc(unsigned s, u64 a, u64 *rf)
+{
+    u64 cf = *rf & RFLAGS_CF;
+    u64 r = add_core(s, a, 1, 0, rf);
+    *rf = (*rf & ~RFLAGS_CF) | cf;
+    return r;
+}
+
+u64 alu_dec(unsigned s, u64 a, u64 *rf)
+{
+    u64 cf = *rf & RFLAGS_CF;
+    u64 r = sub_core(s, a, 1, 0, rf);
+    *rf = (*rf & ~RFLAGS_CF) | cf;
+    return r;
+}
+
+u64 alu_neg(unsigned s, u64 a, u64 *rf)
+{
+    return sub_core(s, 0, a, 0, rf);
+}
+
+u64 alu_shift(unsigned op, unsigned size, u64 a, unsigned count, u64 *rf)
+{
+    unsigned bits = size * 8;
+    u64 m = bits_mask_bytes(size);
+    a &= m;
+    count &= size == 8 ? 63 : 31;
+    if (count == 0)
+        return a;
+    u64 f = *rf & RFLAGS_ARITH, res;
+    switch (op) {
+    case 0: { /* ROL: CF = lsb, OF = msb ^ CF (SDM 2B "RCL/RCR/ROL/ROR") */
+        unsigned n = count % bits;
+        res = n ? ((a << n) | (a >> (bits - n))) & m : a;
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (res & 1) f |= RFLAGS_CF;
+        if (msb(size, res) ^ (res & 1)) f |= RFLAGS_OF;
+        break;
+    }
+    case 1: { /* ROR: CF = msb, OF = msb ^ msb-1 */
+        unsigned n = count % bits;
+        res = n ? ((a >> n) | (a << (bits - n))) & m : a;
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (msb(size, res)) f |= RFLAGS_CF;
+        if (msb(size, res) ^ ((res >> (bits - 2)) & 1)) f |= RFLAGS_OF;
+        break;
+    }
+    case 2: case 3: { /* RCL/RCR through carry: rotate by count mod (bits+1) */
+        unsigned n = count % (bits + 1);
+        u64 cf = (*rf & RFLAGS_CF) ? 1 : 0;
+        res = a;
+        for (unsigned i = 0; i < n; i++) {
+            if (op == 2) {
+                u64 out = msb(size, res);
+                res = ((res << 1) | cf) & m;
+                cf = out;
+            } else {
+                u64 out = res & 1;
+                res = (res >> 1) | (cf << (bits - 1));
+                cf = out;
+            }
+        }
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (cf) f |= RFLAGS_CF;
+        if (op == 2 ? (msb(size, res) ^ cf) : (msb(size, res) ^ ((res >> (bits - 2)) & 1)))
+            f |= RFLAGS_OF;
+        break;
+    }
+    case 4: case 6: { /* SHL/SAL */
+        u64 cf = count <= bits ? (a >> (bits - count)) & 1 : 0;
+        res = count < bits ? (a << count) & m : 0;
+        f = szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        if (msb(size, res) ^ cf) f |= RFLAGS_OF;
+        break;
+    }
+    case 5: { /* SHR: OF = msb of the original operand */
+        u64 cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
+        res = count < bits ? a >> count : 0;
+        f = szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        if (msb(size, a)) f |= RFLAGS_OF;
+        break;
+    }
+    default: { /* SAR: OF = 0 */
+        u64 sa = bits_sext_bytes(a, size);
+        unsigned n = count < bits ? count : bits - 1;
+        u64 cf = count < bits ? ((i64)sa >> (count - 1)) & 1 : msb(size, a);
+        res = (u64)((i64)sa >> n) & m;
+        f = szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        break;
+    }
+    }
+    set_arith(rf, f);
+    return res;
+}
+
+u64 alu_shxd(bool left, unsigned size, u64 a, u64 b, unsigned count, u64 *rf)
+{
+    unsigned bits = size * 8;
+    u64 m = bits_mask_bytes(size);
+    a &= m, b &= m;
+    count &= size == 8 ? 63 : 31;
+    if (count == 0)
+        return a;
+    u128 wide;
+    u64 res, cf;
+    if (size == 2 && count > 16) {
+        /* Intel: 16-bit operands with count > 16 rotate through a 32-bit b:a:b pattern. */
+        u64 pat = left ? (a << 32 | b << 16 | a) : (a | b << 16 | a << 32);
+        if (left) {
+            res = (pat >> (48 - count)) & m;
+            cf = (pat >> (48 - count + 16)) & 1;
+        } else {
+            res = (pat >> count) & m;
+            cf = (pat >> (count - 1)) & 1;
+        }
+    } else if (left) {
+        wide = ((u128)a << bits) | b;
+        res = (u64)(wide >> (bits - count)) & m;
+        cf = (u64)(wide >> (2 * bits - count)) & 1;
+    } else {
+        wide = ((u128)b << bits) | a;
+        res = (u64)(wide >> count) & m;
+        cf = (u64)(wide >> (count - 1)) & 1;
+    }
+    u64 f = szp(size, res);
+    if (cf) f |= RFLAGS_CF;
+    if (msb(size, res) ^ msb(size, a)) f |= RFLAGS_OF;   /* defined for count 1 */
+    set_arith(rf, f);
+    return res;
+}
+
+u64 alu_mul(unsigned size, u64 a, u64 b, u64 *hi, u64 *rf)
+{
+    u64 m = bits_mask_bytes(size);
+    u128 p = (u128)(a & m) * (b & m);
+    u64 lo = (u64)p & m;
+    *hi = size == 8 ? (u64)(p >> 64) : (u64)(p >> (size * 8)) & m;
+    u64 f = szp(size, lo);
+    if (*hi) f |= RFLAGS_CF | RFLAGS_OF;
+    set_arith(rf, f);
+    return lo;
+}
+
+u64 alu_imul(unsigned size, u64 a, u64 b, u64 *hi, u64 *rf)
+{
+    u64 m = bits_mask_bytes(size);
+    i128 p = (i128)(i64)bits_sext_bytes(a, size) * (i64)bits_sext_bytes(b, size);
+    u64 lo = (u64)p & m;
+    *hi = size == 8 ? (u64)((u128)p >> 64) : (u64)(p >> (size * 8)) & m;
+    u64 f = szp(size, lo);
+    if ((i128)(i64)bits_sext_bytes(lo, size) != p) f |= RFLAGS_CF | RFLAGS_OF;
+    set_arith(rf, f);
+    return lo;
+}
+
+bool alu_div(unsigned size, u64 hi, u64 lo, u64 d, u64 *q, u64 *r)
+{
+    u64 m = bits_mask_bytes(size);
+    d &= m;
+    if (!d)
+        return false;
+    u128 n = size == 8 ? ((u128)hi << 64 | lo) : ((u128)(hi & m) << (size * 8) | (lo & m));
+    u128 qq = n / d;
+    if (qq > m)
+        return false;
+    *q = (u64)qq;
+    *r = (u64)(n % d);
+    return true;
+}
+
+bool alu_idiv(unsigned size, u64 hi, u64 lo, u64 d, u64 *q, u64 *r)
+{
+    u64 m = bits_mask_bytes(size);
+    i64 sd = (i64)bits_sext_bytes(d, size);
+    if (!sd)
+        return false;
+    i128 n = size == 8 ? (i128)((u128)hi << 64 | lo)
+                       : (i128)(i64)bits_sext(((hi & m) << (size * 8)) | (lo & m), size * 16);
+    if (sd == -1 && size == 8 && (u128)n == (u128)1 << 127)
+        return false;
+    i128 qq = n / sd, rr = n % sd;
+    i128 lim = (i128)1 << (size * 8 - 1);
+    if (qq >= lim || qq < -lim)
+        return false;
+    *q = (u64)qq & m;
+    *r = (u64)rr & m;
+    return true;
+}
+
+bool alu_cond(unsigned cc, u64 f)
+{
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = f & RFLAGS_OF; break;
+    case 1: r = f & RFLAGS_CF; break;
+    case 2: r = f & RFLAGS_ZF; break;
+    case 3: r = f & (RFLAGS_CF | RFLAGS_ZF); break;
+    case 4: r = f & RFLAGS_SF; break;
+    case 5: r = f & RFLAGS_PF; break;
+    case 6: r = !(f & RFLAGS_SF) != !(f & RFLAGS_OF); break;
+    default: r = (f & RFLAGS_ZF) || (!(f & RFLAGS_SF) != !(f & RFLAGS_OF)); break;
+    }
+    return (cc & 1) ? !r : r;
+}

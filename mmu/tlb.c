@@ -1,0 +1,114 @@
+/* mmu/tlb.c — flush scopes of the tagged TLB (SDM 3A §4.10.4). */
+#include "mmu/tlb.h"
+
+void tlb_init(struct tlb *t)
+{
+    tlb_flush_all(t);
+    t->fills = t->flushes = 0;
+}
+
+void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u64 page_size,
+                u16 perm, u8 flags)
+{
+    struct tlb_entry *e = &t->e[tlb_index(la >> 12)];
+    e->vpn = la >> 12;
+    e->tag = tag;
+    e->host = host;
+    e->pa = pa_page;
+    e->page_mask = ~(page_size - 1);
+    e->perm = perm;
+    e->fast = 0;
+    e->flags = flags;
+    if (page_size > 4096)
+        t->has_large = true;
+    t->fills++;
+}
+
+static void invalidate(struct tlb_entry *e)
+{
+    e->vpn = TLB_VPN_INVALID;
+}
+
+void tlb_flush_all(struct tlb *t)
+{
+    for (unsigned i = 0; i < TLB_ENTRIES; i++)
+        invalidate(&t->e[i]);
+    t->has_large = false;
+    t->flushes++;
+}
+
+static u64 vtag_of(u64 tag)
+{
+    return tag & ~TLB_PCID_MASK;
+}
+
+void tlb_flush_vtag(struct tlb *t, u64 vtag)
+{
+    for (unsigned i = 0; i < TLB_ENTRIES; i++)
+        if (vtag_of(t->e[i].tag) == vtag_of(vtag))
+            invalidate(&t->e[i]);
+    t->flushes++;
+}
+
+void tlb_flush_vtag_nonglobal(struct tlb *t, u64 vtag)
+{
+    for (unsigned i = 0; i < TLB_ENTRIES; i++)
+        if (vtag_of(t->e[i].tag) == vtag_of(vtag) && !(t->e[i].flags & TLB_GLOBAL))
+            invalidate(&t->e[i]);
+    t->flushes++;
+}
+
+void tlb_flush_pcid(struct tlb *t, u64 tag, bool keep_global)
+{
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        struct tlb_entry *e = &t->e[i];
+        if (e->tag == tag && !(keep_global && (e->flags & TLB_GLOBAL)))
+            invalidate(e);
+    }
+    t->flushes++;
+}
+
+void tlb_flush_nonglobal(struct tlb *t, u64 vtag)
+{
+    tlb_flush_vtag_nonglobal(t, vtag);
+}
+
+/* Does entry e translate la (considering the page size it came from)? */
+static bool covers(const struct tlb_entry *e, la_t la)
+{
+    return e->vpn != TLB_VPN_INVALID && ((e->vpn << 12) & e->page_mask) == (la & e->page_mask);
+}
+
+static void flush_addr(struct tlb *t, u64 tag, la_t la, bool globals)
+{
+    if (!t->has_large) {
+        struct tlb_entry *e = &t->e[tlb_index(la >> 12)];
+        if (e->vpn == la >> 12 &&
+            (e->tag == tag || (globals && (e->flags & TLB_GLOBAL) && vtag_of(e->tag) == vtag_of(tag))))
+            invalidate(e);
+        return;
+    }
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        struct tlb_entry *e = &t->e[i];
+        if (covers(e, la) &&
+            (e->tag == tag || (globals && (e->flags & TLB_GLOBAL) && vtag_of(e->tag) == vtag_of(tag))))
+            invalidate(e);
+    }
+}
+
+void tlb_flush_addr(struct tlb *t, u64 tag, la_t la)
+{
+    flush_addr(t, tag, la, true);
+}
+
+void tlb_flush_addr_pcid(struct tlb *t, u64 tag, la_t la)
+{
+    flush_addr(t, tag, la, false);
+}
+
+void tlb_flush_pa(struct tlb *t, pa_t pa_page)
+{
+    for (unsigned i = 0; i < TLB_ENTRIES; i++)
+        if (t->e[i].vpn != TLB_VPN_INVALID && t->e[i].pa == (pa_page & ~0xfffull))
+            invalidate(&t->e[i]);
+}
