@@ -1,0 +1,420 @@
+/* machine/machine.c — the PC board: RAM below the PCI hole and above 4 GiB, the memory and
+ * port maps, COM1, the debug ports, the vCPUs, Multiboot loading and the run loop. */
+#include "machine/machine.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "base/iomap.h"
+#include "base/log.h"
+#include "cpu/cpu.h"
+#include "cpu/icache.h"
+#include "devices/debugport.h"
+#include "devices/uart16550.h"
+#include "machine/multiboot.h"
+#include "mmu/phys.h"
+
+#define LOWMEM_MAX 0xc0000000ull    /* RAM below 4 GiB ends where the PCI hole begins */
+#define SLICE 100000                /* instructions per vCPU turn (deterministic interleave) */
+
+struct machine {
+    struct machine_config cfg;
+    struct log log;
+    struct iomap mem, io;
+    struct phys phys;
+    u8 *ram;                 /* one mapping: [0, lowmem) then [4 GiB, 4 GiB + highmem) */
+    u64 ram_bytes, lowmem, highmem;
+    struct uart16550 uart;
+    struct debugport dbg;
+    FILE *serial_out;
+    struct cpu *cpus;
+    unsigned ncpus;
+    bool exited;
+    int status;
+    enum machine_exit why;
+    char msg[256];
+    double host_seconds;
+};
+
+static void serial_tx(void *opaque, u8 b)
+{
+    struct machine *m = opaque;
+    if (m->serial_out) {
+        fputc(b, m->serial_out);
+        if (b == '\n')
+            fflush(m->serial_out);
+    }
+}
+
+static void stop_all(struct machine *m)
+{
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        m->cpus[i].stop_request = true;
+        m->cpus[i].stop_reason = STOP_REQUEST;
+        m->cpus[i].attention = true;
+    }
+}
+
+static void on_debug_exit(void *opaque, u32 value)
+{
+    struct machine *m = opaque;
+    m->exited = true;
+    m->why = MEXIT_DEBUG_EXIT;
+    m->status = (int)((value << 1) | 1) & 0xff;
+    snprintf(m->msg, sizeof m->msg, "guest exited through port 0xf4 with value %u", value);
+    stop_all(m);
+}
+
+static void on_code_page(void *opaque, pa_t page)
+{
+    struct machine *m = opaque;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        tlb_flush_pa(&m->cpus[i].tlb, page);
+}
+
+static void on_unclaimed(void *opaque, u64 addr, unsigned size, bool write, u64 value)
+{
+    struct machine *m = opaque;
+    log_printf(&m->log, LOG_UNIMP, "unclaimed %s %s %#llx (size %u, value %#llx)",
+               write ? "write" : "read", "port", (unsigned long long)addr, size,
+               (unsigned long long)value);
+}
+
+/* ---- loader glue ---- */
+
+static u8 *ram_ptr(struct machine *m, u64 pa, u64 len)
+{
+    if (pa + len < pa)
+        return NULL;
+    if (pa + len <= m->lowmem)
+        return m->ram + pa;
+    if (pa >= (1ull << 32) && pa + len <= (1ull << 32) + m->highmem)
+        return m->ram + m->lowmem + (pa - (1ull << 32));
+    return NULL;
+}
+
+static void note_code_writes(struct machine *m, u64 pa, u64 len)
+{
+    for (u64 p = pa & ~0xfffull; p < pa + len; p += 0x1000)
+        if (p < m->phys.limit)
+            phys_note_write(&m->phys, p, 0x1000 - 1);
+}
+
+static int mem_write(void *opaque, u64 pa, const void *src, u64 len)
+{
+    struct machine *m = opaque;
+    u8 *p = ram_ptr(m, pa, len);
+    if (!p)
+        return -1;
+    memcpy(p, src, len);
+    note_code_writes(m, pa, len);
+    return 0;
+}
+
+static int mem_zero(void *opaque, u64 pa, u64 len)
+{
+    struct machine *m = opaque;
+    u8 *p = ram_ptr(m, pa, len);
+    if (!p)
+        return -1;
+    memset(p, 0, len);
+    note_code_writes(m, pa, len);
+    return 0;
+}
+
+static u8 *read_file(const char *path, u64 *size, const char *what, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    u8 *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1 << 20;
+            if (cap > (1u << 30)) {
+                snprintf(err, errlen, "%s %s: larger than 1 GiB", what, path);
+                break;
+            }
+            u8 *nb = realloc(buf, cap);
+            if (!nb) {
+                snprintf(err, errlen, "%s %s: out of memory", what, path);
+                break;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(err, errlen, "%s %s: read error", what, path);
+                break;
+            }
+            fclose(f);
+            *size = n;
+            return buf;
+        }
+    }
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+/* Multiboot entry state (spec §3.2): 32-bit protected mode, paging off, flat 4 GiB CS and
+ * data segments, A20 on, IF = 0, EAX = magic, EBX = info. */
+static void cpu_enter_multiboot(struct cpu *c, const struct mb_boot *b)
+{
+    c->cr0 = CR0_PE | CR0_ET;
+    struct seg code = {.sel = 0x10, .base = 0, .limit = 0xffffffff, .ar = 0x9b | SEG_AR_DB | SEG_AR_G};
+    struct seg data = {.sel = 0x18, .base = 0, .limit = 0xffffffff, .ar = 0x93 | SEG_AR_DB | SEG_AR_G};
+    for (int s = 0; s < SEG_COUNT; s++)
+        c->seg[s] = s == SEG_CS ? code : data;
+    c->rflags = RFLAGS_FIXED1;
+    c->gpr[RAX] = 0x2badb002;
+    c->gpr[RBX] = b->mbi_pa;
+    c->rip = b->entry;
+    c->cpl = 0;
+    tlb_flush_all(&c->tlb);
+    cpu_update_mode(c);
+}
+
+struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen)
+{
+    struct machine *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    m->log.mask = cfg->log_mask;
+    if (cfg->log_file) {
+        m->log.out = fopen(cfg->log_file, "w");
+        if (!m->log.out) {
+            snprintf(err, errlen, "-D %s: %s", cfg->log_file, strerror(errno));
+            free(m);
+            return NULL;
+        }
+    }
+    iomap_init(&m->mem, "memory");
+    iomap_init(&m->io, "ports");
+    m->io.unclaimed = on_unclaimed;
+    m->io.unclaimed_opaque = m;
+
+    /* RAM: lazily committed anonymous memory. */
+    m->ram_bytes = cfg->ram_size;
+    m->lowmem = cfg->ram_size < LOWMEM_MAX ? cfg->ram_size : LOWMEM_MAX;
+    m->highmem = cfg->ram_size - m->lowmem;
+    void *ram = mmap(NULL, m->ram_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ram == MAP_FAILED) {
+        snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM", (unsigned long long)(cfg->ram_size >> 20));
+        goto fail;
+    }
+    m->ram = ram;
+    if (iomap_add_ram(&m->mem, 0, m->lowmem, m->ram, false, "ram-low", err, errlen) ||
+        (m->highmem && iomap_add_ram(&m->mem, 1ull << 32, m->highmem, m->ram + m->lowmem, false,
+                                     "ram-high", err, errlen)))
+        goto fail;
+    pa_t limit = m->highmem ? (1ull << 32) + m->highmem : m->lowmem;
+    if (phys_init(&m->phys, &m->mem, limit)) {
+        snprintf(err, errlen, "out of memory for code-page tracking");
+        goto fail;
+    }
+    m->phys.on_code_page = on_code_page;
+    m->phys.opaque = m;
+
+    /* Devices. */
+    if (cfg->serial == SERIAL_STDIO)
+        m->serial_out = stdout;
+    else if (cfg->serial == SERIAL_FILE) {
+        m->serial_out = fopen(cfg->serial_path, "w");
+        if (!m->serial_out) {
+            snprintf(err, errlen, "-serial file:%s: %s", cfg->serial_path, strerror(errno));
+            goto fail;
+        }
+    }
+    uart16550_init(&m->uart, (struct irq_line){0}, serial_tx, m);
+    m->dbg = (struct debugport){.on_exit = on_debug_exit, .console = serial_tx, .opaque = m};
+    if (uart16550_register(&m->uart, &m->io, 0x3f8, err, errlen) ||
+        debugport_register(&m->dbg, &m->io, err, errlen))
+        goto fail;
+
+    /* vCPUs. */
+    m->cpus = calloc(cfg->smp, sizeof(*m->cpus));
+    if (!m->cpus) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    struct cpu_bus bus = {.phys = &m->phys, .io = &m->io, .log = &m->log, .opaque = m};
+    for (unsigned i = 0; i < cfg->smp; i++) {
+        if (cpu_init(&m->cpus[i], (int)i, &cfg->model, &bus)) {
+            snprintf(err, errlen, "out of memory for vCPU %u", i);
+            goto fail;
+        }
+        m->ncpus++;
+        if (i > 0)
+            m->cpus[i].state = CPU_WAIT_SIPI;
+    }
+
+    /* Kernel and modules. */
+    u64 ksize = 0, isize = 0;
+    u8 *kernel = read_file(cfg->kernel, &ksize, "-kernel", err, errlen);
+    if (!kernel)
+        goto fail;
+    u8 *initrd = NULL;
+    if (cfg->initrd && !(initrd = read_file(cfg->initrd, &isize, "-initrd", err, errlen))) {
+        free(kernel);
+        goto fail;
+    }
+    struct mb_range map[4];
+    unsigned nmap = 0;
+    map[nmap++] = (struct mb_range){0, 0x9fc00, 1};
+    map[nmap++] = (struct mb_range){0xf0000, 0x10000, 2};
+    map[nmap++] = (struct mb_range){0x100000, m->lowmem - 0x100000, 1};
+    if (m->highmem)
+        map[nmap++] = (struct mb_range){1ull << 32, m->highmem, 1};
+    struct mb_module mod = {cfg->initrd, initrd, isize};
+    struct mb_mem mem = {m, mem_write, mem_zero};
+    struct mb_boot boot;
+    int rc = mb_load(kernel, ksize, cfg->kernel, cfg->append, &mod, initrd ? 1 : 0, map, nmap,
+                     &mem, &boot, err, errlen);
+    free(kernel);
+    free(initrd);
+    if (rc)
+        goto fail;
+    cpu_enter_multiboot(&m->cpus[0], &boot);
+    return m;
+fail:
+    machine_destroy(m);
+    return NULL;
+}
+
+void machine_destroy(struct machine *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        cpu_destroy(&m->cpus[i]);
+    free(m->cpus);
+    if (m->serial_out && m->serial_out != stdout)
+        fclose(m->serial_out);
+    else if (m->serial_out)
+        fflush(m->serial_out);
+    if (m->log.out)
+        fclose(m->log.out);
+    phys_destroy(&m->phys);
+    iomap_destroy(&m->mem);
+    iomap_destroy(&m->io);
+    if (m->ram)
+        munmap(m->ram, m->ram_bytes);
+    free(m);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+enum machine_exit machine_run(struct machine *m)
+{
+    double t0 = now_seconds();
+    for (;;) {
+        bool any_running = false;
+        for (unsigned i = 0; i < m->ncpus && !m->exited; i++) {
+            struct cpu *c = &m->cpus[i];
+            if (c->state == CPU_WAIT_SIPI)
+                continue;
+            u64 slice = SLICE;
+            if (m->cfg.max_insns) {
+                if (c->insns >= m->cfg.max_insns) {
+                    m->exited = true;
+                    m->why = MEXIT_INSN_LIMIT;
+                    m->status = 124;
+                    snprintf(m->msg, sizeof m->msg, "stopped after %llu instructions (-max-insns)",
+                             (unsigned long long)c->insns);
+                    break;
+                }
+                if (m->cfg.max_insns - c->insns < slice)
+                    slice = m->cfg.max_insns - c->insns;
+            }
+            enum cpu_stop st = cpu_run(c, slice);
+            if (m->exited)
+                break;
+            switch (st) {
+            case STOP_BUDGET:
+                any_running = true;
+                break;
+            case STOP_SHUTDOWN:
+                m->exited = true;
+                m->why = MEXIT_SHUTDOWN;
+                m->status = 0;
+                snprintf(m->msg, sizeof m->msg, "vCPU %u triple-faulted at rip=%#llx: machine shut down", i,
+                         (unsigned long long)c->rip);
+                break;
+            case STOP_UNIMPLEMENTED:
+                m->exited = true;
+                m->why = MEXIT_UNIMPLEMENTED;
+                m->status = 3;
+                snprintf(m->msg, sizeof m->msg, "vCPU %u at rip=%#llx: %s", i, (unsigned long long)c->rip, c->stop_msg);
+                break;
+            case STOP_HALT:
+            case STOP_REQUEST:
+                break;
+            }
+        }
+        if (m->exited)
+            break;
+        if (!any_running) {
+            /* No interrupt source exists yet that could wake a halted vCPU. */
+            m->exited = true;
+            m->why = MEXIT_HALTED;
+            m->status = 1;
+            snprintf(m->msg, sizeof m->msg, "all vCPUs halted with nothing left to wake them (rip=%#llx)",
+                     (unsigned long long)m->cpus[0].rip);
+        }
+    }
+    m->host_seconds = now_seconds() - t0;
+    if (m->serial_out)
+        fflush(m->serial_out);
+    return m->why;
+}
+
+int machine_exit_status(const struct machine *m)
+{
+    return m->status;
+}
+
+const char *machine_exit_message(const struct machine *m)
+{
+    return m->msg;
+}
+
+struct cpu *machine_cpu(struct machine *m, unsigned idx)
+{
+    return idx < m->ncpus ? &m->cpus[idx] : NULL;
+}
+
+void machine_print_stats(const struct machine *m, FILE *out)
+{
+    u64 insns = 0, cycles = 0;
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        const struct cpu *c = &m->cpus[i];
+        u64 hits, misses;
+        icache_stats(c->icache, &hits, &misses);
+        fprintf(out, "cpu%u: %llu instructions, %llu modelled cycles, %llu TLB misses (%llu walk refs), "
+                     "decode cache %llu hits / %llu misses\n",
+                i, (unsigned long long)c->insns, (unsigned long long)c->cycles,
+                (unsigned long long)c->tlb_misses, (unsigned long long)c->walk_refs,
+                (unsigned long long)hits, (unsigned long long)misses);
+        insns += c->insns;
+        cycles += c->cycles;
+    }
+    fprintf(out, "total: %llu instructions in %.3f s host time (%.1f MIPS)\n", (unsigned long long)insns,
+            m->host_seconds, m->host_seconds > 0 ? insns / m->host_seconds / 1e6 : 0.0);
+}
