@@ -197,9 +197,11 @@ enum decode_status decode_insn(struct cpu *c, const u8 *buf, unsigned n, unsigne
         }
         case ZYDIS_OPERAND_TYPE_IMMEDIATE:
             p->kind = OPND_IMM;
-            p->imm = o->imm.value.u;
+            p->imm = o->imm.value.u;   /* Zydis sign-extends signed immediates to 64 bits */
             if (o->imm.is_relative)
                 out->flags |= INSN_REL;
+            else if (o->imm.is_signed && out->opsize > p->size)
+                p->size = out->opsize;   /* e.g. MOV r/m64, imm32: the value is sign-extended */
             break;
         case ZYDIS_OPERAND_TYPE_POINTER:
             p->kind = OPND_PTR;

@@ -83,12 +83,12 @@ static void model_base(struct cpu_model *m, enum cpu_vendor v)
     if (v == VENDOR_INTEL) {
         m->name = "intel";
         m->signature = 0x000506e3;   /* family 6 model 94 (Skylake) stepping 3 */
-        m->brand = "hvsim Intel-architecture CPU (Skylake-class model)";
+        m->brand = "hvsim Skylake-class Intel-architecture model";
         model_set(m, FEAT_LAHF_LM, true);
     } else {
         m->name = "amd";
         m->signature = 0x00800f12;   /* family 17h (Zen) */
-        m->brand = "hvsim AMD-architecture CPU (Zen-class model)";
+        m->brand = "hvsim Zen-class AMD-architecture model";
         m->maxphyaddr = 43;
         model_set(m, FEAT_UMIP, false);
         model_set(m, FEAT_PKU, false);

@@ -187,6 +187,17 @@ START_TEST(syscall_sysret)
 }
 END_TEST
 
+START_TEST(sign_extended_immediates)
+{
+    /* movq $-2,0x2000; mov 0x2000,%rax; push $-3; pop %rbx; imul $-5,%rbx,%rcx; hlt */
+    ck_assert_int_eq(RUN("\x48\xc7\x04\x25\x00\x20\x00\x00\xfe\xff\xff\xff\x48\x8b\x04\x25\x00\x20"
+                         "\x00\x00\x6a\xfd\x5b\x48\x6b\xcb\xfb\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], (u64)-2);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], (u64)-3);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 15);
+}
+END_TEST
+
 START_TEST(instruction_crossing_into_unmapped_page)
 {
     /* Put "mov $imm32,%eax" so that its last bytes fall in an unmapped page: place the code
@@ -228,6 +239,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
+    tcase_add_test(tc, sign_extended_immediates);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,63 @@
+/* guest/runtime/guest.h — the runtime for code that runs INSIDE hvsim (or QEMU): ports, MSRs,
+ * CPUID, control registers, serial output, printf, report() checks and exit via port 0xf4. */
+#ifndef HVSIM_GUEST_H
+#define HVSIM_GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint64_t rdmsr(uint32_t idx)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(idx));
+    return (uint64_t)hi << 32 | lo;
+}
+static inline void wrmsr(uint32_t idx, uint64_t v)
+{
+    __asm__ volatile("wrmsr" ::"c"(idx), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return (uint64_t)hi << 32 | lo; }
+
+struct multiboot_info {
+    uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+    uint32_t syms[4], mmap_length, mmap_addr;
+};
+
+extern uint32_t mb_magic, mb_info;
+static inline const struct multiboot_info *guest_mbi(void)
+{
+    return (const struct multiboot_info *)(uintptr_t)mb_info;
+}
+
+void serial_init(void);
+void serial_putc(char c);
+void guest_puts(const char *s);
+int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int guest_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+
+/* One check: prints "PASS: name" or "FAIL: name" and counts it. */
+void report(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "SUMMARY: N tests, F failures"; returns 0 when F == 0, else 1. */
+int report_summary(void);
+/* outl(code, 0xf4): the run ends with status (code << 1) | 1. */
+__attribute__((noreturn)) void guest_exit(int code);
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+int main(void);
+
+#endif

@@ -1,0 +1,99 @@
+/* guest/runtime/runtime.c — start-up (IDT, serial), exceptions, report() and exit. */
+#include "guest.h"
+
+struct idt_gate {
+    uint16_t off0, sel;
+    uint8_t ist, type;
+    uint16_t off1;
+    uint32_t off2, zero;
+};
+
+extern char isr_stubs[];
+static struct idt_gate idt[32];
+static unsigned tests, failures;
+
+void *memset(void *d, int c, size_t n)
+{
+    unsigned char *p = d;
+    while (n--)
+        *p++ = (unsigned char)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+    unsigned char *p = d;
+    const unsigned char *q = s;
+    while (n--)
+        *p++ = *q++;
+    return d;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+static void idt_init(void)
+{
+    for (int v = 0; v < 32; v++) {
+        uint64_t h = (uint64_t)(uintptr_t)(isr_stubs + 16 * v);
+        idt[v] = (struct idt_gate){(uint16_t)h, 0x08, 0, 0x8e, (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
+    }
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" ::"m"(d));
+}
+
+struct exc_frame {
+    uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+
+__attribute__((noreturn)) void runtime_exception(const struct exc_frame *f)
+{
+    guest_printf("unexpected exception %lu at rip=%#lx error=%#lx\n", (unsigned long)f->vector,
+                 (unsigned long)f->rip, (unsigned long)f->error);
+    guest_exit(2);
+}
+
+__attribute__((noreturn)) void runtime_start(void)
+{
+    serial_init();
+    idt_init();
+    guest_exit(main());
+}
+
+void report(bool ok, const char *fmt, ...)
+{
+    char buf[160];
+    va_list ap;
+    va_start(ap, fmt);
+    guest_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    tests++;
+    if (!ok)
+        failures++;
+    guest_printf("%s: %s\n", ok ? "PASS" : "FAIL", buf);
+}
+
+int report_summary(void)
+{
+    guest_printf("SUMMARY: %u tests, %u failures\n", tests, failures);
+    return failures ? 1 : 0;
+}
+
+__attribute__((noreturn)) void guest_exit(int code)
+{
+    outl(0xf4, (uint32_t)code);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
