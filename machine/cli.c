@@ -24,7 +24,7 @@ static const char usage[] =
     "                     intel (default), amd, max, host, qemu64; +vmx selects intel,\n"
     "                     +svm selects amd; unknown or unimplemented features are errors\n"
     "  -serial MODE       stdio (default), file:PATH or none: where COM1 output goes\n"
-    "  -display MODE      none (default) or sdl\n"
+    "  -display MODE      none (default); sdl is not implemented yet\n"
     "  -no-reboot         stop instead of resetting on a triple fault\n"
     "  -d ITEMS           log items, comma separated: %s\n"
     "  -D FILE            write the log to FILE instead of stderr\n"
@@ -142,9 +142,10 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
             NEED_VALUE();
             if (!strcmp(val, "none"))
                 cfg->display = DISPLAY_NONE;
-            else if (!strcmp(val, "sdl"))
-                cfg->display = DISPLAY_SDL;
-            else {
+            else if (!strcmp(val, "sdl")) {
+                snprintf(err, errlen, "-display sdl: the VGA/SDL display is not implemented yet; use -display none");
+                return CLI_ERROR;
+            } else {
                 snprintf(err, errlen, "-display: unsupported '%s' (none or sdl)", val);
                 return CLI_ERROR;
             }

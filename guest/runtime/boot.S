@@ -78,11 +78,44 @@ isr_stubs:
     .endr
 
 isr_common:
-    mov %rsp, %rdi             /* -> struct exc_frame { vector, error, rip, cs, rflags, rsp, ss } */
+    /* Save the interrupted context, let C handle it, and return with IRETQ if it returns. */
+    push %rax
+    push %rcx
+    push %rdx
+    push %rbx
+    push %rbp
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi             /* -> struct exc_frame */
+    mov %rsp, %rbx
     and $~0xf, %rsp
-    call runtime_exception     /* never returns */
-1:  hlt
-    jmp 1b
+    call runtime_exception
+    mov %rbx, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rbp
+    pop %rbx
+    pop %rdx
+    pop %rcx
+    pop %rax
+    add $16, %rsp              /* vector and error code */
+    iretq
 
     .section .rodata
     .align 8

@@ -40,6 +40,21 @@ static inline const struct multiboot_info *guest_mbi(void)
     return (const struct multiboot_info *)(uintptr_t)mb_info;
 }
 
+/* Exception frame as the runtime's stubs build it (registers pushed by isr_common). */
+struct exc_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rbx, rdx, rcx, rax;
+    uint64_t vector, error, rip, cs, rflags, rsp, ss;
+};
+typedef void exc_handler_fn(struct exc_frame *f);
+/* Handle exception `vector` (0..31) in fn; returning resumes at f->rip (change it to skip
+ * the faulting instruction). Without a handler an exception ends the test with code 2. */
+void guest_set_handler(unsigned vector, exc_handler_fn *fn);
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v)); }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void invlpg(const void *p) { __asm__ volatile("invlpg (%0)" ::"r"(p) : "memory"); }
+
 void serial_init(void);
 void serial_putc(char c);
 void guest_puts(const char *s);

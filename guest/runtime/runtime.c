@@ -54,12 +54,20 @@ static void idt_init(void)
     __asm__ volatile("lidt %0" ::"m"(d));
 }
 
-struct exc_frame {
-    uint64_t vector, error, rip, cs, rflags, rsp, ss;
-};
+static exc_handler_fn *handlers[32];
 
-__attribute__((noreturn)) void runtime_exception(const struct exc_frame *f)
+void guest_set_handler(unsigned vector, exc_handler_fn *fn)
 {
+    if (vector < 32)
+        handlers[vector] = fn;
+}
+
+void runtime_exception(struct exc_frame *f)
+{
+    if (f->vector < 32 && handlers[f->vector]) {
+        handlers[f->vector](f);
+        return;
+    }
     guest_printf("unexpected exception %lu at rip=%#lx error=%#lx\n", (unsigned long)f->vector,
                  (unsigned long)f->rip, (unsigned long)f->error);
     guest_exit(2);
