@@ -51,6 +51,9 @@ static inline void model_set(struct cpu_model *m, enum cpu_feature f, bool on)
  * a known feature hvsim does not implement yet). */
 int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen) MUST_CHECK;
 
+/* OR the CPUID bits of the model's features that live in `leaf` into out[EAX..EDX]. */
+void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4]);
+
 /* The QEMU-style name of a feature. */
 const char *model_feature_name(enum cpu_feature f);
 

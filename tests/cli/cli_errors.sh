@@ -2,7 +2,7 @@
 # Process-level checks of user errors: each must give exactly one line on stderr and the
 # documented exit status, never a crash.
 set -u
-hvsim=$1 scratch=$(mktemp -d)
+hvsim=$1 guest=${2:-} scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 fail=0 pass=0
 expect() {   # expect STATUS PATTERN -- args...
@@ -28,5 +28,9 @@ expect 1 "No such file" -- -kernel "$scratch/missing"
 expect 1 "not a Multiboot kernel" -- -kernel "$scratch/text"
 expect 1 "not a Multiboot kernel" -- -kernel "$scratch/random"
 expect 1 "Is a directory\|read error\|not a Multiboot" -- -kernel "$scratch"
+if [ -n "$guest" ]; then
+  expect 124 "stopped after 1000 instructions" -- -kernel "$guest" -serial none -max-insns 1000
+  expect 2 "not implemented" -- -kernel "$guest" -display sdl
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
