@@ -29,6 +29,10 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
 {
     c->rip = c->insn_rip;
     c->gpr[RSP] = c->insn_rsp;
+    if (c->exc_depth > 3) {
+        events_shutdown(c, "endless nested faults");
+        longjmp(c->step_env, 1);
+    }
     if (c->exc_depth > 0) {
         unsigned first = c->exc_first;
         /* SDM 3A Table 6-5: contributory after contributory, or contributory/#PF after #PF,
@@ -260,11 +264,10 @@ static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_
 void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind)
 {
     bool has_err = kind == EVT_HW_EXC && event_has_error_code(vector) && (c->cr0 & CR0_PE);
-    if (kind == EVT_HW_EXC || kind == EVT_EXTERNAL) {
-        if (c->exc_depth == 0 || vector == EXC_DF)
-            c->exc_first = (u8)vector;
-        c->exc_depth++;
-    }
+    /* The event now being delivered is what a fault during its delivery combines with
+       (SDM 3A Table 6-5); a benign first event is simply replaced. */
+    c->exc_first = (u8)vector;
+    c->exc_depth++;
     c->state = CPU_RUNNING;
     if (c->mode == MODE_REAL)
         deliver_real(c, vector);
