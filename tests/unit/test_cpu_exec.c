@@ -229,6 +229,8 @@ END_TEST
  * sanitizer build runs this too. */
 START_TEST(random_code_never_crashes_the_host)
 {
+    if (_i >= 300)
+        harness_prot32_mode(&H);   /* seeds 300..: 32-bit protected mode, paging off */
     u64 seed = 0x243f6a8885a308d3ull + (u64)_i * 0x9e3779b97f4a7c15ull;
     u8 code[4096];
     for (size_t i = 0; i < sizeof code; i++) {
@@ -261,7 +263,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, syscall_sysret);
     tcase_add_test(tc, sign_extended_immediates);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
-    tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 300);
+    tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 500);
     suite_add_tcase(s, tc);
     return s;
 }
