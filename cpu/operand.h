@@ -50,7 +50,7 @@ static inline u64 opnd_ea(const struct cpu *c, const struct insn *in, const stru
     return ea & bits_mask_bytes(in->addrsize);
 }
 
-static inline u64 opnd_read(struct cpu *c, const struct insn *in, unsigned i)
+static inline __attribute__((always_inline)) u64 opnd_read(struct cpu *c, const struct insn *in, unsigned i)
 {
     const struct opnd *o = &in->op[i];
     switch (o->kind) {
@@ -60,7 +60,7 @@ static inline u64 opnd_read(struct cpu *c, const struct insn *in, unsigned i)
     }
 }
 
-static inline void opnd_write(struct cpu *c, const struct insn *in, unsigned i, u64 v)
+static inline __attribute__((always_inline)) void opnd_write(struct cpu *c, const struct insn *in, unsigned i, u64 v)
 {
     const struct opnd *o = &in->op[i];
     if (o->kind == OPND_REG)
