@@ -5,9 +5,8 @@
 set -euo pipefail
 
 packages=(
-  cmake gcc g++ make pkg-config binutils
+  cmake gcc make pkg-config binutils coreutils
   libzydis-dev libzycore-dev check libsubunit-dev libreadline-dev zlib1g-dev libsdl2-dev
-  python3
 )
 
 missing=()
