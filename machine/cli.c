@@ -37,9 +37,10 @@ static const char usage[] =
     "  --help, -h         this text\n"
     "  --version          version\n"
     "\n"
-    "Exit status: a guest write of V to port 0xf4 exits with (V << 1) | 1; 0 after a triple\n"
-    "fault; 2 for a usage error; 3 when the run stopped on something hvsim does not model;\n"
-    "124 when -max-insns ran out; 1 for other errors (bad kernel file, ...).\n";
+    "Exit status: a guest write of V to port 0xf4 exits with (V << 1) | 1 (always odd); 0 after\n"
+    "a triple fault; 2 for a usage error or an unusable kernel/initrd file; 4 when every vCPU\n"
+    "halted with nothing left to wake it; 6 when the guest needs something hvsim does not model\n"
+    "yet; 124 when -max-insns ran out. Even statuses never come from the guest.\n";
 
 u64 cli_parse_size(const char *s)
 {

@@ -360,7 +360,7 @@ enum machine_exit machine_run(struct machine *m)
             case STOP_UNIMPLEMENTED:
                 m->exited = true;
                 m->why = MEXIT_UNIMPLEMENTED;
-                m->status = 3;
+                m->status = 6;
                 snprintf(m->msg, sizeof m->msg, "vCPU %u at rip=%#llx: %s", i, (unsigned long long)c->rip, c->stop_msg);
                 break;
             case STOP_HALT:
@@ -374,7 +374,7 @@ enum machine_exit machine_run(struct machine *m)
             /* No interrupt source exists yet that could wake a halted vCPU. */
             m->exited = true;
             m->why = MEXIT_HALTED;
-            m->status = 1;
+            m->status = 4;
             snprintf(m->msg, sizeof m->msg, "all vCPUs halted with nothing left to wake them (rip=%#llx)",
                      (unsigned long long)m->cpus[0].rip);
         }

@@ -21,7 +21,7 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&cfg, err, sizeof err);
     if (!m) {
         fprintf(stderr, "hvsim: %s\n", err);
-        return 1;
+        return 2;
     }
     enum machine_exit why = machine_run(m);
     int status = machine_exit_status(m);

@@ -1,5 +1,7 @@
 /* guest/runtime/boot.S — Multiboot-1 entry: 32-bit protected mode -> own GDT, identity
- * paging of the first 4 GiB with 2 MiB pages -> long mode -> main(). */
+ * paging of the first 4 GiB with 2 MiB pages -> long mode -> runtime_start() -> main().
+ * Nothing here zeroes memory: the page tables and stack live in .bss, which the Multiboot
+ * loader zeroes (ELF p_memsz > p_filesz). */
 #define MB_MAGIC 0x1badb002
 #define MB_FLAGS 0
 
@@ -11,6 +13,8 @@
     .code32
     .global _start
 _start:
+    cli                        /* Multiboot promises IF=0; DF is unspecified, the C ABI needs 0 */
+    cld
     mov %eax, mb_magic
     mov %ebx, mb_info
     lgdt gdt_desc
@@ -61,14 +65,17 @@ start64:
 1:  hlt
     jmp 1b
 
-/* Exception stubs: 32 vectors, 16 bytes apart; those without an error code push 0. */
+/* Interrupt stubs for all 256 vectors, 16 bytes apart (runtime.c computes gate addresses
+ * from that), so an unexpected exception or a stray interrupt is reported, not a triple fault.
+ * Vectors whose exceptions push an error code (#DF #TS #NP #SS #GP #PF #AC #CP, AMD #VC #SX)
+ * don't push one of their own; the rest push 0 so the frame layout is uniform. */
     .align 16
     .global isr_stubs
 isr_stubs:
     .set vec, 0
-    .rept 32
+    .rept 256
     .align 16
-    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21)
+    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     .else
     pushq $0
     .endif
@@ -139,3 +146,5 @@ stack_top:
     .global mb_magic, mb_info
 mb_magic: .long 0
 mb_info: .long 0
+
+    .section .note.GNU-stack, "", @progbits

@@ -9,8 +9,11 @@
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 static inline uint64_t rdmsr(uint32_t idx)
 {
     uint32_t lo, hi;
@@ -46,10 +49,12 @@ struct exc_frame {
     uint64_t vector, error, rip, cs, rflags, rsp, ss;
 };
 typedef void exc_handler_fn(struct exc_frame *f);
-/* Handle exception `vector` (0..31) in fn; returning resumes at f->rip (change it to skip
- * the faulting instruction). Without a handler an exception ends the test with code 2. */
+/* Handle `vector` (0..255: exceptions, INT n, interrupts) in fn; returning resumes at f->rip
+ * via IRETQ (change it to skip the faulting instruction). Without a handler the vector prints
+ * "unexpected exception/interrupt N at rip=R error=E" and ends the run with code 2. */
 void guest_set_handler(unsigned vector, exc_handler_fn *fn);
 static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v)); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
@@ -63,10 +68,17 @@ int guest_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 /* One check: prints "PASS: name" or "FAIL: name" and counts it. */
 void report(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints "SUMMARY: N tests, F failures"; returns 0 when F == 0, else 1. */
+/* A check that cannot run here: prints "SKIP: name", counted apart from tests and failures. */
+void report_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "SUMMARY: N tests, F failures" (plus " (S skipped)" if any); returns 0 when F == 0,
+ * else 1. */
 int report_summary(void);
 /* outl(code, 0xf4): the run ends with status (code << 1) | 1. */
 __attribute__((noreturn)) void guest_exit(int code);
+
+/* True under QEMU TCG (CPUID 0x40000000 = "TCGTCGTCGTCG"), for the few checks of hardware
+ * behaviour TCG does not model (e.g. #GP on RDMSR of an unknown MSR): report_skip() those. */
+bool guest_on_qemu_tcg(void);
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

@@ -24,10 +24,10 @@ expect 2 "needs a value" -- -kernel
 expect 2 "no kernel" -- -m 64
 expect 2 "bad memory size" -- -kernel x -m huge
 expect 2 "not implemented" -- -kernel x -cpu max,+vmx
-expect 1 "No such file" -- -kernel "$scratch/missing"
-expect 1 "not a Multiboot kernel" -- -kernel "$scratch/text"
-expect 1 "not a Multiboot kernel" -- -kernel "$scratch/random"
-expect 1 "Is a directory\|read error\|not a Multiboot" -- -kernel "$scratch"
+expect 2 "No such file" -- -kernel "$scratch/missing"
+expect 2 "not a Multiboot kernel" -- -kernel "$scratch/text"
+expect 2 "not a Multiboot kernel" -- -kernel "$scratch/random"
+expect 2 "Is a directory\|read error\|not a Multiboot" -- -kernel "$scratch"
 if [ -n "$guest" ]; then
   expect 124 "stopped after 1000 instructions" -- -kernel "$guest" -serial none -max-insns 1000
   expect 2 "not implemented" -- -kernel "$guest" -display sdl
