@@ -79,19 +79,28 @@ static bool covers(const struct tlb_entry *e, la_t la)
     return e->vpn != TLB_VPN_INVALID && ((e->vpn << 12) & e->page_mask) == (la & e->page_mask);
 }
 
+/* INVLPG scope (globals = true): this tag's entry plus global entries of the same vtag.
+ * INVPCID individual-address scope (globals = false): this tag's non-global entry only. */
+static bool addr_match(const struct tlb_entry *e, u64 tag, bool globals)
+{
+    if (e->flags & TLB_GLOBAL)
+        return globals && vtag_of(e->tag) == vtag_of(tag);
+    return e->tag == tag;
+}
+
 static void flush_addr(struct tlb *t, u64 tag, la_t la, bool globals)
 {
     if (!t->has_large) {
         struct tlb_entry *e = &t->e[tlb_index(la >> 12)];
         if (e->vpn == la >> 12 &&
-            (e->tag == tag || (globals && (e->flags & TLB_GLOBAL) && vtag_of(e->tag) == vtag_of(tag))))
+            addr_match(e, tag, globals))
             invalidate(e);
         return;
     }
     for (unsigned i = 0; i < TLB_ENTRIES; i++) {
         struct tlb_entry *e = &t->e[i];
         if (covers(e, la) &&
-            (e->tag == tag || (globals && (e->flags & TLB_GLOBAL) && vtag_of(e->tag) == vtag_of(tag))))
+            addr_match(e, tag, globals))
             invalidate(e);
     }
 }

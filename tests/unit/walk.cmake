@@ -1,1 +1,2 @@
 hvsim_unit_test(test_walk SOURCES test_walk.c LIBS hvsim_mmu)
+hvsim_unit_test(test_tlb_scopes SOURCES test_tlb.c LIBS hvsim_mmu)
