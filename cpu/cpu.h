@@ -87,6 +87,7 @@ struct cpu {
     u64 dr[8];                           /* (R) DR4/DR5 alias DR6/DR7 */
     u32 pkru;                            /* (R) */
     u8 fpu_state[512];                   /* (R) FXSAVE image */
+    u64 rng_state;                       /* (P) RDRAND/RDSEED generator (deterministic) */
     struct cpu_msrs msr;
     u64 pdpte[4];                        /* (R) PAE PDPTE registers */
 

@@ -173,6 +173,12 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_FNSTCW: B(exec_x87_probe, SUB_FNSTCW, 3);
     case ZYDIS_MNEMONIC_FLDCW: B(exec_x87_probe, SUB_FLDCW, 7);
     case ZYDIS_MNEMONIC_FWAIT: case ZYDIS_MNEMONIC_FNOP: B(exec_x87_probe, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_LAR: B(exec_lar_lsl, SUB_LAR, 20);
+    case ZYDIS_MNEMONIC_LSL: B(exec_lar_lsl, SUB_LSL, 20);
+    case ZYDIS_MNEMONIC_VERR: B(exec_verr_verw, SUB_VERR, 20);
+    case ZYDIS_MNEMONIC_VERW: B(exec_verr_verw, SUB_VERW, 20);
+    case ZYDIS_MNEMONIC_ARPL: B(exec_arpl, SUB_NONE, 20);
+    case ZYDIS_MNEMONIC_RDRAND: case ZYDIS_MNEMONIC_RDSEED: B(exec_rdrand, SUB_NONE, 300);
     default: B(exec_unimplemented, SUB_NONE, 1);
     }
 }

@@ -198,6 +198,34 @@ START_TEST(sign_extended_immediates)
 }
 END_TEST
 
+START_TEST(descriptor_inspection_and_rdrand)
+{
+    /* mov $0x10,%eax; lsl %eax,%ebx; setz %r8b; lar %eax,%ecx; verw %ax; setz %r11b;
+       mov $8,%eax; verw %ax; setz %r12b; mov $0x40,%eax; mov $7,%edx; lsl %eax,%edx; setz %r13b;
+       rdrand %r9; setc %r10b; hlt */
+    ck_assert_int_eq(RUN("\xb8\x10\x00\x00\x00\x0f\x03\xd8\x41\x0f\x94\xc0\x0f\x02\xc8\x0f\x00"
+                         "\xe8\x41\x0f\x94\xc3\xb8\x08\x00\x00\x00\x0f\x00\xe8\x41\x0f\x94\xc4\xb8"
+                         "\x40\x00\x00\x00\xba\x07\x00\x00\x00\x0f\x03\xd0\x41\x0f\x94\xc5\x49\x0f"
+                         "\xc7\xf1\x41\x0f\x92\xc2\xf4"), STOP_HALT);
+    struct cpu *c = &H.cpu;
+    ck_assert_uint_eq(c->gpr[RBX], 0xffffffff);   /* LSL of the flat data segment */
+    ck_assert_uint_eq(c->gpr[R8] & 0xff, 1);
+    ck_assert_uint_eq(c->gpr[RCX], 0x00c09300);   /* LAR: access-rights bytes */
+    ck_assert_uint_eq(c->gpr[R11] & 0xff, 1);     /* data segment is writable */
+    ck_assert_uint_eq(c->gpr[R12] & 0xff, 0);     /* code segment is not */
+    ck_assert_uint_eq(c->gpr[R13] & 0xff, 0);     /* selector beyond the GDT limit */
+    ck_assert_uint_eq(c->gpr[RDX], 7);            /* ... leaves the destination alone */
+    ck_assert_uint_eq(c->gpr[R10] & 0xff, 1);     /* RDRAND sets CF */
+    ck_assert_uint_ne(c->gpr[R9], 0);
+    /* Deterministic: a second machine gets the same value. */
+    u64 first = c->gpr[R9];
+    harness_destroy(&H);
+    setup();
+    ck_assert_int_eq(RUN("\x49\x0f\xc7\xf1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R9], first);
+}
+END_TEST
+
 START_TEST(instruction_crossing_into_unmapped_page)
 {
     /* Put "mov $imm32,%eax" so that its last bytes fall in an unmapped page: place the code
@@ -262,6 +290,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
     tcase_add_test(tc, sign_extended_immediates);
+    tcase_add_test(tc, descriptor_inspection_and_rdrand);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
     tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 500);
     suite_add_tcase(s, tc);
