@@ -159,6 +159,8 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_RDPID: B(exec_rdpid, SUB_NONE, 10);
     case ZYDIS_MNEMONIC_IN: B(exec_in, SUB_NONE, 30);
     case ZYDIS_MNEMONIC_OUT: B(exec_out, SUB_NONE, 30);
+    case ZYDIS_MNEMONIC_SYSENTER: B(exec_sysenter, SUB_NONE, 40);
+    case ZYDIS_MNEMONIC_SYSEXIT: B(exec_sysexit, SUB_NONE, 40);
     case ZYDIS_MNEMONIC_SWAPGS: B(exec_swapgs, SUB_NONE, 30);
     case ZYDIS_MNEMONIC_SYSCALL: B(exec_syscall, SUB_NONE, 40);
     case ZYDIS_MNEMONIC_SYSRET: B(exec_sysret, SUB_NONE, 40);

@@ -613,3 +613,47 @@ void exec_x87_probe(struct cpu *c, const struct insn *in)
     default: break;   /* FWAIT, FNOP: nothing pending */
     }
 }
+
+/* ---- SYSENTER/SYSEXIT (SDM 2B "SYSENTER", "SYSEXIT") ---- */
+
+void exec_sysenter(struct cpu *c, const struct insn *in)
+{
+    (void)in;
+    bool lma = c->efer & EFER_LMA;
+    if (lma && c->model.vendor == VENDOR_AMD)
+        cpu_fault(c, EXC_UD, 0);   /* AMD: #UD in long mode (APM 3 "SYSENTER") */
+    u16 cs = (u16)c->msr.sysenter_cs;
+    if (c->mode == MODE_REAL || (cs & 0xfffc) == 0)
+        cpu_fault(c, EXC_GP, 0);
+    c->rflags &= ~(RFLAGS_VM | RFLAGS_IF | RFLAGS_RF);
+    flat_seg(&c->seg[SEG_CS], cs & 0xfffc, 0x9b | SEG_AR_G | (lma ? SEG_AR_L : SEG_AR_DB));
+    flat_seg(&c->seg[SEG_SS], (cs + 8) & 0xfffc, 0x93 | SEG_AR_DB | SEG_AR_G);
+    c->cpl = 0;
+    cpu_update_mode(c);
+    c->rip = lma ? c->msr.sysenter_eip : (u32)c->msr.sysenter_eip;
+    c->gpr[RSP] = lma ? c->msr.sysenter_esp : (u32)c->msr.sysenter_esp;
+}
+
+void exec_sysexit(struct cpu *c, const struct insn *in)
+{
+    bool lma = c->efer & EFER_LMA;
+    if (lma && c->model.vendor == VENDOR_AMD)
+        cpu_fault(c, EXC_UD, 0);
+    u16 cs = (u16)c->msr.sysenter_cs;
+    if (c->mode == MODE_REAL || c->mode == MODE_V86 || c->cpl != 0 || (cs & 0xfffc) == 0)
+        cpu_fault(c, EXC_GP, 0);
+    bool to64 = in->opsize == 8;
+    if (to64 && (!bits_is_canonical(c->gpr[RDX], c->la_width) || !bits_is_canonical(c->gpr[RCX], c->la_width)))
+        cpu_fault(c, EXC_GP, 0);
+    if (to64) {
+        flat_seg(&c->seg[SEG_CS], (u16)((cs + 32) | 3), 0xfb | SEG_AR_L | SEG_AR_G);
+        flat_seg(&c->seg[SEG_SS], (u16)((cs + 40) | 3), 0xf3 | SEG_AR_DB | SEG_AR_G);
+    } else {
+        flat_seg(&c->seg[SEG_CS], (u16)((cs + 16) | 3), 0xfb | SEG_AR_DB | SEG_AR_G);
+        flat_seg(&c->seg[SEG_SS], (u16)((cs + 24) | 3), 0xf3 | SEG_AR_DB | SEG_AR_G);
+    }
+    c->cpl = 3;
+    cpu_update_mode(c);
+    c->rip = to64 ? c->gpr[RDX] : (u32)c->gpr[RDX];
+    c->gpr[RSP] = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
+}

@@ -226,6 +226,30 @@ START_TEST(descriptor_inspection_and_rdrand)
 }
 END_TEST
 
+START_TEST(sysenter_sysexit)
+{
+    struct cpu *c = &H.cpu;
+    ck_assert(msr_write(c, MSR_IA32_SYSENTER_CS, 0x08));
+    ck_assert(msr_write(c, MSR_IA32_SYSENTER_EIP, HARNESS_CODE + 0x40));
+    ck_assert(msr_write(c, MSR_IA32_SYSENTER_ESP, 0x7000));
+    c->idtr.limit = 0;
+    /* sysenter; ... .org 0x40: mov $5,%r14; mov $0x100080,%edx; mov $0x9000,%ecx; sysexitq;
+       .org 0x80: mov $7,%r15; hlt (HLT at CPL 3 faults; no IDT: shutdown) */
+    static u8 code[0x88];
+    memset(code, 0, sizeof code);
+    memcpy(code, "\x0f\x34\xf4", 3);
+    memcpy(code + 0x40, "\x49\xc7\xc6\x05\x00\x00\x00\xba\x80\x00\x10\x00\xb9\x00\x90\x00\x00\x48\x0f\x35", 20);
+    memcpy(code + 0x80, "\x49\xc7\xc7\x07\x00\x00\x00\xf4", 8);
+    ck_assert_int_eq(harness_run(&H, code, sizeof code, 100), STOP_SHUTDOWN);
+    ck_assert_uint_eq(c->gpr[R14], 5);
+    ck_assert_uint_eq(c->gpr[R15], 7);
+    ck_assert_int_eq(c->cpl, 3);
+    ck_assert_uint_eq(c->seg[SEG_CS].sel, 0x2b);   /* SYSENTER_CS + 32, RPL 3 */
+    ck_assert_uint_eq(c->seg[SEG_SS].sel, 0x33);
+    ck_assert_uint_eq(c->gpr[RSP], 0x9000);
+}
+END_TEST
+
 START_TEST(instruction_crossing_into_unmapped_page)
 {
     /* Put "mov $imm32,%eax" so that its last bytes fall in an unmapped page: place the code
@@ -291,6 +315,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, syscall_sysret);
     tcase_add_test(tc, sign_extended_immediates);
     tcase_add_test(tc, descriptor_inspection_and_rdrand);
+    tcase_add_test(tc, sysenter_sysexit);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
     tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 500);
     suite_add_tcase(s, tc);
