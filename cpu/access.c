@@ -48,8 +48,20 @@ la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool wri
 
 /* ---- physical memory ---- */
 
+/* The xAPIC window is per processor, so it is decoded here rather than on the shared bus
+   (SDM 3A §11.4.1); only naturally aligned accesses within a register reach the APIC. */
+static u64 apic_read(struct cpu *c, pa_t pa, unsigned size)
+{
+    u32 off = pa & 0xfff;
+    if (size > 4 || (off & 3) + size > 4)
+        return ~0ull >> (64 - 8 * size);
+    return (c->apic.mmio_read(c->apic.opaque, off & ~3u) >> (8 * (off & 3))) & (~0ull >> (64 - 8 * size));
+}
+
 u64 phys_read(struct cpu *c, pa_t pa, unsigned size)
 {
+    if (unlikely((pa & ~0xfffull) == c->apic_page))
+        return apic_read(c, pa, size);
     return iomap_read(c->bus.phys->mem, pa, size);
 }
 
@@ -60,6 +72,15 @@ void phys_write(struct cpu *c, pa_t pa, unsigned size, u64 v)
         unsigned first = 0x1000 - (pa & 0xfff);
         phys_write(c, pa, first, v);
         phys_write(c, pa + first, size - first, v >> (8 * first));
+        return;
+    }
+    if (unlikely((pa & ~0xfffull) == c->apic_page)) {
+        if (size == 4 && !(pa & 3))
+            c->apic.mmio_write(c->apic.opaque, pa & 0xfff, (u32)v);
+        else
+            log_printf(c->bus.log, LOG_GUEST_ERRORS, "cpu%d: %u-byte APIC write at %#llx ignored",
+                       c->id, size, (unsigned long long)pa);
+        c->attention = true;
         return;
     }
     phys_note_write(p, pa, size);
@@ -145,7 +166,7 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
     const struct iomap_range *rg = iomap_find(c->bus.phys->mem, pa_page);
     uintptr_t host = 0;
     u8 flags = 0;
-    if (rg && rg->host && pa_page - rg->base + 0x1000 <= rg->len)
+    if (rg && rg->host && pa_page - rg->base + 0x1000 <= rg->len && pa_page != c->apic_page)
         host = (uintptr_t)(rg->host + (pa_page - rg->base));
     else
         flags |= TLB_MMIO;

@@ -23,8 +23,37 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
     }
     tlb_init(&c->tlb);
     c->msr.apic_base = 0xfee00000ull | (1ull << 11) | (id == 0 ? 1ull << 8 : 0);
+    c->apic_page = UINT64_MAX;
+    c->timer_at = UINT64_MAX;
     cpu_reset(c, false);
     return 0;
+}
+
+void cpu_signal(struct cpu *c, enum cpu_signal s, u8 vector)
+{
+    switch (s) {
+    case CPU_SIG_INTR: break;
+    case CPU_SIG_NMI: c->nmi_pending = true; break;
+    case CPU_SIG_INIT: c->init_pending = true; break;
+    case CPU_SIG_SIPI:
+        c->sipi_pending = true;
+        c->sipi_vector = vector;
+        break;
+    case CPU_SIG_YIELD: c->yield_pending = true; break;
+    }
+    c->attention = true;
+}
+
+void cpu_apic_changed(struct cpu *c)
+{
+    if (!c->apic.mmio_page)
+        return;
+    u64 page = c->apic.mmio_page(c->apic.opaque);
+    if (page != c->apic_page) {
+        c->apic_page = page;
+        tlb_flush_all(&c->tlb);   /* a cached RAM translation may now hide the window */
+    }
+    c->attention = true;          /* the next timer event is recomputed at the boundary */
 }
 
 void cpu_destroy(struct cpu *c)
@@ -61,7 +90,7 @@ void cpu_reset(struct cpu *c, bool init_only)
     /* CR0: 60000010H at power-up; INIT keeps CD/NW (SDM 3A Table 10-1 note). */
     u64 keep = init_only ? (c->cr0 & (CR0_CD | CR0_NW)) : (CR0_CD | CR0_NW);
     c->cr0 = CR0_ET | keep;
-    c->cr2 = c->cr3 = c->cr4 = c->cr8 = 0;
+    c->cr2 = c->cr3 = c->cr4 = c->cr8 = 0;   /* CR8 mirrors TPR, which the APIC reset clears */
     c->xcr0 = 1;
     c->efer = 0;
     memset(c->dr, 0, sizeof(c->dr));
@@ -82,7 +111,12 @@ void cpu_reset(struct cpu *c, bool init_only)
     c->state = CPU_RUNNING;
     c->intr_shadow = false;
     c->nmi_blocked = false;
+    c->nmi_pending = c->init_pending = c->sipi_pending = false;
     c->exc_depth = 0;
+    if (c->apic.reset) {
+        c->apic.reset(c->apic.opaque, init_only);
+        cpu_apic_changed(c);
+    }
     tlb_flush_all(&c->tlb);
     cpu_update_mode(c);
     log_printf(c->bus.log, LOG_CPU_RESET, "cpu%d: %s", c->id, init_only ? "INIT" : "RESET");
@@ -136,6 +170,7 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
     u64 end = c->insns + max_insns;
     c->stop_request = false;
     c->stop_reason = STOP_BUDGET;
+    c->attention = true;   /* look at pending events and the run state first */
     if (setjmp(c->step_env)) {
         /* An exception was delivered (or the run was stopped) from inside an instruction. */
         c->exc_depth = 0;
@@ -143,7 +178,7 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
             return c->stop_reason;
     }
     while (c->insns < end) {
-        if (unlikely(c->attention || c->state != CPU_RUNNING)) {
+        if (unlikely(c->attention || c->cycles >= c->timer_at)) {
             events_service(c);
             if (c->stop_request)
                 return c->stop_reason;

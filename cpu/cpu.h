@@ -55,6 +55,28 @@ struct cpu_bus {
     /* Port I/O goes through here so the machine can stop on a device's request (debug exit). */
 };
 
+/* The processor's local APIC as the CPU sees it (devices/lapic.c, wired by the machine). The CPU
+ * asks it for maskable interrupts, routes CR8, the APIC MSRs and its MMIO page to it, and runs
+ * its timers. An APIC with no functions (unit tests) means "no APIC". */
+struct cpu_apic {
+    void *opaque;
+    bool (*intr_pending)(void *opaque);
+    int (*intr_ack)(void *opaque);                          /* INTA: the vector */
+    u8 (*read_cr8)(void *opaque);
+    void (*write_cr8)(void *opaque, u8 v);
+    bool (*msr_read)(void *opaque, u32 idx, u64 *v, bool *ok);   /* false: not an APIC MSR */
+    bool (*msr_write)(void *opaque, u32 idx, u64 v, bool *ok);
+    u64 (*mmio_page)(void *opaque);                         /* UINT64_MAX: not decoded */
+    u32 (*mmio_read)(void *opaque, u32 offset);
+    void (*mmio_write)(void *opaque, u32 offset, u32 v);
+    u64 (*next_event)(void *opaque);                        /* TSC, UINT64_MAX: none */
+    void (*run_timers)(void *opaque, u64 tsc);
+    void (*reset)(void *opaque, bool init_only);
+};
+
+/* Signals from the APIC (or the board) to the processor. */
+enum cpu_signal { CPU_SIG_INTR, CPU_SIG_NMI, CPU_SIG_INIT, CPU_SIG_SIPI, CPU_SIG_YIELD };
+
 struct cpu_msrs {
     u64 star, lstar, cstar, sfmask;      /* (R) */
     u64 fs_base, gs_base, kernel_gs_base;/* (R) FS/GS bases live in seg[]; kernel_gs here */
@@ -100,8 +122,14 @@ struct cpu {
     /* ---- event state ---- */
     enum cpu_run_state state;
     bool attention;                      /* slow path needed before the next instruction */
-    bool intr_shadow;                    /* STI / MOV SS blocking for one instruction */
+    bool intr_shadow;                    /* STI / MOV SS blocking ... */
+    u64 shadow_at;                       /* ... at the boundary where insns == shadow_at */
     bool nmi_blocked;
+    bool nmi_pending, init_pending, sipi_pending, yield_pending;
+    u8 sipi_vector;
+    u64 timer_at;                        /* cycles of the APIC's next timer event */
+    u64 apic_page;                       /* physical page of the xAPIC window, or UINT64_MAX */
+    struct cpu_apic apic;                /* (C) */
     bool stop_request;
     enum cpu_stop stop_reason;
     char stop_msg[160];
@@ -147,6 +175,20 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...) __attribut
 /* Raise an exception from within an instruction (restores RIP/RSP, delivers it, unwinds).
  * err is ignored for vectors that push no error code. */
 _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err);
+
+/* Signal the processor (from its APIC or the board); takes effect at the next boundary. */
+void cpu_signal(struct cpu *c, enum cpu_signal s, u8 vector);
+
+/* Re-read the APIC's MMIO page and next timer event after the APIC changed them. */
+void cpu_apic_changed(struct cpu *c);
+
+/* Block interrupts (and NMIs) until after the next instruction (STI, MOV SS, POP SS). */
+static inline void cpu_set_shadow(struct cpu *c)
+{
+    c->intr_shadow = true;
+    c->shadow_at = c->insns + 1;
+    c->attention = true;
+}
 
 /* TSC as the guest sees it (SDM 3B §18.17). */
 u64 cpu_read_tsc(const struct cpu *c);

@@ -34,6 +34,24 @@ void cpuid_query(const struct cpu *c, u32 leaf, u32 subleaf, u32 out[4])
         if (!(c->msr.apic_base & (1ull << 11)))
             out[3] &= ~(1u << 9);   /* APIC globally disabled: CPUID.1:EDX.APIC reads 0 */
         return;
+    case 0xb: {
+        /* x2APIC topology (SDM 2A CPUID leaf 0BH): one thread per core, nr_cpus cores. */
+        unsigned n = m->nr_cpus ? m->nr_cpus : 1, shift = 0;
+        while ((1u << shift) < n)
+            shift++;
+        out[2] = subleaf & 0xff;
+        out[3] = (u32)c->id;
+        if (subleaf == 0) {
+            out[0] = 0;
+            out[1] = 1;
+            out[2] |= 1u << 8;   /* level type SMT */
+        } else if (subleaf == 1) {
+            out[0] = shift;
+            out[1] = n;
+            out[2] |= 2u << 8;   /* level type core */
+        }
+        return;
+    }
     case 7:
         if (subleaf == 0) {
             model_cpuid_features(m, 7, out);

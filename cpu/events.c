@@ -277,11 +277,100 @@ void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind
     c->intr_shadow = false;
 }
 
+/* Run the APIC's timers up to the current TSC and note when the next one is due, in cycles. */
+static void service_timers(struct cpu *c)
+{
+    if (!c->apic.run_timers) {
+        c->timer_at = UINT64_MAX;
+        return;
+    }
+    u64 tsc = cpu_read_tsc(c);
+    c->apic.run_timers(c->apic.opaque, tsc);
+    u64 next = c->apic.next_event(c->apic.opaque);
+    if (next == UINT64_MAX)
+        c->timer_at = UINT64_MAX;
+    else
+        c->timer_at = next > tsc ? c->cycles + (next - tsc) : c->cycles;
+}
+
+/* INIT (SDM 3A §9.1, Table 10-1): the BSP restarts at the reset vector, an AP waits for SIPI. */
+static void take_init(struct cpu *c)
+{
+    c->init_pending = false;
+    bool bsp = c->msr.apic_base & (1ull << 8);
+    cpu_reset(c, true);
+    c->state = bsp ? CPU_RUNNING : CPU_WAIT_SIPI;
+}
+
+/* Start-up IPI: only a processor in wait-for-SIPI reacts; it starts in real mode at VV00:0000
+   (SDM 3A §9.4.4.1, §11.6.1). */
+static void take_sipi(struct cpu *c)
+{
+    c->sipi_pending = false;
+    if (c->state != CPU_WAIT_SIPI)
+        return;
+    struct seg *cs = &c->seg[SEG_CS];
+    cs->sel = (u16)(c->sipi_vector << 8);
+    cs->base = (u64)c->sipi_vector << 12;
+    c->rip = 0;
+    c->state = CPU_RUNNING;
+    cpu_update_mode(c);
+    log_printf(c->bus.log, LOG_INT, "cpu%d: SIPI vector %#x", c->id, c->sipi_vector);
+}
+
+/* Deliver an NMI or external interrupt at an instruction boundary. A fault during delivery
+   unwinds to the step loop with this boundary as the faulting instruction. */
+static void deliver_at_boundary(struct cpu *c, unsigned vector)
+{
+    c->insn_rip = c->rip;
+    c->insn_rsp = c->gpr[RSP];
+    log_printf(c->bus.log, LOG_INT, "cpu%d: %s vector %#x at rip=%#llx", c->id,
+               vector == EXC_NMI ? "NMI" : "interrupt", vector, (unsigned long long)c->rip);
+    event_deliver(c, vector, 0, EVT_EXTERNAL);
+    c->attention = true;   /* another event may be waiting */
+}
+
+/* Pending events in priority order (SDM 3A §6.9 Table 6-2): INIT/SIPI, NMI, maskable
+   interrupts; STI/MOV SS blocking holds NMIs and interrupts for one instruction. */
 void events_service(struct cpu *c)
 {
     c->attention = false;
-    if (c->state == CPU_HALTED || c->state == CPU_WAIT_SIPI) {
-        c->stop_reason = STOP_HALT;
+    service_timers(c);
+    if (c->yield_pending) {
+        c->yield_pending = false;
+        c->stop_request = true;
+        c->stop_reason = STOP_BUDGET;
+        c->attention = true;
         return;
     }
+    if (c->state == CPU_SHUTDOWN)
+        return;
+    if (c->init_pending)
+        take_init(c);
+    if (c->sipi_pending)
+        take_sipi(c);
+    if (c->state == CPU_WAIT_SIPI)
+        return;
+    bool shadow = c->intr_shadow && c->insns == c->shadow_at;
+    if (!shadow)
+        c->intr_shadow = false;
+    bool intr = c->apic.intr_pending && (c->rflags & RFLAGS_IF) && c->apic.intr_pending(c->apic.opaque);
+    bool nmi = c->nmi_pending && !c->nmi_blocked;
+    if (shadow && (nmi || intr)) {
+        c->attention = true;   /* look again after the shadowed instruction */
+        return;
+    }
+    if (nmi) {
+        c->nmi_pending = false;
+        c->nmi_blocked = true;   /* until the next IRET (SDM 3A §6.7.1) */
+        deliver_at_boundary(c, EXC_NMI);
+        return;
+    }
+    if (intr) {
+        int v = c->apic.intr_ack(c->apic.opaque);
+        deliver_at_boundary(c, (unsigned)v & 0xff);
+        return;
+    }
+    if (c->state == CPU_HALTED)
+        c->stop_reason = STOP_HALT;
 }

@@ -118,8 +118,7 @@ void exec_pop(struct cpu *c, const struct insn *in)
         seg_load(c, o->reg, (u16)v);
         stack_adjust(c, in->opsize);
         if (o->reg == SEG_SS) {
-            c->intr_shadow = true;   /* POP SS blocks interrupts for one instruction */
-            c->attention = true;
+            cpu_set_shadow(c);   /* POP SS blocks interrupts for one instruction */
         }
         return;
     }

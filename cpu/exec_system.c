@@ -126,8 +126,7 @@ void exec_mov_to_seg(struct cpu *c, const struct insn *in)
     u16 sel = (u16)opnd_read(c, in, 1);
     seg_load(c, seg, sel);
     if (seg == SEG_SS) {
-        c->intr_shadow = true;   /* MOV SS: interrupts and #DB blocked for one instruction */
-        c->attention = true;
+        cpu_set_shadow(c);   /* MOV SS: interrupts and #DB blocked for one instruction */
     }
 }
 
@@ -243,6 +242,8 @@ static void write_cr8(struct cpu *c, u64 v)
     if (v & ~0xfull)
         cpu_fault(c, EXC_GP, 0);
     c->cr8 = v;
+    if (c->apic.write_cr8)
+        c->apic.write_cr8(c->apic.opaque, (u8)v);   /* CR8 is TPR[7:4] (SDM 3A §11.8.6.1) */
     c->attention = true;
 }
 
@@ -269,7 +270,7 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
         case 2: v = c->cr2; break;
         case 3: v = c->cr3; break;
         case 4: v = c->cr4; break;
-        case 8: v = c->cr8; break;
+        case 8: v = c->apic.read_cr8 ? c->apic.read_cr8(c->apic.opaque) : c->cr8; break;
         default: cpu_fault(c, EXC_UD, 0);
         }
         gpr_write(c, d->reg, c->mode == MODE_LONG64 ? 8 : 4, v);
@@ -365,8 +366,7 @@ void exec_sti(struct cpu *c, const struct insn *in)
         cpu_fault(c, EXC_GP, 0);
     if (!(c->rflags & RFLAGS_IF)) {
         c->rflags |= RFLAGS_IF;
-        c->intr_shadow = true;   /* STI blocks interrupts until after the next instruction */
-        c->attention = true;
+        cpu_set_shadow(c);   /* STI blocks interrupts until after the next instruction */
     }
 }
 

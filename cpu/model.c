@@ -49,11 +49,11 @@ static const struct feature_info features[FEAT_COUNT] = {
 };
 
 /* Features the execution engine implements today; a model only ever advertises these.
- * (VMX, SVM, x2APIC, TSC deadline, SSE, XSAVE, ... join as their issues land.) */
+ * (VMX, SVM, SSE, XSAVE, ... join as their issues land.) */
 static bool feature_implemented(enum cpu_feature f)
 {
     switch (f) {
-    case FEAT_VMX: case FEAT_SVM: case FEAT_X2APIC: case FEAT_TSC_DEADLINE: case FEAT_SSE:
+    case FEAT_VMX: case FEAT_SVM: case FEAT_SSE:
     case FEAT_SSE2: case FEAT_SSE3: case FEAT_XSAVE:
     case FEAT_MONITOR: case FEAT_HYPERVISOR: case FEAT_FXSR: case FEAT_CX16:
     case FEAT_INVPCID: case FEAT_VME: case FEAT_FSGSBASE: case FEAT_LA57: case FEAT_BMI1:

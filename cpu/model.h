@@ -29,6 +29,7 @@ struct cpu_model {
     const char *brand;         /* CPUID 0x80000002-4 */
     u8 maxphyaddr;             /* physical-address width */
     u8 maxlinaddr;             /* 48 (57 with LA57) */
+    unsigned nr_cpus;          /* logical processors in the package (-smp; 0 counts as 1) */
     u64 features[(FEAT_COUNT + 63) / 64];
 };
 

@@ -29,6 +29,9 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
 {
     struct cpu_msrs *m = &c->msr;
     bool intel = c->model.vendor == VENDOR_INTEL;
+    bool ok;
+    if (c->apic.msr_read && c->apic.msr_read(c->apic.opaque, idx, v, &ok))
+        return ok;   /* IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC registers */
     switch (idx) {
     case MSR_IA32_TSC: *v = cpu_read_tsc(c); return true;
     case MSR_IA32_PLATFORM_ID: *v = 0; return intel;
@@ -96,6 +99,16 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
 {
     struct cpu_msrs *m = &c->msr;
     bool intel = c->model.vendor == VENDOR_INTEL;
+    bool ok;
+    if (c->apic.msr_write && c->apic.msr_write(c->apic.opaque, idx, v, &ok)) {
+        if (ok && idx == MSR_IA32_APIC_BASE) {
+            bool r;
+            (void)c->apic.msr_read(c->apic.opaque, idx, &m->apic_base, &r);   /* keep the mirror CPUID reads */
+            cpu_apic_changed(c);
+        }
+        c->attention = true;   /* the timer or a pending interrupt may have changed */
+        return ok;
+    }
     switch (idx) {
     case MSR_IA32_TSC:
         /* Writing the TSC moves TSC_ADJUST by the same delta (SDM 3B §18.17.3). */

@@ -13,8 +13,10 @@
 #include "cpu/cpu.h"
 #include "cpu/icache.h"
 #include "devices/debugport.h"
+#include "devices/fwcfg.h"
 #include "devices/uart16550.h"
 #include "machine/multiboot.h"
+#include "machine/pc_irq.h"
 #include "mmu/phys.h"
 
 #define LOWMEM_MAX 0xc0000000ull    /* RAM below 4 GiB ends where the PCI hole begins */
@@ -29,9 +31,12 @@ struct machine {
     u64 ram_bytes, lowmem, highmem;
     struct uart16550 uart;
     struct debugport dbg;
+    struct fwcfg fw;
     FILE *serial_out;
     struct cpu *cpus;
     unsigned ncpus;
+    struct pc_irq irq;
+    u64 now;                 /* modelled time (cycles) the machine has reached: max over vCPUs */
     bool exited;
     int status;
     enum machine_exit why;
@@ -191,6 +196,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         return NULL;
     }
     m->cfg = *cfg;
+    m->cfg.model.nr_cpus = cfg->smp;
     m->log.mask = cfg->log_mask;
     if (cfg->log_file) {
         m->log.out = fopen(cfg->log_file, "w");
@@ -237,12 +243,6 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
             goto fail;
         }
     }
-    uart16550_init(&m->uart, (struct irq_line){0}, serial_tx, m);
-    m->dbg = (struct debugport){.on_exit = on_debug_exit, .console = serial_tx, .opaque = m};
-    if (uart16550_register(&m->uart, &m->io, 0x3f8, err, errlen) ||
-        debugport_register(&m->dbg, &m->io, err, errlen))
-        goto fail;
-
     /* vCPUs. */
     m->cpus = calloc(cfg->smp, sizeof(*m->cpus));
     if (!m->cpus) {
@@ -251,7 +251,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
     }
     struct cpu_bus bus = {.phys = &m->phys, .io = &m->io, .log = &m->log, .opaque = m};
     for (unsigned i = 0; i < cfg->smp; i++) {
-        if (cpu_init(&m->cpus[i], (int)i, &cfg->model, &bus)) {
+        if (cpu_init(&m->cpus[i], (int)i, &m->cfg.model, &bus)) {
             snprintf(err, errlen, "out of memory for vCPU %u", i);
             goto fail;
         }
@@ -259,6 +259,20 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         if (i > 0)
             m->cpus[i].state = CPU_WAIT_SIPI;
     }
+
+    if (pc_irq_init(&m->irq, m->cpus, m->ncpus, &m->mem, &m->io, &m->log, err, errlen))
+        goto fail;
+    uart16550_init(&m->uart, pc_irq_isa_line(&m->irq, 4), serial_tx, m);
+    m->dbg = (struct debugport){.on_exit = on_debug_exit, .console = serial_tx, .opaque = m};
+    if (uart16550_register(&m->uart, &m->io, 0x3f8, err, errlen) ||
+        debugport_register(&m->dbg, &m->io, err, errlen))
+        goto fail;
+    if (fwcfg_init(&m->fw, &m->log, (u16)cfg->smp, cfg->ram_size)) {
+        snprintf(err, errlen, "out of memory for fw_cfg");
+        goto fail;
+    }
+    if (fwcfg_register(&m->fw, &m->io, FWCFG_PORT, err, errlen))
+        goto fail;
 
     /* Kernel and modules. */
     u64 ksize = 0, isize = 0;
@@ -300,6 +314,8 @@ void machine_destroy(struct machine *m)
     for (unsigned i = 0; i < m->ncpus; i++)
         cpu_destroy(&m->cpus[i]);
     free(m->cpus);
+    pc_irq_destroy(&m->irq);
+    fwcfg_destroy(&m->fw);
     if (m->serial_out && m->serial_out != stdout)
         fclose(m->serial_out);
     else if (m->serial_out)
@@ -321,60 +337,98 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Stop the run with `why`, `status` and a message. */
+static void machine_end(struct machine *m, enum machine_exit why, int status)
+{
+    m->exited = true;
+    m->why = why;
+    m->status = status;
+}
+
+/* A vCPU that is not running (halted, waiting for SIPI) lets modelled time pass: it catches up
+   with the machine, but no further than its own next timer event. */
+static void cpu_catch_up(const struct machine *m, struct cpu *c)
+{
+    if (c->state == CPU_RUNNING)
+        return;
+    u64 t = m->now < c->timer_at ? m->now : c->timer_at;
+    if (c->cycles < t)
+        c->cycles = t;
+}
+
+/* When every vCPU is idle, jump modelled time to the earliest timer event that can wake a halted
+   vCPU (the APIC timer is a maskable interrupt, so only with IF = 1). Returns false when there is
+   none: nothing can ever wake the machine again. */
+static bool machine_skip_idle(struct machine *m)
+{
+    u64 next = UINT64_MAX;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->cpus[i].state == CPU_HALTED && (m->cpus[i].rflags & RFLAGS_IF) &&
+            m->cpus[i].timer_at < next)
+            next = m->cpus[i].timer_at;
+    if (next == UINT64_MAX)
+        return false;
+    if (m->now < next)
+        m->now = next;
+    return true;
+}
+
+/* Run one vCPU for up to one slice; false when the machine must stop. */
+static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
+{
+    struct cpu *c = &m->cpus[i];
+    u64 slice = SLICE;
+    if (m->cfg.max_insns) {
+        if (c->insns >= m->cfg.max_insns) {
+            machine_end(m, MEXIT_INSN_LIMIT, 124);
+            snprintf(m->msg, sizeof m->msg, "stopped after %llu instructions (-max-insns)",
+                     (unsigned long long)c->insns);
+            return false;
+        }
+        if (m->cfg.max_insns - c->insns < slice)
+            slice = m->cfg.max_insns - c->insns;
+    }
+    cpu_catch_up(m, c);
+    u64 before = c->insns;
+    enum cpu_stop st = cpu_run(c, slice);
+    if (c->insns != before)
+        *ran = true;
+    if (c->cycles > m->now)
+        m->now = c->cycles;
+    if (m->exited)
+        return false;
+    switch (st) {
+    case STOP_SHUTDOWN:
+        machine_end(m, MEXIT_SHUTDOWN, 0);
+        snprintf(m->msg, sizeof m->msg, "vCPU %u triple-faulted at rip=%#llx: machine shut down", i,
+                 (unsigned long long)c->rip);
+        return false;
+    case STOP_UNIMPLEMENTED:
+        machine_end(m, MEXIT_UNIMPLEMENTED, 6);
+        snprintf(m->msg, sizeof m->msg, "vCPU %u at rip=%#llx: %s", i, (unsigned long long)c->rip,
+                 c->stop_msg);
+        return false;
+    case STOP_BUDGET:
+    case STOP_HALT:
+    case STOP_REQUEST:
+        return true;
+    }
+    return true;
+}
+
+/* Deterministic round robin: each vCPU runs a slice (or until it halts or sends an IPI). */
 enum machine_exit machine_run(struct machine *m)
 {
     double t0 = now_seconds();
-    for (;;) {
-        bool any_running = false;
-        for (unsigned i = 0; i < m->ncpus && !m->exited; i++) {
-            struct cpu *c = &m->cpus[i];
-            if (c->state == CPU_WAIT_SIPI)
-                continue;
-            u64 slice = SLICE;
-            if (m->cfg.max_insns) {
-                if (c->insns >= m->cfg.max_insns) {
-                    m->exited = true;
-                    m->why = MEXIT_INSN_LIMIT;
-                    m->status = 124;
-                    snprintf(m->msg, sizeof m->msg, "stopped after %llu instructions (-max-insns)",
-                             (unsigned long long)c->insns);
-                    break;
-                }
-                if (m->cfg.max_insns - c->insns < slice)
-                    slice = m->cfg.max_insns - c->insns;
-            }
-            enum cpu_stop st = cpu_run(c, slice);
-            if (m->exited)
+    while (!m->exited) {
+        bool ran = false;
+        for (unsigned i = 0; i < m->ncpus; i++)
+            if (!machine_run_cpu(m, i, &ran))
                 break;
-            switch (st) {
-            case STOP_BUDGET:
-                any_running = true;
-                break;
-            case STOP_SHUTDOWN:
-                m->exited = true;
-                m->why = MEXIT_SHUTDOWN;
-                m->status = 0;
-                snprintf(m->msg, sizeof m->msg, "vCPU %u triple-faulted at rip=%#llx: machine shut down", i,
-                         (unsigned long long)c->rip);
-                break;
-            case STOP_UNIMPLEMENTED:
-                m->exited = true;
-                m->why = MEXIT_UNIMPLEMENTED;
-                m->status = 6;
-                snprintf(m->msg, sizeof m->msg, "vCPU %u at rip=%#llx: %s", i, (unsigned long long)c->rip, c->stop_msg);
-                break;
-            case STOP_HALT:
-            case STOP_REQUEST:
-                break;
-            }
-        }
-        if (m->exited)
-            break;
-        if (!any_running) {
-            /* No interrupt source exists yet that could wake a halted vCPU. */
-            m->exited = true;
-            m->why = MEXIT_HALTED;
-            m->status = 4;
+        if (m->exited || ran)
+            continue;
+        if (!machine_skip_idle(m)) {
+            machine_end(m, MEXIT_HALTED, 4);
             snprintf(m->msg, sizeof m->msg, "all vCPUs halted with nothing left to wake them (rip=%#llx)",
                      (unsigned long long)m->cpus[0].rip);
         }

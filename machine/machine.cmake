@@ -1,4 +1,4 @@
-hvsim_library(hvsim_machine machine.c cli.c multiboot.c)
+hvsim_library(hvsim_machine machine.c cli.c multiboot.c vcpu_apic.c pc_irq.c)
 target_link_libraries(hvsim_machine PUBLIC hvsim_cpu hvsim_devices hvsim_base)
 
 add_executable(hvsim main.c)
