@@ -26,6 +26,7 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
     c->apic_page = UINT64_MAX;
     c->timer_at = UINT64_MAX;
     cpu_reset(c, false);
+    c->horizon = UINT64_MAX;
     return 0;
 }
 

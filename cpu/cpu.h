@@ -131,6 +131,8 @@ struct cpu {
     u64 apic_page;                       /* physical page of the xAPIC window, or UINT64_MAX */
     struct cpu_apic apic;                /* (C) */
     bool stop_request;
+    bool pause_yields;                   /* another vCPU is runnable: PAUSE ends the slice */
+    u64 horizon;                         /* cycles at which the board wants control back */
     enum cpu_stop stop_reason;
     char stop_msg[160];
 

@@ -288,7 +288,7 @@ static void service_timers(struct cpu *c)
     c->apic.run_timers(c->apic.opaque, tsc);
     u64 next = c->apic.next_event(c->apic.opaque);
     if (next == UINT64_MAX)
-        c->timer_at = UINT64_MAX;
+        c->timer_at = c->horizon;
     else
         c->timer_at = next > tsc ? c->cycles + (next - tsc) : c->cycles;
 }
@@ -314,6 +314,8 @@ static void take_sipi(struct cpu *c)
     cs->base = (u64)c->sipi_vector << 12;
     c->rip = 0;
     c->state = CPU_RUNNING;
+    if (c->horizon < c->timer_at)
+        c->timer_at = c->horizon;
     cpu_update_mode(c);
     log_printf(c->bus.log, LOG_INT, "cpu%d: SIPI vector %#x", c->id, c->sipi_vector);
 }
@@ -336,7 +338,7 @@ void events_service(struct cpu *c)
 {
     c->attention = false;
     service_timers(c);
-    if (c->yield_pending) {
+    if (c->yield_pending || c->cycles >= c->horizon) {
         c->yield_pending = false;
         c->stop_request = true;
         c->stop_reason = STOP_BUDGET;
@@ -361,6 +363,7 @@ void events_service(struct cpu *c)
         return;
     }
     if (nmi) {
+        c->horizon = UINT64_MAX;
         c->nmi_pending = false;
         c->nmi_blocked = true;   /* until the next IRET (SDM 3A §6.7.1) */
         deliver_at_boundary(c, EXC_NMI);

@@ -28,7 +28,7 @@ void io_out(struct cpu *c, u16 port, unsigned size, u64 v);
 
 /* exec_mov.c */
 insn_fn exec_mov, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
-    exec_bswap, exec_movbe, exec_cbw, exec_cwd, exec_lahf, exec_sahf, exec_xlat, exec_nop,
+    exec_bswap, exec_movbe, exec_cbw, exec_cwd, exec_lahf, exec_sahf, exec_xlat, exec_nop, exec_pause,
     exec_flagop;
 /* exec_branch.c */
 insn_fn exec_jmp, exec_jcc, exec_jcxz, exec_loop, exec_call, exec_ret, exec_push, exec_pop,

@@ -389,6 +389,18 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
             slice = m->cfg.max_insns - c->insns;
     }
     cpu_catch_up(m, c);
+    /* Hand control back when another vCPU has work or its timer falls due. */
+    c->pause_yields = false;
+    c->horizon = UINT64_MAX;
+    for (unsigned j = 0; j < m->ncpus; j++) {
+        const struct cpu *o = &m->cpus[j];
+        if (j == i)
+            continue;
+        if (o->state == CPU_RUNNING || o->attention)
+            c->pause_yields = true;
+        else if (o->timer_at < c->horizon)
+            c->horizon = o->timer_at;
+    }
     u64 before = c->insns;
     enum cpu_stop st = cpu_run(c, slice);
     if (c->insns != before)
