@@ -2,6 +2,7 @@
 #include "cpu/access.h"
 
 #include "base/bits.h"
+#include "cpu/debug.h"
 
 /* ---- segmentation (SDM 3A §5.3 limit checking, §3.4.5.1 types) ---- */
 
@@ -179,6 +180,9 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
     if (host && (rg->readonly || (pa_page < c->bus.phys->limit && c->bus.phys->code[pa_page >> 12].chunks)))
         fast &= ~(PAGING_PERM_BIT(PAGING_WRITE, PAGING_USER) | PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_SMAP) |
                   PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_AC));
+    /* A page holding a data breakpoint takes the slow path, which checks DR0-DR3. */
+    if (unlikely(c->dbg_data_armed) && debug_page_watched(c, la))
+        fast = 0;
     e->fast = fast;
     return e;
 }
@@ -213,6 +217,8 @@ static void page_write(struct cpu *c, struct tlb_entry *e, la_t la, unsigned siz
 
 u64 access_read_la_slow(struct cpu *c, la_t la, unsigned size, enum paging_priv priv)
 {
+    if (unlikely(c->dbg_data_armed))
+        debug_check_data(c, la, size, false);
     unsigned in_page = 0x1000 - (la & 0xfff);
     if (size <= in_page) {
         struct tlb_entry *e = access_translate(c, la, PAGING_READ, priv);
@@ -228,6 +234,8 @@ u64 access_read_la_slow(struct cpu *c, la_t la, unsigned size, enum paging_priv 
 
 void access_write_la_slow(struct cpu *c, la_t la, unsigned size, u64 v, enum paging_priv priv)
 {
+    if (unlikely(c->dbg_data_armed))
+        debug_check_data(c, la, size, true);
     unsigned in_page = 0x1000 - (la & 0xfff);
     if (size <= in_page) {
         struct tlb_entry *e = access_translate(c, la, PAGING_WRITE, priv);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/debug.h"
 #include "cpu/decode.h"
 #include "cpu/events.h"
 #include "cpu/icache.h"
@@ -25,8 +26,8 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
     c->msr.apic_base = 0xfee00000ull | (1ull << 11) | (id == 0 ? 1ull << 8 : 0);
     c->apic_page = UINT64_MAX;
     c->timer_at = UINT64_MAX;
-    cpu_reset(c, false);
     c->horizon = UINT64_MAX;
+    cpu_reset(c, false);
     return 0;
 }
 
@@ -97,6 +98,8 @@ void cpu_reset(struct cpu *c, bool init_only)
     memset(c->dr, 0, sizeof(c->dr));
     c->dr[6] = DR6_FIXED1;
     c->dr[7] = DR7_FIXED1;
+    c->dbg_pending = 0;
+    c->dbg_exec_armed = c->dbg_data_armed = false;
     c->pkru = 0;
     if (!init_only) {
         c->msr.pat = 0x0007040600070406ull;
@@ -188,7 +191,10 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
         }
         c->insn_rip = c->rip;
         c->insn_rsp = c->gpr[RSP];
+        if (unlikely(c->dbg_exec_armed))
+            debug_check_insn(c);   /* code breakpoints fault before the fetch */
         const struct insn *in = icache_fetch(c);
+        u64 fl0 = c->rflags;
         c->cur = in;
         c->rip += in->len;
         if (c->mode != MODE_LONG64)   /* EIP/IP wrap with the code-segment size */
@@ -196,6 +202,8 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
         in->exec(c, in);
         c->insns++;
         c->cycles += in->cycles;
+        if (unlikely(fl0 & (RFLAGS_TF | RFLAGS_RF)))
+            debug_after_insn(c, in, fl0);
     }
     return STOP_BUDGET;
 }

@@ -124,15 +124,19 @@ struct cpu {
     bool attention;                      /* slow path needed before the next instruction */
     bool intr_shadow;                    /* STI / MOV SS blocking ... */
     u64 shadow_at;                       /* ... at the boundary where insns == shadow_at */
+    bool movss_shadow;                   /* ... and it comes from MOV SS/POP SS (holds #DB too) */
     bool nmi_blocked;
     bool nmi_pending, init_pending, sipi_pending, yield_pending;
+    u32 dbg_pending;                     /* DR6 bits of debug traps not yet delivered (cpu/debug.c) */
+    bool dbg_exec_armed;                 /* DR7 enables an instruction breakpoint */
+    bool dbg_data_armed;                 /* DR7 enables a data or I/O breakpoint */
     u8 sipi_vector;
+    bool pause_yields;                   /* another vCPU is runnable: PAUSE ends the slice */
+    u64 horizon;                         /* cycles at which the board wants control back */
     u64 timer_at;                        /* cycles of the APIC's next timer event */
     u64 apic_page;                       /* physical page of the xAPIC window, or UINT64_MAX */
     struct cpu_apic apic;                /* (C) */
     bool stop_request;
-    bool pause_yields;                   /* another vCPU is runnable: PAUSE ends the slice */
-    u64 horizon;                         /* cycles at which the board wants control back */
     enum cpu_stop stop_reason;
     char stop_msg[160];
 
@@ -188,8 +192,16 @@ void cpu_apic_changed(struct cpu *c);
 static inline void cpu_set_shadow(struct cpu *c)
 {
     c->intr_shadow = true;
+    c->movss_shadow = false;
     c->shadow_at = c->insns + 1;
     c->attention = true;
+}
+
+/* MOV SS / POP SS: like STI, and debug exceptions are held too (SDM 3A §6.8.3). */
+static inline void cpu_set_shadow_movss(struct cpu *c)
+{
+    cpu_set_shadow(c);
+    c->movss_shadow = true;
 }
 
 /* TSC as the guest sees it (SDM 3B §18.17). */

@@ -3,6 +3,7 @@
 #include "cpu/events.h"
 
 #include "cpu/access.h"
+#include "cpu/debug.h"
 #include "cpu/seg.h"
 
 bool event_has_error_code(unsigned v)
@@ -14,6 +15,21 @@ bool event_has_error_code(unsigned v)
 static bool exc_contributory(unsigned v)
 {
     return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+/* Fault-class exceptions (SDM 3A Table 6-1) other than #DB: their RFLAGS image has RF = 1 so
+   that an IRET back to the restarted instruction does not hit its instruction breakpoint
+   again (SDM 3A §6.8.3, SDM 3B §18.3.1.1). #DB sets RF itself when it is a fault that wants
+   it (general detect). */
+static bool exc_is_fault(unsigned v)
+{
+    switch (v) {
+    case EXC_DE: case EXC_BR: case EXC_UD: case EXC_NM: case EXC_TS: case EXC_NP: case EXC_SS:
+    case EXC_GP: case EXC_PF: case EXC_MF: case EXC_AC: case EXC_XM: case EXC_VE: case EXC_CP:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void events_shutdown(struct cpu *c, const char *why)
@@ -29,6 +45,9 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
 {
     c->rip = c->insn_rip;
     c->gpr[RSP] = c->insn_rsp;
+    /* A faulting instruction reports no debug traps, and one held by MOV SS blocking is lost
+       with it (what hardware does; kvm-unit-tests debug "MOVSS blocking and DR7.GD"). */
+    c->dbg_pending = 0;
     if (c->exc_depth > 3) {
         events_shutdown(c, "endless nested faults");
         longjmp(c->step_env, 1);
@@ -50,6 +69,8 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
     }
     log_printf(c->bus.log, LOG_INT, "cpu%d: exception %u err=%#x at %#llx", c->id, vector, err,
                (unsigned long long)c->rip);
+    if (exc_is_fault(vector))
+        c->rflags |= RFLAGS_RF;   /* pushed as 1, cleared by the delivery */
     event_deliver(c, vector, err, EVT_HW_EXC);
     longjmp(c->step_env, 1);
 }
@@ -57,6 +78,8 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
 _Noreturn void event_raise_soft(struct cpu *c, unsigned vector, enum event_kind kind)
 {
     event_deliver(c, vector, 0, kind);
+    if (c->dbg_pending)
+        c->attention = true;   /* a #DB held by MOV SS is taken before the handler's first insn */
     longjmp(c->step_env, 1);
 }
 
@@ -281,16 +304,18 @@ void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind
 static void service_timers(struct cpu *c)
 {
     if (!c->apic.run_timers) {
-        c->timer_at = UINT64_MAX;
+        c->timer_at = c->horizon;
         return;
     }
     u64 tsc = cpu_read_tsc(c);
     c->apic.run_timers(c->apic.opaque, tsc);
     u64 next = c->apic.next_event(c->apic.opaque);
     if (next == UINT64_MAX)
-        c->timer_at = c->horizon;
+        c->timer_at = UINT64_MAX;
     else
         c->timer_at = next > tsc ? c->cycles + (next - tsc) : c->cycles;
+    if (c->horizon < c->timer_at)
+        c->timer_at = c->horizon;
 }
 
 /* INIT (SDM 3A §9.1, Table 10-1): the BSP restarts at the reset vector, an AP waits for SIPI. */
@@ -314,8 +339,6 @@ static void take_sipi(struct cpu *c)
     cs->base = (u64)c->sipi_vector << 12;
     c->rip = 0;
     c->state = CPU_RUNNING;
-    if (c->horizon < c->timer_at)
-        c->timer_at = c->horizon;
     cpu_update_mode(c);
     log_printf(c->bus.log, LOG_INT, "cpu%d: SIPI vector %#x", c->id, c->sipi_vector);
 }
@@ -340,6 +363,7 @@ void events_service(struct cpu *c)
     service_timers(c);
     if (c->yield_pending || c->cycles >= c->horizon) {
         c->yield_pending = false;
+        c->horizon = UINT64_MAX;
         c->stop_request = true;
         c->stop_reason = STOP_BUDGET;
         c->attention = true;
@@ -358,12 +382,27 @@ void events_service(struct cpu *c)
         c->intr_shadow = false;
     bool intr = c->apic.intr_pending && (c->rflags & RFLAGS_IF) && c->apic.intr_pending(c->apic.opaque);
     bool nmi = c->nmi_pending && !c->nmi_blocked;
+    /* Debug traps of the previous instruction come before NMI and INTR (SDM 3A Table 6-2);
+       MOV SS blocking holds them, STI blocking does not. A CPU halted by a single-stepped HLT
+       takes the #DB when something wakes it. */
+    if (c->dbg_pending) {
+        if (shadow && c->movss_shadow) {
+            c->attention = true;
+            return;
+        }
+        if (c->state == CPU_HALTED && !nmi && !intr) {
+            c->stop_reason = STOP_HALT;
+            return;
+        }
+        debug_deliver_pending(c);
+        c->attention = true;
+        return;
+    }
     if (shadow && (nmi || intr)) {
         c->attention = true;   /* look again after the shadowed instruction */
         return;
     }
     if (nmi) {
-        c->horizon = UINT64_MAX;
         c->nmi_pending = false;
         c->nmi_blocked = true;   /* until the next IRET (SDM 3A §6.7.1) */
         deliver_at_boundary(c, EXC_NMI);

@@ -118,7 +118,7 @@ void exec_pop(struct cpu *c, const struct insn *in)
         seg_load(c, o->reg, (u16)v);
         stack_adjust(c, in->opsize);
         if (o->reg == SEG_SS) {
-            cpu_set_shadow(c);   /* POP SS blocks interrupts for one instruction */
+            cpu_set_shadow_movss(c);   /* POP SS blocks interrupts for one instruction */
         }
         return;
     }
@@ -215,8 +215,12 @@ void exec_into(struct cpu *c, const struct insn *in)
         event_raise_soft(c, EXC_OF, EVT_SW_EXC);
 }
 
+/* ICEBP: a trap-like #DB that reports no DR6 condition; it consumes debug traps held by MOV SS
+   blocking, so exactly one #DB is delivered (kvm-unit-tests debug, "MOV SS + watchpoint +
+   ICEBP"). */
 void exec_int1(struct cpu *c, const struct insn *in)
 {
     (void)in;
+    c->dbg_pending = 0;
     event_raise_soft(c, EXC_DB, EVT_PRIV_SW);
 }

@@ -191,6 +191,8 @@ void exec_iret(struct cpu *c, const struct insn *in)
                                         : flags_writable(c, osz, false) & ~RFLAGS_IOPL;
         flags_write(c, fl, mask);
         c->nmi_blocked = false;
+        if (c->nmi_pending)
+            c->attention = true;   /* a held NMI is taken right after the IRET */
         return;
     }
     if (c->rflags & RFLAGS_NT) {
@@ -205,6 +207,8 @@ void exec_iret(struct cpu *c, const struct insn *in)
         cpu_unimplemented(c, "IRET to virtual-8086 mode");
     far_return(c, osz, cs, ip, 3 * osz, true, fl);
     c->nmi_blocked = false;   /* IRET unblocks NMIs (SDM 3A §6.7.1) */
+    if (c->nmi_pending)
+        c->attention = true;   /* a held NMI is taken right after the IRET */
 }
 
 void exec_retf(struct cpu *c, const struct insn *in)

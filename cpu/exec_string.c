@@ -14,6 +14,8 @@ void exec_string(struct cpu *c, const struct insn *in)
     u64 amask = bits_mask_bytes(in->addrsize);
     bool rep = in->flags & (INSN_REP | INSN_REPNE);
     bool cond = in->sub == SUB_CMPS || in->sub == SUB_SCAS;
+    /* Single-stepping a REP string traps after every iteration (SDM 3B §18.3.1.4). */
+    unsigned batch = (c->rflags & RFLAGS_TF) ? 1 : REP_BATCH;
     i64 step = (c->rflags & RFLAGS_DF) ? -(i64)size : (i64)size;
     /* The source operand's segment (overridable); ES:rDI is never overridable. */
     unsigned src_seg = SEG_DS;
@@ -26,7 +28,7 @@ void exec_string(struct cpu *c, const struct insn *in)
     for (unsigned n = 0;; n++) {
         if (rep && (c->gpr[RCX] & amask) == 0)
             return;
-        if (rep && n == REP_BATCH) {
+        if (rep && n == batch) {
             c->rip = c->insn_rip;   /* resume this instruction at the next step */
             return;
         }

@@ -2,6 +2,7 @@
  * MSRs, CPUID, TSC, port I/O, HLT/CLI/STI, SWAPGS, SYSCALL/SYSRET, XGETBV/XSETBV, PKRU,
  * cache and TLB maintenance (SDM 2A-2D, SDM 3A §2.5, §4.10.4). */
 #include "cpu/cpuid.h"
+#include "cpu/debug.h"
 #include "cpu/events.h"
 #include "cpu/exec.h"
 #include "cpu/msr.h"
@@ -126,7 +127,7 @@ void exec_mov_to_seg(struct cpu *c, const struct insn *in)
     u16 sel = (u16)opnd_read(c, in, 1);
     seg_load(c, seg, sel);
     if (seg == SEG_SS) {
-        cpu_set_shadow(c);   /* MOV SS: interrupts and #DB blocked for one instruction */
+        cpu_set_shadow_movss(c);   /* MOV SS: interrupts and #DB blocked for one instruction */
     }
 }
 
@@ -231,6 +232,8 @@ static void write_cr4(struct cpu *c, u64 v)
             cpu_fault(c, EXC_GP, 0);
     }
     c->cr4 = v;
+    if ((v ^ old) & CR4_DE)
+        debug_update(c);   /* I/O breakpoints exist only with CR4.DE */
     /* SDM 3A §4.10.4.1: changing PGE, PAE, PSE, SMEP, SMAP, PKE or clearing PCIDE flushes. */
     if ((v ^ old) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_PKE | CR4_PCIDE | CR4_LA57))
         tlb_flush_all(&c->tlb);
@@ -285,6 +288,7 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
     }
     if (n > 7)
         cpu_fault(c, EXC_UD, 0);
+    debug_check_gd(c);
     if (d->regc == REGC_DR) {
         u64 v = c->gpr[s->reg];
         if (c->mode != MODE_LONG64)
@@ -296,6 +300,8 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
         if (n == 7)
             v = (v | DR7_FIXED1) & ~(BIT(11) | BIT(12) | BIT(14) | BIT(15));
         c->dr[n] = v;
+        if (n != 6)
+            debug_update(c);
     } else {
         gpr_write(c, d->reg, c->mode == MODE_LONG64 ? 8 : 4, c->dr[n]);
     }
@@ -449,6 +455,8 @@ void io_check(struct cpu *c, u16 port, unsigned size)
 
 u64 io_in(struct cpu *c, u16 port, unsigned size)
 {
+    if (unlikely(c->dbg_data_armed))
+        debug_check_io(c, port, size);
     u64 v = iomap_read(c->bus.io, port, size);
     log_printf(c->bus.log, LOG_IO, "cpu%d: in%c %#x -> %#llx", c->id, "bw?l"[size - 1], port,
                (unsigned long long)v);
@@ -457,6 +465,8 @@ u64 io_in(struct cpu *c, u16 port, unsigned size)
 
 void io_out(struct cpu *c, u16 port, unsigned size, u64 v)
 {
+    if (unlikely(c->dbg_data_armed))
+        debug_check_io(c, port, size);
     log_printf(c->bus.log, LOG_IO, "cpu%d: out%c %#x <- %#llx", c->id, "bw?l"[size - 1], port,
                (unsigned long long)v);
     iomap_write(c->bus.io, port, v, size);
@@ -499,28 +509,68 @@ static void flat_seg(struct seg *s, u16 sel, u32 ar)
     s->ar = ar;
 }
 
+/* Single-step for SYSCALL/SYSRET looks at TF after the instruction (so a kernel can mask TF
+   with SFMASK, and a SYSRET that sets TF traps at once, in user mode): what hardware does and
+   what KVM reproduces since CVE-2017-7518 (kvm-unit-tests syscall "TF handling"). */
+static void syscall_single_step(struct cpu *c)
+{
+    if (c->rflags & RFLAGS_TF)
+        debug_queue(c, DR6_BS);
+}
+
+/* SYSCALL (SDM 2B "SYSCALL", APM 3 "SYSCALL"). Intel: 64-bit mode only, else #UD. AMD also
+   allows it in compatibility mode (target RIP = CSTAR) and in legacy protected mode (flat
+   32-bit CS from STAR[47:32], EIP = STAR[31:0], VM/IF/RF cleared). */
 void exec_syscall(struct cpu *c, const struct insn *in)
 {
     (void)in;
-    if (!(c->efer & EFER_SCE) || !(c->efer & EFER_LMA) || c->mode != MODE_LONG64)
-        cpu_fault(c, EXC_UD, 0);   /* legacy-mode SYSCALL (AMD) is not modelled */
+    bool amd = c->model.vendor == VENDOR_AMD;
+    if (!(c->efer & EFER_SCE) || c->mode == MODE_REAL || c->mode == MODE_V86 ||
+        (!amd && c->mode != MODE_LONG64))
+        cpu_fault(c, EXC_UD, 0);
     u16 sel = (u16)(c->msr.star >> 32);
-    c->gpr[RCX] = c->rip;
-    c->gpr[R11] = c->rflags & ~RFLAGS_RF;
-    c->rflags &= ~(c->msr.sfmask | RFLAGS_RF);
-    c->rflags |= RFLAGS_FIXED1;
-    flat_seg(&c->seg[SEG_CS], sel & 0xfffc, 0x9b | SEG_AR_L | SEG_AR_G);
+    if (c->efer & EFER_LMA) {
+        c->gpr[RCX] = c->rip;
+        c->gpr[R11] = c->rflags & ~RFLAGS_RF;
+        c->rflags &= ~(c->msr.sfmask | RFLAGS_RF);
+        c->rflags |= RFLAGS_FIXED1;
+        c->rip = c->mode == MODE_LONG64 ? c->msr.lstar : c->msr.cstar;
+        flat_seg(&c->seg[SEG_CS], sel & 0xfffc, 0x9b | SEG_AR_L | SEG_AR_G);
+    } else {
+        c->gpr[RCX] = (u32)c->rip;
+        c->rflags &= ~(RFLAGS_VM | RFLAGS_IF | RFLAGS_RF);
+        c->rip = (u32)c->msr.star;
+        flat_seg(&c->seg[SEG_CS], sel & 0xfffc, 0x9b | SEG_AR_DB | SEG_AR_G);
+    }
     flat_seg(&c->seg[SEG_SS], (sel + 8) & 0xfffc, 0x93 | SEG_AR_DB | SEG_AR_G);
     c->cpl = 0;
     cpu_update_mode(c);
-    c->rip = c->msr.lstar;
+    syscall_single_step(c);
 }
 
+/* SYSRET (SDM 2B "SYSRET", APM 3 "SYSRET"). Intel: 64-bit mode only; AMD also from
+   compatibility and legacy protected mode (legacy: back to flat 32-bit CS/SS, EIP = ECX,
+   IF set). */
 void exec_sysret(struct cpu *c, const struct insn *in)
 {
-    if (!(c->efer & EFER_SCE) || c->mode != MODE_LONG64)
+    bool amd = c->model.vendor == VENDOR_AMD;
+    if (!(c->efer & EFER_SCE) || c->mode == MODE_REAL || (!amd && c->mode != MODE_LONG64))
         cpu_fault(c, EXC_UD, 0);
+    if (c->mode == MODE_V86)
+        cpu_fault(c, EXC_GP, 0);
     require_cpl0(c);
+    if (!(c->efer & EFER_LMA)) {
+        u16 lsel = (u16)(c->msr.star >> 48);
+        flat_seg(&c->seg[SEG_CS], lsel | 3, 0xfb | SEG_AR_DB | SEG_AR_G);
+        flat_seg(&c->seg[SEG_SS], (u16)((lsel + 8) | 3), 0xf3 | SEG_AR_DB | SEG_AR_G);
+        c->rflags |= RFLAGS_IF;
+        c->cpl = 3;
+        cpu_update_mode(c);
+        c->rip = (u32)c->gpr[RCX];
+        c->attention = true;
+        syscall_single_step(c);
+        return;
+    }
     bool to64 = in->opsize == 8;
     if (to64 && !bits_is_canonical(c->gpr[RCX], c->la_width))
         cpu_fault(c, EXC_GP, 0);   /* Intel: #GP in ring 0 (SDM 2B "SYSRET") */
@@ -540,6 +590,7 @@ void exec_sysret(struct cpu *c, const struct insn *in)
     cpu_update_mode(c);
     c->rip = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
     c->attention = true;
+    syscall_single_step(c);
 }
 
 /* ---- extended state, protection keys, SMAP ---- */

@@ -134,7 +134,9 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
     if ((n == 5 && !strncmp(spec, "intel", 5)) || (n == 3 && !strncmp(spec, "max", 3)) ||
         (n == 4 && !strncmp(spec, "host", 4)) || (n == 6 && !strncmp(spec, "qemu64", 6))) {
         explicit_vendor = n == 5;
-    } else if (n == 3 && !strncmp(spec, "amd", 3)) {
+    } else if ((n == 3 && !strncmp(spec, "amd", 3)) || (n >= 7 && !strncmp(spec, "Opteron", 7)) ||
+               (n >= 4 && !strncmp(spec, "EPYC", 4))) {
+        /* QEMU's AMD model names (kvm-unit-tests' syscall uses Opteron_G1) select amd. */
         vendor = VENDOR_AMD;
         explicit_vendor = true;
     } else {
@@ -148,6 +150,11 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
         if (strstr(p, "+svm") || strstr(p, ",svm=on"))
             vendor = VENDOR_AMD;
     }
+    /* QEMU's vendor= property overrides the model's vendor. */
+    if (strstr(p, ",vendor=AuthenticAMD"))
+        vendor = VENDOR_AMD;
+    else if (strstr(p, ",vendor=GenuineIntel"))
+        vendor = VENDOR_INTEL;
     model_base(out, vendor);
     while (*p == ',') {
         p++;
@@ -155,6 +162,15 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
         if (len == 0) {
             snprintf(err, errlen, "-cpu: empty feature in '%s'", spec);
             return -1;
+        }
+        if (len > 7 && !strncmp(p, "vendor=", 7)) {
+            if (!((len == 19 && !strncmp(p + 7, "AuthenticAMD", 12)) ||
+                  (len == 19 && !strncmp(p + 7, "GenuineIntel", 12)))) {
+                snprintf(err, errlen, "-cpu: vendor must be GenuineIntel or AuthenticAMD");
+                return -1;
+            }
+            p += len;
+            continue;
         }
         bool on = true;
         const char *name = p;

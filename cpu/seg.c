@@ -113,7 +113,12 @@ void seg_invalidate_for_cpl(struct cpu *c)
         struct seg *s = &c->seg[segs[i]];
         unsigned type = s->ar & SEG_AR_TYPE;
         bool conforming_code = (type & 0xc) == 0xc;
-        if (!(s->ar & SEG_AR_UNUSABLE) && seg_dpl(s) < c->cpl && !conforming_code)
-            seg_null(s, 0);
+        /* Only the selector and usability change: the hidden base survives, which matters
+           for FS/GS in 64-bit mode, whose bases kernels set through MSRs (SDM 2A "IRET":
+           "segment register <- NULL"; VMX-style unusable segments keep their base). */
+        if (!(s->ar & SEG_AR_UNUSABLE) && seg_dpl(s) < c->cpl && !conforming_code) {
+            s->sel = 0;
+            s->ar = SEG_AR_UNUSABLE;
+        }
     }
 }

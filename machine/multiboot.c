@@ -23,11 +23,6 @@ static bool in_file(u64 off, u64 len, u64 size)
     return off <= size && len <= size - off;
 }
 
-static bool overlaps_area(u64 pa, u64 len)
-{
-    return len && pa < MB_AREA_HI && pa + len > MB_AREA_LO;
-}
-
 static int load_segment(const struct mb_mem *mem, const u8 *image, u64 size, u64 off, u64 filesz,
                         u64 memsz, u64 pa, const char *path, char *err, size_t errlen)
 {
@@ -41,7 +36,7 @@ static int load_segment(const struct mb_mem *mem, const u8 *image, u64 size, u64
                  (unsigned long long)pa);
         return -1;
     }
-    if (pa + memsz < pa || pa + memsz > (1ull << 32) || overlaps_area(pa, memsz)) {
+    if (pa + memsz < pa || pa + memsz > (1ull << 32)) {
         snprintf(err, errlen, "%s: segment at %#llx+%#llx is outside loadable RAM", path,
                  (unsigned long long)pa, (unsigned long long)memsz);
         return -1;
@@ -55,9 +50,9 @@ static int load_segment(const struct mb_mem *mem, const u8 *image, u64 size, u64
     return 0;
 }
 
-/* Load the PT_LOAD segments of an ELF32 or ELF64 file; *end = highest loaded address. */
+/* Load the PT_LOAD segments of an ELF32 or ELF64 file; [*start, *end) spans them. */
 static int load_elf(const u8 *img, u64 size, const char *path, const struct mb_mem *mem,
-                    u32 *entry, u64 *end, char *err, size_t errlen)
+                    u32 *entry, u64 *start, u64 *end, char *err, size_t errlen)
 {
     if (size < 52 || memcmp(img, "\x7f" "ELF", 4)) {
         snprintf(err, errlen, "%s: not an ELF file and no a.out kludge in its Multiboot header", path);
@@ -100,6 +95,7 @@ static int load_elf(const u8 *img, u64 size, const char *path, const struct mb_m
     }
     unsigned loaded = 0;
     *end = 0;
+    *start = ~0ull;
     for (unsigned i = 0; i < phnum; i++) {
         const u8 *ph = img + phoff + (u64)i * phentsize;
         u32 type = rd32(ph);
@@ -115,6 +111,8 @@ static int load_elf(const u8 *img, u64 size, const char *path, const struct mb_m
             return -1;
         if (pa + memsz > *end)
             *end = pa + memsz;
+        if (memsz && pa < *start)
+            *start = pa;
         loaded++;
     }
     if (!loaded) {
@@ -147,7 +145,7 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
         return -1;
     }
     u32 entry;
-    u64 end;
+    u64 start, end;
     if (flags & (1u << 16)) {
         /* a.out kludge: header_addr load_addr load_end_addr bss_end_addr entry_addr */
         if (!in_file(hdr, 32, size)) {
@@ -174,10 +172,17 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
         }
         if (load_segment(mem, img, size, foff, filesz, memsz, load_addr, path, err, errlen))
             return -1;
+        start = load_addr;
         end = load_addr + memsz;
-    } else if (load_elf(img, size, path, mem, &entry, &end, err, errlen)) {
+    } else if (load_elf(img, size, path, mem, &entry, &start, &end, err, errlen)) {
         return -1;
     }
+    /* The information area normally sits at 0x9000; an image loaded over it (kvm-unit-tests'
+       realmode.flat lives at 0x8000) moves it to the first page after the image, as QEMU
+       places its Multiboot buffer after the kernel. */
+    u64 delta = 0;
+    if (start < MB_AREA_HI && end > MB_AREA_LO)
+        delta = ((end + 0xfff) & ~0xfffull) - MB_AREA_LO;
 
     /* Multiboot info (spec §3.3). */
     u8 info[88] = {0};
@@ -200,7 +205,7 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
     PUT(8, upper);
     PUT(12, 0x8000ffffu);   /* boot_device, as QEMU */
     /* Strings: the command line as QEMU passes it ("<kernel> <append>"), module names. */
-    u64 sp = MB_STRINGS;
+    u64 sp = MB_STRINGS + delta;
     char cmd[4096];
     int n = snprintf(cmd, sizeof cmd, "%s%s%s", path, append && *append ? " " : "", append ? append : "");
     if (n < 0 || (size_t)n >= sizeof cmd) {
@@ -212,14 +217,14 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
     PUT(16, sp);
     sp += (u64)n + 1;
     /* Modules page-aligned after the image. */
-    u64 mod_pa = (end + 0xfff) & ~0xfffull;
+    u64 mod_pa = delta ? MB_AREA_HI + delta : (end + 0xfff) & ~0xfffull;
     if (nmods > 16) {
         snprintf(err, errlen, "%s: too many modules", path);
         return -1;
     }
     for (unsigned i = 0; i < nmods; i++) {
         size_t nl = strlen(mods[i].name) + 1;
-        if (sp + nl > MB_AREA_HI || mem->write(mem->opaque, sp, mods[i].name, nl))
+        if (sp + nl > MB_AREA_HI + delta || mem->write(mem->opaque, sp, mods[i].name, nl))
             goto noram;
         if (mod_pa + mods[i].len > (1ull << 32) ||
             (mods[i].len && mem->write(mem->opaque, mod_pa, mods[i].data, mods[i].len))) {
@@ -227,13 +232,13 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
             return -1;
         }
         u32 ent[4] = {(u32)mod_pa, (u32)(mod_pa + mods[i].len), (u32)sp, 0};
-        if (mem->write(mem->opaque, MB_MODS + 16 * i, ent, sizeof ent))
+        if (mem->write(mem->opaque, MB_MODS + delta + 16 * i, ent, sizeof ent))
             goto noram;
         sp += nl;
         mod_pa = (mod_pa + mods[i].len + 0xfff) & ~0xfffull;
     }
     PUT(20, nmods);
-    PUT(24, MB_MODS);
+    PUT(24, MB_MODS + delta);
     /* Memory map: {size=20, base, length, type}. */
     u8 ent[24];
     unsigned nm = nmap > 40 ? 40 : nmap;
@@ -243,21 +248,21 @@ int mb_load(const u8 *img, u64 size, const char *path, const char *append,
         memcpy(ent + 4, &map[i].base, 8);
         memcpy(ent + 12, &map[i].len, 8);
         memcpy(ent + 20, &map[i].type, 4);
-        if (mem->write(mem->opaque, MB_MMAP + 24 * i, ent, 24))
+        if (mem->write(mem->opaque, MB_MMAP + delta + 24 * i, ent, 24))
             goto noram;
     }
     PUT(44, 24 * nm);
-    PUT(48, MB_MMAP);
-    if (mem->write(mem->opaque, MB_NAME, "hvsim", 6))
+    PUT(48, MB_MMAP + delta);
+    if (mem->write(mem->opaque, MB_NAME + delta, "hvsim", 6))
         goto noram;
-    PUT(64, MB_NAME);
+    PUT(64, MB_NAME + delta);
 #undef PUT
-    if (mem->write(mem->opaque, MB_INFO, info, sizeof info))
+    if (mem->write(mem->opaque, MB_INFO + delta, info, sizeof info))
         goto noram;
     out->entry = entry;
-    out->mbi_pa = MB_INFO;
+    out->mbi_pa = MB_INFO + delta;
     return 0;
 noram:
-    snprintf(err, errlen, "%s: no RAM for the Multiboot information at %#llx", path, MB_AREA_LO);
+    snprintf(err, errlen, "%s: no RAM for the Multiboot information at %#llx", path, MB_AREA_LO + delta);
     return -1;
 }

@@ -197,10 +197,6 @@ START_TEST(malformed_files)
     n = make_elf32(f);
     put32(f + 52 + 12, 0xf0000000);
     ck_assert_int_eq(load_err(f, n, err, sizeof err), -1);
-    /* segment over the Multiboot info area */
-    n = make_elf32(f);
-    put32(f + 52 + 12, 0x9000);
-    ck_assert_int_eq(load_err(f, n, err, sizeof err), -1);
     /* no PT_LOAD */
     n = make_elf32(f);
     put32(f + 52, 4);
@@ -215,6 +211,32 @@ START_TEST(malformed_files)
     put32(f + 0x84, 0x8);
     put32(f + 0x88, (u32)-(0x1badb002 + 8));
     ck_assert_int_eq(load_err(f, n, err, sizeof err), -1);
+}
+END_TEST
+
+/* An image in low RAM over the usual information area (kvm-unit-tests' realmode.flat at
+ * 0x8000) loads, and the information moves above it instead of overwriting it. */
+START_TEST(low_image_moves_info_area)
+{
+    static u8 f[0x1100];
+    size_t n = make_elf32(f);
+    put32(f + 52 + 12, 0x8000);                    /* p_paddr: 0x8000..0xa000 */
+    put32(f + 24, 0x8000);
+    struct mb_module mod = {"env.txt", (const u8 *)"A=1\n", 4};
+    struct mb_boot b;
+    char err[200] = "";
+    ck_assert_int_eq(mb_load(f, n, "x86/realmode.flat", "", &mod, 1, MAP, 3, &MEM, &b, err, sizeof err), 0);
+    for (int i = 0; i < 0x100; i++)
+        ck_assert_uint_eq(ram[0x8000 + i], i);    /* the image is intact */
+    ck_assert_uint_eq(ram[0x9fff], 0);            /* BSS too */
+    ck_assert_uint_ge(b.mbi_pa, 0xa000);
+    u32 *mbi = (u32 *)(ram + b.mbi_pa);
+    ck_assert_str_eq((char *)ram + mbi[4], "x86/realmode.flat");
+    ck_assert_uint_ge(mbi[12], 0xa000);           /* mmap */
+    u32 *m0 = (u32 *)(ram + mbi[6]);
+    ck_assert_uint_ge(m0[0], b.mbi_pa);           /* the module does not overlap the MBI */
+    ck_assert(memcmp(ram + m0[0], "A=1\n", 4) == 0);
+    ck_assert_uint_eq(b.entry, 0x8000);
 }
 END_TEST
 
@@ -258,6 +280,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, elf64_load);
     tcase_add_test(tc, aout_kludge);
     tcase_add_test(tc, malformed_files);
+    tcase_add_test(tc, low_image_moves_info_area);
     tcase_add_test(tc, fuzz_headers);
     suite_add_tcase(s, tc);
     return s;
