@@ -16,6 +16,7 @@
 #include "devices/fwcfg.h"
 #include "devices/uart16550.h"
 #include "machine/multiboot.h"
+#include "machine/pc_devices.h"
 #include "machine/pc_irq.h"
 #include "mmu/phys.h"
 
@@ -36,6 +37,9 @@ struct machine {
     struct cpu *cpus;
     unsigned ncpus;
     struct pc_irq irq;
+    struct pc_devices dev;   /* CMOS, PIT, i8042, port 0x92, pc-testdev, PCI, ACPI, HPET */
+    unsigned cur;            /* the vCPU running now: devices see its modelled time */
+    bool s3_pending;         /* ACPI S3 entered: resume through the FACS waking vector */
     u64 now;                 /* modelled time (cycles) the machine has reached: max over vCPUs */
     bool exited;
     int status;
@@ -78,6 +82,57 @@ static void on_code_page(void *opaque, pa_t page)
     struct machine *m = opaque;
     for (unsigned i = 0; i < m->ncpus; i++)
         tlb_flush_pa(&m->cpus[i].tlb, page);
+}
+
+/* Device clock: the current vCPU's modelled time. */
+static u64 machine_now_ns(void *opaque)
+{
+    const struct machine *m = opaque;
+    return clock_cycles_to_ns(m->cpus[m->cur].cycles);
+}
+
+/* Reset requests (i8042 0xfe, port 0x92, 0xcf9). There is no firmware to reboot into, so the run
+   stops either way; with -no-reboot that is also what QEMU does. */
+static void on_reset_request(void *opaque, const char *why)
+{
+    struct machine *m = opaque;
+    m->exited = true;
+    m->why = MEXIT_SHUTDOWN;
+    m->status = 0;
+    snprintf(m->msg, sizeof m->msg, "%s: %s", why,
+             m->cfg.no_reboot ? "machine stopped (-no-reboot)"
+                              : "hvsim has no firmware to reboot into, so the machine stopped");
+    log_printf(&m->log, LOG_CPU_RESET, "%s", m->msg);
+    stop_all(m);
+}
+
+/* ACPI PM1a_CNT.SLP_EN: S5 powers off; S3 stops every vCPU and resumes at the FACS waking
+   vector (machine_resume_s3) as if an RTC alarm had woken the machine at once. */
+static void on_sleep(void *opaque, unsigned slp_typ)
+{
+    struct machine *m = opaque;
+    if (slp_typ == ACPI_SLP_TYP_S3) {
+        log_printf(&m->log, LOG_CPU_RESET, "ACPI S3 sleep: resuming at once through the FACS waking vector");
+        m->s3_pending = true;
+        stop_all(m);
+        return;
+    }
+    m->exited = true;
+    m->why = MEXIT_SHUTDOWN;
+    m->status = 0;
+    if (slp_typ == ACPI_SLP_TYP_S5)
+        snprintf(m->msg, sizeof m->msg, "guest powered off (ACPI S5)");
+    else
+        snprintf(m->msg, sizeof m->msg, "guest entered unsupported ACPI sleep type %u: machine stopped", slp_typ);
+    stop_all(m);
+}
+
+/* pc-testdev port 0xe4: drop a page from every vCPU's TLB. */
+static void on_flush_page(void *opaque, u64 gpa)
+{
+    struct machine *m = opaque;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        tlb_flush_pa(&m->cpus[i].tlb, gpa);
 }
 
 static void on_unclaimed(void *opaque, u64 addr, unsigned size, bool write, u64 value)
@@ -273,6 +328,15 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
     }
     if (fwcfg_register(&m->fw, &m->io, FWCFG_PORT, err, errlen))
         goto fail;
+    struct pc_devices_config dcfg = {
+        .mem = &m->mem, .io = &m->io, .irq = &m->irq,
+        .clock = {.now_ns = machine_now_ns, .opaque = m},
+        .ram_low = m->ram, .below_4g = m->lowmem, .above_4g = m->highmem, .ncpus = m->ncpus,
+        .rtc_epoch = PC_RTC_EPOCH_DEFAULT, .log = &m->log, .reset = on_reset_request,
+        .sleep = on_sleep, .flush_page = on_flush_page, .opaque = m,
+    };
+    if (pc_devices_init(&m->dev, &dcfg, err, errlen))
+        goto fail;
 
     /* Kernel and modules. */
     u64 ksize = 0, isize = 0;
@@ -366,11 +430,45 @@ static bool machine_skip_idle(struct machine *m)
         if (m->cpus[i].state == CPU_HALTED && (m->cpus[i].rflags & RFLAGS_IF) &&
             m->cpus[i].timer_at < next)
             next = m->cpus[i].timer_at;
+    /* Device timers (PIT, RTC, PM timer, HPET) can wake a vCPU halted with IF = 1 too. */
+    u64 dev = pc_devices_next_event(&m->dev);
+    if (dev != UINT64_MAX) {
+        bool wakeable = false;
+        for (unsigned i = 0; i < m->ncpus; i++)
+            wakeable |= m->cpus[i].state == CPU_HALTED && (m->cpus[i].rflags & RFLAGS_IF);
+        u64 at = clock_ns_to_cycles(dev);
+        if (at <= m->now)
+            at = m->now + 1;
+        if (wakeable && at < next)
+            next = at;
+    }
     if (next == UINT64_MAX)
         return false;
     if (m->now < next)
         m->now = next;
     return true;
+}
+
+/* Wake from S3 (ACPI 6.4 §16.3): every vCPU is reset, the APs wait for SIPI and the BSP starts
+   in real mode at the 32-bit FACS firmware waking vector (CS = vector >> 4, IP = vector & 0xf). */
+static void machine_resume_s3(struct machine *m)
+{
+    m->s3_pending = false;
+    u32 vec = pc_devices_waking_vector(&m->dev, m->ram);
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        struct cpu *c = &m->cpus[i];
+        cpu_reset(c, false);
+        if (i > 0)
+            c->state = CPU_WAIT_SIPI;
+    }
+    struct cpu *bsp = &m->cpus[0];
+    bsp->seg[SEG_CS].sel = (u16)(vec >> 4);
+    bsp->seg[SEG_CS].base = vec & ~0xfu;
+    bsp->rip = vec & 0xf;
+    tlb_flush_all(&bsp->tlb);
+    cpu_update_mode(bsp);
+    acpi_pm_raise(&m->dev.pm, ACPI_PM1_WAK);
+    log_printf(&m->log, LOG_CPU_RESET, "ACPI S3 resume at %04x:%04x", vec >> 4, vec & 0xf);
 }
 
 /* Run one vCPU for up to one slice; false when the machine must stop. */
@@ -389,6 +487,8 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
             slice = m->cfg.max_insns - c->insns;
     }
     cpu_catch_up(m, c);
+    m->cur = i;
+    pc_devices_run(&m->dev, clock_cycles_to_ns(c->cycles));
     /* Hand control back when another vCPU has work or its timer falls due. */
     c->pause_yields = false;
     c->horizon = UINT64_MAX;
@@ -401,12 +501,18 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
         else if (o->timer_at < c->horizon)
             c->horizon = o->timer_at;
     }
+    u64 dev_next = pc_devices_next_event(&m->dev);
+    if (dev_next != UINT64_MAX && clock_ns_to_cycles(dev_next) < c->horizon)
+        c->horizon = clock_ns_to_cycles(dev_next);
     u64 before = c->insns;
     enum cpu_stop st = cpu_run(c, slice);
     if (c->insns != before)
         *ran = true;
     if (c->cycles > m->now)
         m->now = c->cycles;
+    pc_devices_run(&m->dev, clock_cycles_to_ns(c->cycles));
+    if (m->s3_pending)
+        machine_resume_s3(m);
     if (m->exited)
         return false;
     switch (st) {
