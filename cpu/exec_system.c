@@ -85,7 +85,7 @@ void exec_lldt_ltr(struct cpu *c, const struct insn *in)
         if ((u32)(sel & ~7u) + 15 > c->gdtr.limit)
             cpu_fault(c, EXC_GP, sel & ~3u);
         hi = sys_read(c, dla + 8, 8);
-        if ((hi >> 8) & 0x1f)
+        if ((hi >> 40) & 0x1f)   /* type field of the upper 8 bytes must be 0 (SDM 3A §7.2.3) */
             cpu_fault(c, EXC_GP, sel & ~3u);
     }
     unsigned type = (desc >> 40) & 0x1f;   /* S + type */

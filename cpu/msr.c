@@ -193,6 +193,14 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
         return true;
     }
     if (idx >= MSR_IA32_MC0_CTL && idx < MSR_IA32_MC0_CTL + 4 * MCE_BANKS) {
+        unsigned reg = (idx - MSR_IA32_MC0_CTL) & 3;
+        /* MCi_CTL takes all 0s or all 1s (SDM 3B §16.3.2.1; bits 0 and 10 may be clear, as
+           some parts hard-wire them); MCi_STATUS can only be cleared: writing a 1 bit is
+           #GP (SDM 3B §16.3.2.2). MCi_ADDR/MISC take any value. */
+        if (reg == 0 && v != 0 && (v | BIT(10) | 1) != ~0ull)
+            return false;
+        if (reg == 1 && v != 0)
+            return false;
         m->mc_regs[idx - MSR_IA32_MC0_CTL] = v;
         return true;
     }

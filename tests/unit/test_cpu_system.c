@@ -1,0 +1,109 @@
+/* System-register details found by kvm-unit-tests (la57, msr, syscall): LTR/LLDT with a
+ * 64-bit base above 4 GiB, machine-check bank MSR write rules, and the QEMU -cpu spellings
+ * hvsim accepts. Byte strings were produced with GNU as; the source is in each comment. */
+#include <check.h>
+#include <string.h>
+
+#include "cpu/msr.h"
+#include "tests/unit/cpu_harness.h"
+
+static struct harness H;
+
+static void setup(void)
+{
+    harness_init(&H, "intel");
+    harness_long_mode(&H);
+}
+
+static void teardown(void) { harness_destroy(&H); }
+
+/* A 16-byte system descriptor (SDM 3A §7.2.3, Figure 7-4) at GDT offset `sel`. */
+static void sys_desc(unsigned sel, u64 base, unsigned type)
+{
+    u64 lo = 0x67 | (base & 0xffffff) << 16 | (u64)(0x80 | type) << 40 | ((base >> 24) & 0xff) << 56;
+    u64 hi = base >> 32;
+    memcpy(H.ram + HARNESS_GDT + sel, &lo, 8);
+    memcpy(H.ram + HARNESS_GDT + sel + 8, &hi, 8);
+}
+
+START_TEST(ltr_lldt_take_canonical_64bit_bases)
+{
+    H.cpu.gdtr.limit = 0x6f;
+    sys_desc(0x40, 0xffffaaaaaaaaaaaaull, 0x9);   /* available 64-bit TSS, 48-bit canonical */
+    sys_desc(0x50, 0xffff800000001000ull, 0x2);   /* LDT */
+    sys_desc(0x60, 0xaaaaaaaaaaaaaaaaull, 0x9);   /* non-canonical */
+    /* #GP handler: mov $13,%r15d; hlt */
+    memcpy(H.ram + 0x230000, "\x41\xbf\x0d\x00\x00\x00\xf4", 7);
+    u64 lo = (0x08ull << 16) | (0x8eull << 40) | (0x23ull << 48), hi = 0;   /* offset 0x230000 */
+    memcpy(H.ram + 0x5000 + 16 * EXC_GP, &lo, 8);
+    memcpy(H.ram + 0x5000 + 16 * EXC_GP + 8, &hi, 8);
+    H.cpu.idtr.base = 0x5000;
+    H.cpu.idtr.limit = 0xfff;
+    /* mov $0x40,%ax; ltr %ax; mov $0x50,%ax; lldt %ax; mov $0x60,%ax; ltr %ax; hlt */
+    ck_assert_int_eq(harness_run(&H, "\x66\xb8\x40\x00\x0f\x00\xd8\x66\xb8\x50\x00\x0f\x00\xd0\x66\xb8\x60"
+                                     "\x00\x0f\x00\xd8\xf4", 22, 1000),
+                     STOP_HALT);
+    ck_assert_uint_eq(H.cpu.tr.base, 0xffffaaaaaaaaaaaaull);
+    ck_assert_uint_eq(H.cpu.tr.sel, 0x40);
+    ck_assert_uint_eq(H.ram[HARNESS_GDT + 0x40 + 5] & 0xf, 0xb);   /* marked busy */
+    ck_assert_uint_eq(H.cpu.ldtr.base, 0xffff800000001000ull);
+    ck_assert_uint_eq(H.cpu.gpr[R15], 13);                          /* the third LTR */
+    u64 rip;
+    memcpy(&rip, H.ram + H.cpu.gpr[RSP] + 8, 8);                    /* after the error code */
+    ck_assert_uint_eq(rip, HARNESS_CODE + 18);
+    ck_assert_uint_eq(H.cpu.tr.sel, 0x40);
+}
+END_TEST
+
+START_TEST(machine_check_bank_write_rules)
+{
+    struct cpu *c = &H.cpu;
+    u64 v;
+    /* MCi_CTL: all zeros or all ones only. */
+    ck_assert(msr_write(c, MSR_IA32_MC0_CTL, ~0ull));
+    ck_assert(msr_read(c, MSR_IA32_MC0_CTL, &v) && v == ~0ull);
+    ck_assert(msr_write(c, MSR_IA32_MC0_CTL + 4, 0));
+    ck_assert(!msr_write(c, MSR_IA32_MC0_CTL, 0xaaaaaaaaaaaaaaaaull));
+    ck_assert(msr_read(c, MSR_IA32_MC0_CTL, &v) && v == ~0ull);   /* unchanged */
+    /* MCi_STATUS: only clearing. */
+    ck_assert(msr_write(c, MSR_IA32_MC0_CTL + 1, 0));
+    ck_assert(!msr_write(c, MSR_IA32_MC0_CTL + 1, 1));
+    /* MCi_ADDR and MCi_MISC: anything. */
+    ck_assert(msr_write(c, MSR_IA32_MC0_CTL + 2, 0xaaaaaaaaaaaaaaaaull));
+    ck_assert(msr_write(c, MSR_IA32_MC0_CTL + 3, ~0ull));
+    /* Banks beyond MCG_CAP.Count do not exist. */
+    ck_assert(msr_read(c, MSR_IA32_MCG_CAP, &v));
+    unsigned banks = v & 0xff;
+    ck_assert(!msr_read(c, MSR_IA32_MC0_CTL + 4 * banks, &v));
+    ck_assert(!msr_write(c, MSR_IA32_MC0_CTL + 4 * banks, 0));
+}
+END_TEST
+
+START_TEST(qemu_cpu_spellings)
+{
+    struct cpu_model m;
+    char err[200];
+    ck_assert_int_eq(model_parse("Opteron_G1,vendor=AuthenticAMD", &m, err, sizeof err), 0);
+    ck_assert_int_eq(m.vendor, VENDOR_AMD);
+    ck_assert_int_eq(model_parse("max,vendor=GenuineIntel", &m, err, sizeof err), 0);
+    ck_assert_int_eq(m.vendor, VENDOR_INTEL);
+    ck_assert_int_eq(model_parse("max,vendor=AuthenticAMD", &m, err, sizeof err), 0);
+    ck_assert_int_eq(m.vendor, VENDOR_AMD);
+    ck_assert_int_eq(model_parse("max,host-phys-bits", &m, err, sizeof err), 0);
+    ck_assert_int_eq(model_parse("max,vendor=CyrixInstead", &m, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "vendor"));
+    ck_assert_int_eq(model_parse("max,phys-bits", &m, err, sizeof err), -1);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+    Suite *s = suite_create("cpu_system");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, ltr_lldt_take_canonical_64bit_bases);
+    tcase_add_test(tc, machine_check_bank_write_rules);
+    tcase_add_test(tc, qemu_cpu_spellings);
+    suite_add_tcase(s, tc);
+    return s;
+}
