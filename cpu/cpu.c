@@ -178,6 +178,7 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
     if (setjmp(c->step_env)) {
         /* An exception was delivered (or the run was stopped) from inside an instruction. */
         c->exc_depth = 0;
+    c->yield_pending = false;   /* a yield asked for in an earlier slice is already honoured */
         if (c->stop_request)
             return c->stop_reason;
     }

@@ -361,14 +361,6 @@ void events_service(struct cpu *c)
 {
     c->attention = false;
     service_timers(c);
-    if (c->yield_pending || c->cycles >= c->horizon) {
-        c->yield_pending = false;
-        c->horizon = UINT64_MAX;
-        c->stop_request = true;
-        c->stop_reason = STOP_BUDGET;
-        c->attention = true;
-        return;
-    }
     if (c->state == CPU_SHUTDOWN)
         return;
     if (c->init_pending)
@@ -416,3 +408,13 @@ void events_service(struct cpu *c)
     if (c->state == CPU_HALTED)
         c->stop_reason = STOP_HALT;
 }
+    /* The slice ends only once nothing is left to deliver, so an event raised by this vCPU's
+       own last instruction (a self-NMI, say) is taken before others run. */
+    if (c->yield_pending || c->cycles >= c->horizon) {
+        c->yield_pending = false;
+        c->horizon = UINT64_MAX;
+        c->stop_request = true;
+        c->stop_reason = STOP_BUDGET;
+        c->attention = true;
+        return;
+    }

@@ -579,11 +579,14 @@ void machine_print_stats(const struct machine *m, FILE *out)
         const struct cpu *c = &m->cpus[i];
         u64 hits, misses;
         icache_stats(c->icache, &hits, &misses);
+        static const char *const state[] = {[CPU_RUNNING] = "running", [CPU_HALTED] = "halted",
+                                            [CPU_WAIT_SIPI] = "wait-for-SIPI", [CPU_SHUTDOWN] = "shutdown"};
         fprintf(out, "cpu%u: %llu instructions, %llu modelled cycles, %llu TLB misses (%llu walk refs), "
-                     "decode cache %llu hits / %llu misses\n",
+                     "decode cache %llu hits / %llu misses; %s at rip=%#llx\n",
                 i, (unsigned long long)c->insns, (unsigned long long)c->cycles,
                 (unsigned long long)c->tlb_misses, (unsigned long long)c->walk_refs,
-                (unsigned long long)hits, (unsigned long long)misses);
+                (unsigned long long)hits, (unsigned long long)misses, state[c->state],
+                (unsigned long long)c->rip);
         insns += c->insns;
         cycles += c->cycles;
     }
