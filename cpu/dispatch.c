@@ -182,6 +182,18 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_VERW: B(exec_verr_verw, SUB_VERW, 20);
     case ZYDIS_MNEMONIC_ARPL: B(exec_arpl, SUB_NONE, 20);
     case ZYDIS_MNEMONIC_RDRAND: case ZYDIS_MNEMONIC_RDSEED: B(exec_rdrand, SUB_NONE, 300);
+    case ZYDIS_MNEMONIC_LDS: B(exec_load_far_ptr, SEG_DS, 4);
+    case ZYDIS_MNEMONIC_LES: B(exec_load_far_ptr, SEG_ES, 4);
+    case ZYDIS_MNEMONIC_LSS: B(exec_load_far_ptr, SEG_SS, 4);
+    case ZYDIS_MNEMONIC_LFS: B(exec_load_far_ptr, SEG_FS, 4);
+    case ZYDIS_MNEMONIC_LGS: B(exec_load_far_ptr, SEG_GS, 4);
+    case ZYDIS_MNEMONIC_DAA: B(exec_bcd, SUB_DAA, 3);
+    case ZYDIS_MNEMONIC_DAS: B(exec_bcd, SUB_DAS, 3);
+    case ZYDIS_MNEMONIC_AAA: B(exec_bcd, SUB_AAA, 3);
+    case ZYDIS_MNEMONIC_AAS: B(exec_bcd, SUB_AAS, 3);
+    case ZYDIS_MNEMONIC_AAM: B(exec_bcd, SUB_AAM, 11);
+    case ZYDIS_MNEMONIC_AAD: B(exec_bcd, SUB_AAD, 4);
+    case ZYDIS_MNEMONIC_SALC: B(exec_bcd, SUB_SALC, 1);
     default: B(exec_unimplemented, SUB_NONE, 1);
     }
 }

@@ -16,6 +16,7 @@ enum insn_sub {
     SUB_MOVS, SUB_STOS, SUB_LODS, SUB_CMPS, SUB_SCAS, SUB_INS, SUB_OUTS,
     SUB_BSF, SUB_BSR, SUB_TZCNT, SUB_LZCNT, SUB_POPCNT,
     SUB_LAR, SUB_LSL, SUB_VERR, SUB_VERW,
+    SUB_DAA, SUB_DAS, SUB_AAA, SUB_AAS, SUB_AAM, SUB_AAD, SUB_SALC,
 };
 
 /* Shared helpers. */
@@ -44,9 +45,9 @@ insn_fn exec_lgdt_lidt, exec_sgdt_sidt, exec_lldt_ltr, exec_sldt_str, exec_mov_t
 /* exec_alu.c */
 insn_fn exec_alu2, exec_test, exec_incdec, exec_neg, exec_not, exec_shift, exec_shxd,
     exec_mul, exec_imul, exec_div, exec_idiv, exec_bt, exec_bitscan, exec_xadd, exec_cmpxchg,
-    exec_cmpxchg8b, exec_bmi, exec_adx;
+    exec_cmpxchg8b, exec_bmi, exec_adx, exec_bcd;
 /* exec_desc.c */
-insn_fn exec_lar_lsl, exec_verr_verw, exec_arpl, exec_rdrand;
+insn_fn exec_lar_lsl, exec_verr_verw, exec_arpl, exec_rdrand, exec_load_far_ptr;
 /* exec_string.c */
 insn_fn exec_string;
 

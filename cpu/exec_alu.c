@@ -265,3 +265,61 @@ void exec_adx(struct cpu *c, const struct insn *in)
 {
     exec_unimplemented(c, in);
 }
+
+/* Decimal adjust and ASCII adjust (SDM 2A "DAA", "DAS", "AAA", "AAS", "AAM", "AAD") and
+ * SALC. SF/ZF/PF follow the final AL where the SDM leaves them undefined; OF is cleared. */
+void exec_bcd(struct cpu *c, const struct insn *in)
+{
+    u8 al = (u8)c->gpr[RAX], ah = (u8)(c->gpr[RAX] >> 8);
+    bool cf = c->rflags & RFLAGS_CF, af = c->rflags & RFLAGS_AF;
+    bool ncf = false, naf = false;
+    switch (in->sub) {
+    case SUB_DAA: case SUB_DAS: {
+        bool daa = in->sub == SUB_DAA;
+        u8 old = al;
+        if ((al & 0xf) > 9 || af) {
+            ncf = cf || (daa ? al > 0xf9 : al < 6);   /* carry/borrow out of AL +/- 6 */
+            al = daa ? al + 6 : al - 6;
+            naf = true;
+        }
+        if (old > 0x99 || cf) {
+            al = daa ? al + 0x60 : al - 0x60;
+            ncf = true;
+        } else if (daa) {
+            ncf = false;
+        }
+        gpr_write(c, RAX, 1, al);
+        break;
+    }
+    case SUB_AAA: case SUB_AAS: {
+        u16 ax = (u16)c->gpr[RAX];
+        if ((al & 0xf) > 9 || af) {
+            ax = in->sub == SUB_AAA ? ax + 0x106 : ax - 0x106;
+            ncf = naf = true;
+        }
+        al = ax & 0xf;
+        gpr_write(c, RAX, 2, (ax & 0xff00) | al);
+        break;
+    }
+    case SUB_AAM: {
+        u8 base = (u8)in->op[0].imm;
+        if (!base)
+            cpu_fault(c, EXC_DE, 0);
+        ah = al / base;
+        al = al % base;
+        gpr_write(c, RAX, 2, (u16)(ah << 8 | al));
+        break;
+    }
+    case SUB_AAD: {
+        al = (u8)(al + ah * (u8)in->op[0].imm);
+        gpr_write(c, RAX, 2, al);
+        break;
+    }
+    default: /* SALC: AL = CF ? FFh : 00h, flags unchanged */
+        gpr_write(c, RAX, 1, cf ? 0xff : 0);
+        return;
+    }
+    alu_flags_logic(1, al, &c->rflags);
+    if (ncf) c->rflags |= RFLAGS_CF;
+    if (naf) c->rflags |= RFLAGS_AF;
+}

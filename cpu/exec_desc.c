@@ -117,3 +117,16 @@ void exec_rdrand(struct cpu *c, const struct insn *in)
     opnd_write(c, in, 0, x);
     c->rflags = (c->rflags & ~RFLAGS_ARITH) | RFLAGS_CF;
 }
+
+/* LDS/LES/LSS/LFS/LGS r, m16:16/32/64 (in->sub = enum seg_reg): offset then selector from memory; the segment load
+ * (with its protected-mode checks) happens before the register is written (SDM 2A "LDS"). */
+void exec_load_far_ptr(struct cpu *c, const struct insn *in)
+{
+    const struct opnd *m = &in->op[1];
+    unsigned osz = in->op[0].size;
+    u64 ea = opnd_ea(c, in, m);
+    u64 off = mem_read(c, m->seg, ea, osz);
+    u16 sel = (u16)mem_read(c, m->seg, (ea + osz) & bits_mask_bytes(in->addrsize), 2);
+    seg_load(c, in->sub, sel);   /* sub = the segment register (dispatch.c) */
+    gpr_write(c, in->op[0].reg, osz, off);
+}

@@ -96,6 +96,33 @@ START_TEST(qemu_cpu_spellings)
 }
 END_TEST
 
+START_TEST(bcd_adjust_salc_and_lds)
+{
+    harness_prot32_mode(&H);
+    u32 far[2] = {0x12345678, 0x10};
+    memcpy(H.ram + 0x3000, far, 6);
+    H.cpu.seg[SEG_DS].sel = 0;   /* LDS must load it */
+    /* mov $0x79,%al; add $0x35,%al; daa; mov %eax,%ebx; setc %cl; mov $0,%al; stc; das;
+       mov %eax,%edx; mov $0x10,%eax; aam; mov %eax,%esi; mov $0x5678,%eax; aad; mov %eax,%edi;
+       stc; salc; mov %eax,%ebp; mov $0x10b,%eax; aaa; mov %eax,%esp; lds 0x3000,%eax; hlt */
+    ck_assert_int_eq(harness_run(&H, "\xb0\x79\x04\x35\x27\x89\xc3\x0f\x92\xc1\xb0\x00\xf9\x2f\x89\xc2\xb8"
+                                     "\x10\x00\x00\x00\xd4\x0a\x89\xc6\xb8\x78\x56\x00\x00\xd5\x0a\x89\xc7"
+                                     "\xf9\xd6\x89\xc5\xb8\x0b\x01\x00\x00\x37\x89\xc4\xc5\x05\x00\x30\x00"
+                                     "\x00\xf4", 53, 1000),
+                     STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RBX] & 0xff, 0x14);   /* BCD 79 + 35 = 114 */
+    ck_assert_uint_eq(H.cpu.gpr[RCX] & 0xff, 1);      /* decimal carry */
+    ck_assert_uint_eq(H.cpu.gpr[RDX] & 0xff, 0x9a);   /* DAS of 00, AF (from DAA) and CF: 00 - 06 - 60 */
+    ck_assert_uint_eq(H.cpu.gpr[RSI], 0x0106);        /* AAM: 16 = 1, 6 */
+    ck_assert_uint_eq(H.cpu.gpr[RDI], 0x00d4);        /* AAD: 0x78 + 0x56 * 10 */
+    ck_assert_uint_eq(H.cpu.gpr[RBP] & 0xff, 0xff);   /* SALC with CF = 1 */
+    ck_assert_uint_eq(H.cpu.gpr[RSP], 0x0201);        /* AAA: 0x10b + 0x106, AL & 0xf */
+    ck_assert(H.cpu.rflags & RFLAGS_CF);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 0x12345678);
+    ck_assert_uint_eq(H.cpu.seg[SEG_DS].sel, 0x10);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_system");
@@ -104,6 +131,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, ltr_lldt_take_canonical_64bit_bases);
     tcase_add_test(tc, machine_check_bank_write_rules);
     tcase_add_test(tc, qemu_cpu_spellings);
+    tcase_add_test(tc, bcd_adjust_salc_and_lds);
     suite_add_tcase(s, tc);
     return s;
 }
