@@ -1,1 +1,7 @@
 hvsim_unit_test(test_devices SOURCES test_devices.c LIBS hvsim_devices)
+# PC platform devices.
+foreach(t cmos pit8254 kbc_port92 pctestdev pci acpi hpet)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
+    hvsim_unit_test(test_${t} SOURCES test_${t}.c LIBS hvsim_devices)
+  endif()
+endforeach()
