@@ -9,6 +9,7 @@
 #include "cpu/decode.h"
 #include "cpu/events.h"
 #include "cpu/icache.h"
+#include "vmx/hooks.h"
 
 int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct cpu_bus *bus)
 {
@@ -18,7 +19,7 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
     c->bus = *bus;
     c->icache = icache_create();
     c->decoders = decode_create(model);
-    if (!c->icache || !c->decoders) {
+    if (!c->icache || !c->decoders || vmx_cpu_create(c)) {
         cpu_destroy(c);
         return -1;
     }
@@ -62,6 +63,7 @@ void cpu_destroy(struct cpu *c)
 {
     icache_destroy(c->icache);
     decode_destroy(c->decoders);
+    vmx_cpu_destroy(c);
     c->icache = NULL;
     c->decoders = NULL;
 }
@@ -107,6 +109,7 @@ void cpu_reset(struct cpu *c, bool init_only)
         c->msr.feature_control = 0;
         c->msr.tsc_adjust = 0;
         c->msr.tsc_offset = 0;
+        vmx_cpu_reset(c);   /* RESET leaves VMX operation */
     }
     c->msr.kernel_gs_base = 0;
     memset(c->fpu_state, 0, sizeof(c->fpu_state));

@@ -17,6 +17,7 @@
 #include "mmu/tlb.h"
 
 struct icache;
+struct vmx_cpu;
 
 /* Decode modes (the icache key includes it). */
 enum cpu_mode {
@@ -160,6 +161,11 @@ struct cpu {
     struct tlb tlb;
     struct icache *icache;
     void *decoders;                      /* Zydis decoders, owned by cpu/decode.c */
+
+    /* ---- VMX (vmx/hooks.h): cold-path checks test these two flags only ---- */
+    bool vmx_on;                         /* in VMX operation (root or non-root) */
+    bool vmx_nonroot;                    /* in VMX non-root operation */
+    struct vmx_cpu *vmx;                 /* VMX state, owned by vmx/core.c */
 };
 
 /* Create-time setup; the cpu is then in the RESET state. Returns 0 or -1 (no memory). */

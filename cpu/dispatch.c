@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 
 #include "cpu/exec.h"
+#include "vmx/insn.h"
 
 #define B(fn, sub_, cyc) do { in->exec = fn; in->sub = sub_; in->cycles = cyc; return; } while (0)
 
@@ -194,6 +195,18 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_AAM: B(exec_bcd, SUB_AAM, 11);
     case ZYDIS_MNEMONIC_AAD: B(exec_bcd, SUB_AAD, 4);
     case ZYDIS_MNEMONIC_SALC: B(exec_bcd, SUB_SALC, 1);
+
+    /* VMX (vmx/insn.c); costs are rough VM-transition figures, see docs/cycle-model.md */
+    case ZYDIS_MNEMONIC_VMXON: B(exec_vmxon, SUB_NONE, 300);
+    case ZYDIS_MNEMONIC_VMXOFF: B(exec_vmxoff, SUB_NONE, 300);
+    case ZYDIS_MNEMONIC_VMCLEAR: B(exec_vmclear, SUB_NONE, 100);
+    case ZYDIS_MNEMONIC_VMPTRLD: B(exec_vmptrld, SUB_NONE, 100);
+    case ZYDIS_MNEMONIC_VMPTRST: B(exec_vmptrst, SUB_NONE, 20);
+    case ZYDIS_MNEMONIC_VMREAD: B(exec_vmread, SUB_NONE, 20);
+    case ZYDIS_MNEMONIC_VMWRITE: B(exec_vmwrite, SUB_NONE, 20);
+    case ZYDIS_MNEMONIC_VMLAUNCH: B(exec_vmlaunch, SUB_NONE, 600);
+    case ZYDIS_MNEMONIC_VMRESUME: B(exec_vmresume, SUB_NONE, 600);
+    case ZYDIS_MNEMONIC_VMCALL: B(exec_vmcall, SUB_NONE, 600);
     default: B(exec_unimplemented, SUB_NONE, 1);
     }
 }

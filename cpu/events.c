@@ -5,6 +5,7 @@
 #include "cpu/access.h"
 #include "cpu/debug.h"
 #include "cpu/seg.h"
+#include "vmx/hooks.h"
 
 bool event_has_error_code(unsigned v)
 {
@@ -34,6 +35,10 @@ static bool exc_is_fault(unsigned v)
 
 void events_shutdown(struct cpu *c, const char *why)
 {
+    if (unlikely(c->vmx_nonroot)) {
+        vmx_triple_fault(c);   /* VM exit, reason 2 (SDM 3C §26.2) */
+        return;
+    }
     log_printf(c->bus.log, LOG_INT, "cpu%d: triple fault (%s) at rip=%#llx", c->id, why,
                (unsigned long long)c->rip);
     c->state = CPU_SHUTDOWN;
@@ -71,12 +76,16 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
                (unsigned long long)c->rip);
     if (exc_is_fault(vector))
         c->rflags |= RFLAGS_RF;   /* pushed as 1, cleared by the delivery */
+    if (unlikely(c->vmx_nonroot))
+        vmx_exception(c, vector, err, EVT_HW_EXC);   /* exception bitmap (SDM 3C §26.2) */
     event_deliver(c, vector, err, EVT_HW_EXC);
     longjmp(c->step_env, 1);
 }
 
 _Noreturn void event_raise_soft(struct cpu *c, unsigned vector, enum event_kind kind)
 {
+    if (unlikely(c->vmx_nonroot) && kind != EVT_SW_INT)
+        vmx_exception(c, vector, 0, kind);
     event_deliver(c, vector, 0, kind);
     if (c->dbg_pending)
         c->attention = true;   /* a #DB held by MOV SS is taken before the handler's first insn */
@@ -363,7 +372,9 @@ void events_service(struct cpu *c)
     service_timers(c);
     if (c->state == CPU_SHUTDOWN)
         return;
-    if (c->init_pending)
+    if (unlikely(c->vmx_nonroot) && vmx_events(c))
+        return;
+    if (c->init_pending && !c->vmx_on)   /* INIT is blocked in VMX root operation */
         take_init(c);
     if (c->sipi_pending)
         take_sipi(c);

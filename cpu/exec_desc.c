@@ -3,6 +3,7 @@
 #include "cpu/exec.h"
 #include "cpu/operand.h"
 #include "cpu/seg.h"
+#include "vmx/hooks.h"
 
 /* Read the descriptor for sel without faulting on a bad selector: false if it is null or
  * beyond the table limit. Memory faults while reading it are real faults. */
@@ -109,6 +110,8 @@ void exec_arpl(struct cpu *c, const struct insn *in)
  * (a value is always available), other arithmetic flags cleared (SDM 2B "RDRAND"). */
 void exec_rdrand(struct cpu *c, const struct insn *in)
 {
+    if (unlikely(c->vmx_nonroot))   /* RDRAND is 0F C7 /6, RDSEED 0F C7 /7 */
+        vmx_intercept(c, in, ((in->bytes[in->len - 1] >> 3) & 7) == 7 ? ICPT_RDSEED : ICPT_RDRAND);
     u64 x = c->rng_state ? c->rng_state : 0x2545f4914f6cdd1dull ^ (u64)(c->id + 1);
     x ^= x << 13;
     x ^= x >> 7;

@@ -5,6 +5,7 @@
 #include "cpu/alu.h"
 #include "cpu/exec.h"
 #include "cpu/operand.h"
+#include "vmx/hooks.h"
 
 #define REP_BATCH 4096   /* iterations per step before yielding to events */
 
@@ -22,8 +23,11 @@ void exec_string(struct cpu *c, const struct insn *in)
     for (unsigned i = 0; i < in->nopnds; i++)
         if (in->op[i].kind == OPND_MEM && in->op[i].base == RSI)
             src_seg = in->op[i].seg;
-    if (in->sub == SUB_INS || in->sub == SUB_OUTS)
+    if (in->sub == SUB_INS || in->sub == SUB_OUTS) {
         io_check(c, (u16)c->gpr[RDX], size);
+        if (unlikely(c->vmx_nonroot))
+            vmx_intercept_io(c, in, (u16)c->gpr[RDX], size, in->sub == SUB_INS, true, rep);
+    }
 
     for (unsigned n = 0;; n++) {
         if (rep && (c->gpr[RCX] & amask) == 0)

@@ -8,6 +8,7 @@
 #include "cpu/msr.h"
 #include "cpu/operand.h"
 #include "cpu/seg.h"
+#include "vmx/hooks.h"
 
 static void require_cpl0(struct cpu *c)
 {
@@ -158,6 +159,8 @@ static void write_cr0(struct cpu *c, u64 v)
         cpu_fault(c, EXC_GP, 0);
     if ((v & CR0_PG) && !(v & CR0_PE))
         cpu_fault(c, EXC_GP, 0);
+    if (unlikely(c->vmx_on) && !vmx_cr0_allowed(c, v | CR0_ET))
+        cpu_fault(c, EXC_GP, 0);   /* VMX fixed bits (SDM 3C §24.8) */
     if ((v & CR0_NW) && !(v & CR0_CD))
         cpu_fault(c, EXC_GP, 0);
     u64 old = c->cr0;
@@ -217,6 +220,8 @@ static void write_cr4(struct cpu *c, u64 v)
 {
     if (v & cr4_reserved(c))
         cpu_fault(c, EXC_GP, 0);
+    if (unlikely(c->vmx_on) && !vmx_cr4_allowed(c, v))
+        cpu_fault(c, EXC_GP, 0);   /* CR4.VMXE and other fixed bits in VMX operation */
     u64 old = c->cr4;
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_fault(c, EXC_GP, 0);
@@ -256,6 +261,8 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
     require_cpl0(c);
     if (d->kind == OPND_REG && d->regc == REGC_CR) {
         u64 v = c->gpr[s->reg] & (c->mode == MODE_LONG64 ? ~0ull : 0xffffffffull);
+        if (unlikely(c->vmx_nonroot))
+            v = vmx_cr_write(c, in, d->reg, s->reg, v);
         switch (d->reg) {
         case 0: write_cr0(c, v); break;
         case 2: c->cr2 = v; break;
@@ -276,6 +283,8 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
         case 8: v = c->apic.read_cr8 ? c->apic.read_cr8(c->apic.opaque) : c->cr8; break;
         default: cpu_fault(c, EXC_UD, 0);
         }
+        if (unlikely(c->vmx_nonroot))
+            v = vmx_cr_read(c, in, s->reg, d->reg, v);
         gpr_write(c, d->reg, c->mode == MODE_LONG64 ? 8 : 4, v);
         return;
     }
@@ -284,8 +293,11 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
     if (n == 4 || n == 5) {
         if (c->cr4 & CR4_DE)
             cpu_fault(c, EXC_UD, 0);
-        n += 2;
     }
+    if (unlikely(c->vmx_nonroot))
+        vmx_mov_dr(c, in, n, d->regc == REGC_DR ? s->reg : d->reg, d->regc == REGC_DR);
+    if (n == 4 || n == 5)
+        n += 2;
     if (n > 7)
         cpu_fault(c, EXC_UD, 0);
     debug_check_gd(c);
@@ -309,8 +321,9 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
 
 void exec_clts(struct cpu *c, const struct insn *in)
 {
-    (void)in;
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot) && !vmx_clts(c, in))
+        return;
     c->cr0 &= ~CR0_TS;
 }
 
@@ -318,6 +331,8 @@ void exec_lmsw(struct cpu *c, const struct insn *in)
 {
     require_cpl0(c);
     u64 v = opnd_read(c, in, 0) & 0xf;
+    if (unlikely(c->vmx_nonroot))
+        v = vmx_lmsw(c, in, v);
     /* LMSW can set PE but never clear it (SDM 2A "LMSW"). */
     v |= c->cr0 & CR0_PE;
     write_cr0(c, (c->cr0 & ~0xfull) | v);
@@ -335,6 +350,8 @@ void exec_smsw(struct cpu *c, const struct insn *in)
 void exec_invlpg(struct cpu *c, const struct insn *in)
 {
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_INVLPG);
     const struct opnd *o = &in->op[0];
     u64 ea = opnd_ea(c, in, o);
     la_t la = (c->mode == MODE_LONG64 && o->seg < SEG_FS) ? ea : c->seg[o->seg].base + ea;
@@ -345,14 +362,16 @@ void exec_invlpg(struct cpu *c, const struct insn *in)
 
 void exec_wbinvd(struct cpu *c, const struct insn *in)
 {
-    (void)in;
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))   /* INVD is 0F 08, WBINVD 0F 09 */
+        vmx_intercept(c, in, in->bytes[in->len - 1] == 0x08 ? ICPT_INVD : ICPT_WBINVD);
 }
 
 void exec_hlt(struct cpu *c, const struct insn *in)
 {
-    (void)in;
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_HLT);
     c->state = CPU_HALTED;
     c->attention = true;
 }
@@ -380,8 +399,9 @@ void exec_sti(struct cpu *c, const struct insn *in)
 
 void exec_rdmsr(struct cpu *c, const struct insn *in)
 {
-    (void)in;
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_RDMSR);
     u64 v;
     u32 idx = (u32)c->gpr[RCX];
     if (!msr_read(c, idx, &v)) {
@@ -394,8 +414,9 @@ void exec_rdmsr(struct cpu *c, const struct insn *in)
 
 void exec_wrmsr(struct cpu *c, const struct insn *in)
 {
-    (void)in;
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_WRMSR);
     u32 idx = (u32)c->gpr[RCX];
     u64 v = (c->gpr[RDX] << 32) | (u32)c->gpr[RAX];
     if (!msr_write(c, idx, v)) {
@@ -407,7 +428,8 @@ void exec_wrmsr(struct cpu *c, const struct insn *in)
 
 void exec_cpuid(struct cpu *c, const struct insn *in)
 {
-    (void)in;
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_CPUID);
     u32 r[4];
     cpuid_query(c, (u32)c->gpr[RAX], (u32)c->gpr[RCX], r);
     c->gpr[RAX] = r[0];
@@ -421,6 +443,10 @@ void exec_rdtsc(struct cpu *c, const struct insn *in)
     if ((c->cr4 & CR4_TSD) && c->cpl != 0)
         cpu_fault(c, EXC_GP, 0);
     u64 t = cpu_read_tsc(c);
+    if (unlikely(c->vmx_nonroot)) {
+        vmx_intercept(c, in, in->sub == SUB_RDTSCP ? ICPT_RDTSCP : ICPT_RDTSC);
+        t = vmx_guest_tsc(c, t);
+    }
     c->gpr[RAX] = (u32)t;
     c->gpr[RDX] = t >> 32;
     if (in->sub == SUB_RDTSCP)
@@ -477,6 +503,8 @@ void exec_in(struct cpu *c, const struct insn *in)
     unsigned size = in->op[0].size;
     u16 port = (u16)(in->op[1].kind == OPND_IMM ? in->op[1].imm & 0xff : c->gpr[RDX]);
     io_check(c, port, size);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept_io(c, in, port, size, true, false, false);
     gpr_write(c, RAX, size, io_in(c, port, size));
 }
 
@@ -485,6 +513,8 @@ void exec_out(struct cpu *c, const struct insn *in)
     unsigned size = in->op[1].size;
     u16 port = (u16)(in->op[0].kind == OPND_IMM ? in->op[0].imm & 0xff : c->gpr[RDX]);
     io_check(c, port, size);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept_io(c, in, port, size, false, false, false);
     io_out(c, port, size, gpr_read(c, RAX, size));
 }
 
@@ -612,6 +642,8 @@ void exec_xsetbv(struct cpu *c, const struct insn *in)
     if (!(c->cr4 & CR4_OSXSAVE))
         cpu_fault(c, EXC_UD, 0);
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_XSETBV);
     u64 v = (c->gpr[RDX] << 32) | (u32)c->gpr[RAX];
     /* Only x87 state is modelled: XCR0 must be exactly 1 (SDM 1 §13.3). */
     if ((u32)c->gpr[RCX] != 0 || v != 1)

@@ -2,6 +2,7 @@
 #include "cpu/msr.h"
 
 #include "base/bits.h"
+#include "vmx/hooks.h"
 
 #define MCE_BANKS 10
 
@@ -70,6 +71,8 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
     case MSR_KERNEL_GS_BASE: *v = m->kernel_gs_base; return true;
     case MSR_TSC_AUX: *v = m->tsc_aux; return model_has(&c->model, FEAT_RDTSCP) || model_has(&c->model, FEAT_RDPID);
     }
+    if (idx >= 0x480 && idx <= 0x491)
+        return vmx_msr_read(c, idx, v);   /* IA32_VMX_* capabilities (vmx/caps.c) */
     if (idx >= MSR_IA32_MTRR_FIX4K_C0000 && idx < MSR_IA32_MTRR_FIX4K_C0000 + 8) {
         *v = m->mtrr_fix[3 + idx - MSR_IA32_MTRR_FIX4K_C0000];
         return true;

@@ -23,7 +23,7 @@ expect 2 "unknown option" -- -kernel x -frobnicate
 expect 2 "needs a value" -- -kernel
 expect 2 "no kernel" -- -m 64
 expect 2 "bad memory size" -- -kernel x -m huge
-expect 2 "not implemented" -- -kernel x -cpu max,+vmx
+expect 2 "not implemented" -- -kernel x -cpu max,+svm
 expect 2 "No such file" -- -kernel "$scratch/missing"
 expect 2 "not a Multiboot kernel" -- -kernel "$scratch/text"
 expect 2 "not a Multiboot kernel" -- -kernel "$scratch/random"

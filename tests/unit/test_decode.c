@@ -97,8 +97,8 @@ START_TEST(status_codes)
     /* 0f 0b = ud2 decodes and binds to the unimplemented handler (#UD) */
     ck_assert_int_eq(dec("\x0f\x0b", 2, MODE_LONG64, &in), DECODE_OK);
     ck_assert_ptr_eq(in.exec, exec_unimplemented);
-    /* vmxon is #UD on a model without VMX */
-    ck_assert_int_eq(dec("\xf3\x0f\xc7\x30", 4, MODE_LONG64, &in), DECODE_UD);
+    /* vmrun is #UD on a model without SVM (the Intel model) */
+    ck_assert_int_eq(dec("\x0f\x01\xd8", 3, MODE_LONG64, &in), DECODE_UD);
     /* lock nop is illegal */
     ck_assert_int_eq(dec("\xf0\x90", 2, MODE_LONG64, &in), DECODE_UD);
 }

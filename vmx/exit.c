@@ -1,0 +1,221 @@
+/* vmx/exit.c — the VM-exit path in numbered steps (SDM 3C Chapter 28): record the exit
+ * information, save guest state, MSR-store list, load host state, MSR-load list, VMX abort. */
+#include "cpu/access.h"
+#include "cpu/msr.h"
+#include "vmx/vmx.h"
+
+/* STEP 1 (§28.2): exit information fields. */
+static void record_exit_info(struct cpu *c, const struct vmx_exit_info *e)
+{
+    struct vmcs *v = &c->vmx->vmcs;
+    v->exit_reason = e->reason;
+    v->exit_qualification = e->qual;
+    v->exit_intr_info = e->intr_info;
+    v->exit_intr_error_code = e->intr_error;
+    v->idt_vectoring_info = 0;
+    v->exit_instruction_len = e->insn_len;
+    v->vmx_instruction_info = e->insn_info;
+    if (e->has_linear)
+        v->guest_linear_address = e->guest_linear;
+    v->entry_intr_info &= ~INTR_INFO_VALID;   /* §28.2.1: VM exits clear the valid bit */
+}
+
+/* STEP 2 (§28.3): save guest state. */
+static void save_guest_state(struct cpu *c)
+{
+    struct vmcs *v = &c->vmx->vmcs;
+    v->guest_cr0 = c->cr0;
+    v->guest_cr3 = c->cr3;
+    v->guest_cr4 = c->cr4;
+    if (v->exit_controls & EXIT_SAVE_DEBUG) {
+        v->guest_dr7 = c->dr[7];
+        v->guest_debugctl = c->msr.debugctl;
+    }
+    v->guest_sysenter_cs = (u32)c->msr.sysenter_cs;
+    v->guest_sysenter_esp = c->msr.sysenter_esp;
+    v->guest_sysenter_eip = c->msr.sysenter_eip;
+    if (v->exit_controls & EXIT_SAVE_PAT)
+        v->guest_pat = c->msr.pat;
+    if (v->exit_controls & EXIT_SAVE_EFER)
+        v->guest_efer = c->efer;
+#define SAVE_SEG(s, pre)                                          \
+    do {                                                          \
+        v->pre##_sel = (s).sel;                                   \
+        v->pre##_base = (s).base;                                 \
+        v->pre##_limit = (s).limit;                               \
+        v->pre##_ar = (s).ar & 0x1f0ffu;                          \
+    } while (0)
+    SAVE_SEG(c->seg[SEG_ES], guest_es);
+    SAVE_SEG(c->seg[SEG_CS], guest_cs);
+    SAVE_SEG(c->seg[SEG_SS], guest_ss);
+    SAVE_SEG(c->seg[SEG_DS], guest_ds);
+    SAVE_SEG(c->seg[SEG_FS], guest_fs);
+    SAVE_SEG(c->seg[SEG_GS], guest_gs);
+    SAVE_SEG(c->ldtr, guest_ldtr);
+    SAVE_SEG(c->tr, guest_tr);
+#undef SAVE_SEG
+    v->guest_gdtr_base = c->gdtr.base;
+    v->guest_gdtr_limit = c->gdtr.limit;
+    v->guest_idtr_base = c->idtr.base;
+    v->guest_idtr_limit = c->idtr.limit;
+    v->guest_rip = c->rip;
+    v->guest_rsp = c->gpr[RSP];
+    v->guest_rflags = c->rflags;
+    u32 intr = 0;
+    if (c->intr_shadow && c->shadow_at == c->insns)
+        intr |= c->movss_shadow ? INTERRUPTIBILITY_MOVSS : INTERRUPTIBILITY_STI;
+    if (c->nmi_blocked)
+        intr |= INTERRUPTIBILITY_NMI;
+    v->guest_interruptibility = intr;
+    v->guest_activity_state = c->state == CPU_HALTED ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
+    v->guest_pending_dbg = 0;
+    /* §28.2: the "IA-32e mode guest" entry control takes EFER.LMA. */
+    if (c->efer & EFER_LMA)
+        v->entry_controls |= ENTRY_IA32E;
+    else
+        v->entry_controls &= ~ENTRY_IA32E;
+}
+
+/* VMX abort (§28.7): write the indicator and shut the processor down. */
+static void vmx_abort(struct cpu *c, u32 indicator)
+{
+    struct vmx_cpu *x = c->vmx;
+    log_printf(c->bus.log, LOG_VMX, "cpu%d: VMX abort %u", c->id, indicator);
+    if (x->current != VMX_NO_VMCS)
+        phys_write(c, x->current + VMCS_REGION_ABORT, 4, indicator);
+    c->vmx_nonroot = false;
+    c->state = CPU_SHUTDOWN;
+    c->stop_reason = STOP_SHUTDOWN;
+    c->stop_request = true;
+}
+
+/* STEP 3 (§28.4): MSR-store list. */
+static bool store_msrs(struct cpu *c)
+{
+    const struct vmcs *v = &c->vmx->vmcs;
+    for (u32 i = 0; i < v->exit_msr_store_count; i++) {
+        u64 pa = v->exit_msr_store_addr + 16ull * i, val;
+        u32 idx = (u32)phys_read(c, pa, 4);
+        if ((u32)phys_read(c, pa + 4, 4) || (idx >> 8) == 0x8 || !msr_read(c, idx, &val))
+            return false;
+        phys_write(c, pa + 8, 8, val);
+    }
+    return true;
+}
+
+/* STEP 5 (§28.6): MSR-load list of the VM exit. */
+static bool load_host_msrs(struct cpu *c)
+{
+    const struct vmcs *v = &c->vmx->vmcs;
+    for (u32 i = 0; i < v->exit_msr_load_count; i++) {
+        u64 pa = v->exit_msr_load_addr + 16ull * i;
+        u32 idx = (u32)phys_read(c, pa, 4);
+        if ((u32)phys_read(c, pa + 4, 4) || (idx >> 8) == 0x8 || idx == MSR_FS_BASE || idx == MSR_GS_BASE ||
+            !msr_write(c, idx, phys_read(c, pa + 8, 8)))
+            return false;
+    }
+    return true;
+}
+
+static void host_seg(struct seg *s, u16 sel, u64 base, u32 ar)
+{
+    s->sel = sel;
+    s->base = base;
+    s->limit = 0xffffffff;
+    s->ar = sel ? ar : (ar | SEG_AR_UNUSABLE);
+}
+
+/* STEP 4 (§28.5): load host state. */
+static void load_host_state(struct cpu *c)
+{
+    const struct vmcs *v = &c->vmx->vmcs;
+    bool host64 = v->exit_controls & EXIT_HOST_ADDR64;
+    c->cr0 = v->host_cr0 | CR0_ET;
+    c->cr3 = v->host_cr3;
+    c->cr4 = v->host_cr4;
+    c->dr[7] = DR7_FIXED1;
+    c->msr.debugctl = 0;
+    c->msr.sysenter_cs = v->host_sysenter_cs;
+    c->msr.sysenter_esp = v->host_sysenter_esp;
+    c->msr.sysenter_eip = v->host_sysenter_eip;
+    if (v->exit_controls & EXIT_LOAD_PERF_GLOBAL)
+        c->msr.perf_global_ctrl = v->host_perf_global_ctrl;
+    if (v->exit_controls & EXIT_LOAD_PAT)
+        c->msr.pat = v->host_pat;
+    if (v->exit_controls & EXIT_LOAD_EFER)
+        c->efer = v->host_efer;
+    else
+        c->efer = host64 ? c->efer | EFER_LMA | EFER_LME : c->efer & ~(EFER_LMA | EFER_LME);
+    struct seg *cs = &c->seg[SEG_CS];
+    cs->sel = v->host_cs_sel;
+    cs->base = 0;
+    cs->limit = 0xffffffff;
+    cs->ar = 0xb | SEG_AR_S | SEG_AR_P | SEG_AR_G | (host64 ? SEG_AR_L : SEG_AR_DB);
+    u32 data_ar = 0x3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G;
+    host_seg(&c->seg[SEG_SS], v->host_ss_sel, 0, data_ar);
+    host_seg(&c->seg[SEG_DS], v->host_ds_sel, 0, data_ar);
+    host_seg(&c->seg[SEG_ES], v->host_es_sel, 0, data_ar);
+    host_seg(&c->seg[SEG_FS], v->host_fs_sel, v->host_fs_base, data_ar);
+    host_seg(&c->seg[SEG_GS], v->host_gs_sel, v->host_gs_base, data_ar);
+    c->seg[SEG_FS].base = v->host_fs_base;   /* loaded even when the selector is null */
+    c->seg[SEG_GS].base = v->host_gs_base;
+    c->tr = (struct seg){v->host_tr_sel, v->host_tr_base, 0x67, 0xb | SEG_AR_P};
+    c->ldtr = (struct seg){0, 0, 0, SEG_AR_UNUSABLE};
+    c->gdtr = (struct dtr){v->host_gdtr_base, 0xffff};
+    c->idtr = (struct dtr){v->host_idtr_base, 0xffff};
+    c->rip = v->host_rip;
+    c->gpr[RSP] = v->host_rsp;
+    c->rflags = RFLAGS_FIXED1;
+    c->cpl = 0;
+    c->vmx_nonroot = false;
+    c->intr_shadow = false;
+    c->movss_shadow = false;
+    c->state = CPU_RUNNING;
+    cpu_update_mode(c);
+    tlb_flush_all(&c->tlb);
+    if ((c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA)) {
+        struct paging_ctx ctx;
+        access_paging_ctx(c, &ctx);
+        if (!paging_load_pdptes(&ctx, c->cr3, c->pdpte))
+            vmx_abort(c, 2);
+    }
+    c->insn_rip = c->rip;
+    c->insn_rsp = c->gpr[RSP];
+    c->attention = true;
+}
+
+void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
+{
+    struct vmx_cpu *x = c->vmx;
+    x->exits++;
+    log_printf(c->bus.log, LOG_VMX, "cpu%d: VM exit reason %u qual=%#llx guest rip=%#llx", c->id,
+               e->reason & 0xffff, (unsigned long long)e->qual, (unsigned long long)c->rip);
+    record_exit_info(c, e);                 /* STEP 1 */
+    save_guest_state(c);                    /* STEP 2 */
+    if (!store_msrs(c)) {                   /* STEP 3 */
+        vmx_abort(c, 1);
+        return;
+    }
+    load_host_state(c);                     /* STEP 4 */
+    if (c->state == CPU_SHUTDOWN)
+        return;
+    if (!load_host_msrs(c))                 /* STEP 5 */
+        vmx_abort(c, 4);
+}
+
+void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e)
+{
+    record_exit_info(c, e);
+    load_host_state(c);
+    if (c->state != CPU_SHUTDOWN && !load_host_msrs(c))
+        vmx_abort(c, 4);
+}
+
+_Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info)
+{
+    c->rip = c->insn_rip;
+    c->gpr[RSP] = c->insn_rsp;
+    struct vmx_exit_info e = {.reason = reason, .qual = qual, .insn_len = in->len, .insn_info = info};
+    vmx_vmexit(c, &e);
+    longjmp(c->step_env, 1);
+}

@@ -1,0 +1,59 @@
+/* vmx/hooks.h — the narrow interface the CPU calls into VMX through. Every call site in cpu/
+ * sits behind `if (unlikely(c->vmx_nonroot))` or `if (unlikely(c->vmx_on))`, so a CPU that
+ * never executes VMXON pays one predictable branch on cold paths only. */
+#ifndef HVSIM_VMX_HOOKS_H
+#define HVSIM_VMX_HOOKS_H
+
+#include "cpu/cpu.h"
+
+/* Per-CPU VMX state: created with the CPU, dropped on RESET (leaves VMX operation). */
+int vmx_cpu_create(struct cpu *c) MUST_CHECK;
+void vmx_cpu_destroy(struct cpu *c);
+void vmx_cpu_reset(struct cpu *c);
+
+/* RDMSR of 480H..491H. False: #GP. */
+bool vmx_msr_read(struct cpu *c, u32 idx, u64 *v) MUST_CHECK;
+
+/* In VMX operation: may CR0/CR4 take this value (fixed bits, CR4.VMXE)? False: #GP(0). */
+bool vmx_cr0_allowed(const struct cpu *c, u64 v);
+bool vmx_cr4_allowed(const struct cpu *c, u64 v);
+
+/* Instruction intercepts in VMX non-root operation. Each either causes a VM exit (does not
+ * return) or returns so the instruction executes normally. Call after the checks that have
+ * priority over VM exits (SDM 3C §26.1.1: #UD, CPL-based #GP). */
+enum vmx_icpt {
+    ICPT_CPUID, ICPT_HLT, ICPT_INVLPG, ICPT_RDTSC, ICPT_RDTSCP, ICPT_RDMSR, ICPT_WRMSR,
+    ICPT_WBINVD, ICPT_INVD, ICPT_RDRAND, ICPT_RDSEED, ICPT_RDPMC, ICPT_PAUSE, ICPT_MWAIT,
+    ICPT_MONITOR, ICPT_XSETBV, ICPT_GETSEC, ICPT_INVPCID, ICPT_DESC_GDT_IDT, ICPT_DESC_LDT_TR,
+};
+void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what);
+
+/* Port I/O (IN/OUT/INS/OUTS) after the I/O-permission checks. */
+void vmx_intercept_io(struct cpu *c, const struct insn *in, u16 port, unsigned size, bool is_in,
+                      bool string, bool rep);
+
+/* MOV to/from CRn, CLTS, LMSW, MOV DR (SDM 3C §26.1.3, §26.3). The write filters return the
+ * value the instruction really writes (guest/host-masked bits kept); the read filter returns
+ * what the guest sees (read shadows). */
+u64 vmx_cr_write(struct cpu *c, const struct insn *in, unsigned cr, unsigned gpr, u64 v);
+u64 vmx_cr_read(struct cpu *c, const struct insn *in, unsigned cr, unsigned gpr, u64 v);
+bool vmx_clts(struct cpu *c, const struct insn *in);             /* false: CR0.TS unchanged */
+u64 vmx_lmsw(struct cpu *c, const struct insn *in, u64 src);       /* new CR0[3:0] source */
+void vmx_mov_dr(struct cpu *c, const struct insn *in, unsigned dr, unsigned gpr, bool to_dr);
+
+/* TSC as the guest reads it (TSC offsetting). */
+u64 vmx_guest_tsc(const struct cpu *c, u64 tsc);
+
+/* An exception raised in non-root operation: VM exit if the exception bitmap says so
+ * (returns otherwise). kind is enum event_kind. */
+void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind);
+
+/* Triple fault in non-root operation: VM exit (reason 2); returns after the exit. */
+void vmx_triple_fault(struct cpu *c);
+
+/* Pending-event service at an instruction boundary in non-root operation (INIT, NMI and
+ * external-interrupt exiting, interrupt window). True if it handled something (a VM exit
+ * happened), false to continue with normal delivery. */
+bool vmx_events(struct cpu *c);
+
+#endif

@@ -1,0 +1,68 @@
+/* vmx/vmx.h — per-CPU VMX state and the functions shared inside vmx/ (not for cpu/; the CPU
+ * uses vmx/hooks.h). */
+#ifndef HVSIM_VMX_VMX_H
+#define HVSIM_VMX_VMX_H
+
+#include "cpu/cpu.h"
+#include "vmx/caps.h"
+#include "vmx/controls.h"
+#include "vmx/entry_checks.h"
+#include "vmx/vmcs.h"
+
+#define VMX_NO_VMCS UINT64_MAX
+
+enum vmcs_launch { VMCS_CLEAR = 0, VMCS_LAUNCHED = 1 };
+
+struct vmx_cpu {
+    struct vmx_caps caps;          /* (C) */
+    u64 vmxon_ptr;                 /* VMXON region while in VMX operation */
+    u64 current;                   /* current-VMCS pointer or VMX_NO_VMCS */
+    u32 launch;                    /* launch state of the current VMCS */
+    struct vmcs vmcs;              /* cache of the current VMCS */
+    struct vmx_check_failure last_failure;   /* last failed VM entry, for the debugger/tests */
+    u64 exits, entries;            /* statistics */
+};
+
+static inline struct vmx_cpu *vmx_of(const struct cpu *c)
+{
+    return c->vmx;
+}
+
+/* VMCS region I/O (vmx/vmcs_region.c): write the cache back / load it. */
+void vmx_vmcs_flush(struct cpu *c);
+void vmx_vmcs_load(struct cpu *c, u64 pa);
+
+/* Instruction results (SDM 3C §31.2 "Conventions"). */
+void vmx_succeed(struct cpu *c);
+void vmx_fail_invalid(struct cpu *c);
+void vmx_fail_valid(struct cpu *c, enum vmx_insn_error e);
+void vmx_fail(struct cpu *c, enum vmx_insn_error e);   /* VMfailInvalid if no current VMCS */
+
+/* VM entry (vmx/entry.c): all checks, guest-state load, MSR loads, event injection. */
+void vmx_vmentry(struct cpu *c, bool launch);
+
+/* VM exit (vmx/exit.c). Record the exit in the VMCS, save guest state, load host state.
+ * `len` is the instruction length for instruction exits (0 otherwise). */
+struct vmx_exit_info {
+    u32 reason;
+    u64 qual;
+    u32 intr_info, intr_error;
+    u32 insn_len, insn_info;
+    u64 guest_linear;
+    bool has_linear;
+};
+void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e);
+
+/* A VM-entry failure after the guest-state checks (SDM 3C §27.8): record the exit
+ * information and load host state, without saving guest state. */
+void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e);
+
+/* A fault-like VM exit caused by the current instruction: RIP/RSP back to the instruction,
+ * exit, unwind to the step loop. */
+_Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info);
+
+/* Guest-physical reads for bitmaps and MSR areas. */
+u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);
+void vmx_phys_write(struct cpu *c, u64 pa, unsigned size, u64 v);
+
+#endif
