@@ -91,8 +91,8 @@ bool vmx_caps_msr_read(const struct vmx_caps *caps, u32 idx, u64 *v)
     /* PROCBASED_CTLS2, EPT_VPID_CAP, VMFUNC exist only with their enabling bits (§A.3.3). */
     if (idx == MSR_IA32_VMX_PROCBASED_CTLS2)
         return vmx_caps_msr(caps, MSR_IA32_VMX_PROCBASED_CTLS) >> 63;
-    if (idx == MSR_IA32_VMX_EPT_VPID_CAP)
-        return (vmx_caps_msr(caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & (PROC2_EPT | PROC2_VPID);
+    /* EPT_VPID_CAP reads 0 while EPT and VPID are not modelled: every processor with
+       secondary controls has the MSR, and hypervisors (kvm-unit-tests) read it. */
     if (idx == MSR_IA32_VMX_VMFUNC)
         return (vmx_caps_msr(caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & PROC2_VMFUNC;
     return true;
