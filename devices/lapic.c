@@ -582,16 +582,18 @@ bool lapic_match_dest(const struct lapic *l, u32 dest, bool logical, bool x2)
     if (!lapic_hw_enabled(l))
         return false;
     if (!logical) {
-        if (x2)
-            return dest == 0xffffffffu || dest == l->s.id;
+        if (x2 || lapic_x2apic_mode(l))
+            return dest == 0xffffffffu || (!x2 && (dest & 0xff) == 0xff) || dest == l->s.id;
         return (dest & 0xff) == 0xff || (dest & 0xff) == (l->s.id & 0xff);
     }
     if (lapic_x2apic_mode(l)) {
-        if (x2 && dest == 0xffffffffu)
+        /* An 8-bit destination (I/O APIC, compatibility-format MSI) reaching an x2APIC is
+           zero-extended: cluster 0, members 7:0; 0xff stays a broadcast. */
+        if (!x2)
+            dest = (dest & 0xff) == 0xff ? 0xffffffffu : dest & 0xff;
+        if (dest == 0xffffffffu)
             return true;
         u32 ldr = ldr_x2apic(l);
-        if (!x2)
-            return false;   /* 8-bit logical destinations do not address x2APIC clusters */
         return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
     }
     u8 d = dest & 0xff, logical_id = l->s.ldr >> 24;

@@ -237,6 +237,13 @@ START_TEST(destination_matching)
     ck_assert(lapic_match_dest(a1, 0x00000002u, true, true));
     ck_assert(!lapic_match_dest(a1, 0x00010002u, true, true));
     ck_assert(lapic_match_dest(a1, 0xffffffffu, false, true));
+    /* 8-bit destinations (I/O APIC) reaching an x2APIC: zero-extended, 0xff broadcasts. */
+    ck_assert(lapic_match_dest(a1, 0x0e, true, false));   /* id 1 = cluster 0 bit 1 */
+    ck_assert(!lapic_match_dest(a1, 0x01, true, false));
+    ck_assert(lapic_match_dest(a1, 0xff, true, false));
+    ck_assert(lapic_match_dest(a1, 0x01, false, false));
+    ck_assert(lapic_match_dest(a1, 0xff, false, false));
+    ck_assert(!lapic_match_dest(a1, 0x02, false, false));
 }
 END_TEST
 
