@@ -3,6 +3,7 @@
 
 #include "cpu/events.h"
 #include "cpu/exec.h"
+#include "vmx/hooks.h"
 
 /* DR7 fields of breakpoint n: enabled (L or G), R/W type and length in bytes. */
 static bool dr7_enabled(u64 dr7, unsigned n)
@@ -139,6 +140,8 @@ void debug_deliver_pending(struct cpu *c)
 {
     u32 p = c->dbg_pending;
     c->dbg_pending = 0;
+    if (unlikely(c->vmx_nonroot))
+        vmx_debug_trap(c, p);   /* exception bitmap: VM exit instead (vmx/hooks.h) */
     c->dr[6] = (c->dr[6] & ~0xfull) | p;
     c->insn_rip = c->rip;
     c->insn_rsp = c->gpr[RSP];

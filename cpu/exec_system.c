@@ -455,6 +455,8 @@ void exec_rdtsc(struct cpu *c, const struct insn *in)
 
 void exec_rdpid(struct cpu *c, const struct insn *in)
 {
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_RDPID);
     gpr_write(c, in->op[0].reg, c->mode == MODE_LONG64 ? 8 : 4, (u32)c->msr.tsc_aux);
 }
 

@@ -24,7 +24,7 @@ bool vmx_cr4_allowed(const struct cpu *c, u64 v);
 enum vmx_icpt {
     ICPT_CPUID, ICPT_HLT, ICPT_INVLPG, ICPT_RDTSC, ICPT_RDTSCP, ICPT_RDMSR, ICPT_WRMSR,
     ICPT_WBINVD, ICPT_INVD, ICPT_RDRAND, ICPT_RDSEED, ICPT_RDPMC, ICPT_PAUSE, ICPT_MWAIT,
-    ICPT_MONITOR, ICPT_XSETBV, ICPT_GETSEC, ICPT_INVPCID, ICPT_DESC_GDT_IDT, ICPT_DESC_LDT_TR,
+    ICPT_MONITOR, ICPT_XSETBV, ICPT_GETSEC, ICPT_INVPCID, ICPT_DESC_GDT_IDT, ICPT_DESC_LDT_TR, ICPT_RDPID,
 };
 void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what);
 
@@ -47,6 +47,11 @@ u64 vmx_guest_tsc(const struct cpu *c, u64 tsc);
 /* An exception raised in non-root operation: VM exit if the exception bitmap says so
  * (returns otherwise). kind is enum event_kind. */
 void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind);
+
+/* Single-step/data/I/O breakpoint traps about to be delivered as one #DB (`bits` are the
+ * DR6 bits): VM exit if the exception bitmap intercepts #DB (DR6 is left unchanged and the
+ * bits go to the exit qualification, SDM 3C §28.2.1); returns otherwise. */
+void vmx_debug_trap(struct cpu *c, u32 bits);
 
 /* Triple fault in non-root operation: VM exit (reason 2); returns after the exit. */
 void vmx_triple_fault(struct cpu *c);

@@ -99,6 +99,10 @@ void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what)
         if (proc & PROC_MONITOR)
             vmx_exit_insn(c, in, EXIT_REASON_MONITOR, 0, 0);
         return;
+    case ICPT_RDPID:
+        if (!(proc2 & PROC2_RDTSCP))
+            cpu_fault(c, EXC_UD, 0);   /* SDM 3C §26.3: RDPID needs "enable RDTSCP" */
+        return;
     case ICPT_INVPCID:
     case ICPT_DESC_GDT_IDT:
     case ICPT_DESC_LDT_TR:
@@ -269,6 +273,20 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind)
     };
     c->rip = c->insn_rip;
     c->gpr[RSP] = c->insn_rsp;
+    vmx_vmexit(c, &e);
+    longjmp(c->step_env, 1);
+}
+
+void vmx_debug_trap(struct cpu *c, u32 bits)
+{
+    const struct vmcs *v = &c->vmx->vmcs;
+    if (!((v->exception_bitmap >> EXC_DB) & 1))
+        return;
+    struct vmx_exit_info e = {
+        .reason = EXIT_REASON_EXCEPTION_NMI,
+        .qual = bits & (0xfu | BIT(13) | BIT(14)),
+        .intr_info = EXC_DB | INTR_TYPE_HW_EXC << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID,
+    };
     vmx_vmexit(c, &e);
     longjmp(c->step_env, 1);
 }
