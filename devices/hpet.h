@@ -5,9 +5,9 @@
  * TN_INT_ROUTE_CNF (pins 16-23 allowed) and legacy replacement routing (timer 0 → ISA IRQ 0,
  * i.e. GSI 2, and timer 1 → ISA IRQ 8). Registers accept 32- and 64-bit accesses.
  *
- * Not modelled: FSB (MSI) delivery; in legacy replacement mode the PIT and RTC keep their own
- * IRQ 0/8 connections (the HPET's pulses are merged with theirs); a 32-bit timer's comparator
- * wrapping is exact, but a 64-bit comparator behind the counter waits for the 64-bit wrap. */
+ * In legacy replacement mode the board (machine/pc_devices.c) disconnects the PIT's IRQ 0 and
+ * the RTC's IRQ 8. Not modelled: FSB (MSI) delivery; a 64-bit comparator set behind the counter
+ * waits for the 64-bit wrap (a 32-bit one matches after the 32-bit wrap, as specified). */
 #ifndef HVSIM_DEVICES_HPET_H
 #define HVSIM_DEVICES_HPET_H
 
