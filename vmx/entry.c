@@ -83,6 +83,11 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     else if (intr & INTERRUPTIBILITY_STI)
         cpu_set_shadow(c);
     c->nmi_blocked = intr & INTERRUPTIBILITY_NMI;
+    /* Pending debug exceptions (B3-B0, BS) are delivered after the guest's first
+       instruction boundary, merged with what that instruction adds (SDM 3C §27.7.3). */
+    u32 pd = (u32)(v->guest_pending_dbg & (0xfu | BIT(14)));
+    if (pd)
+        c->dbg_pending |= pd;
     c->state = v->guest_activity_state == ACTIVITY_HLT ? CPU_HALTED : CPU_RUNNING;
     c->insn_rip = c->rip;
     c->insn_rsp = c->gpr[RSP];

@@ -68,7 +68,7 @@ static void save_guest_state(struct cpu *c)
         intr |= INTERRUPTIBILITY_NMI;
     v->guest_interruptibility = intr;
     v->guest_activity_state = c->state == CPU_HALTED ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
-    v->guest_pending_dbg = 0;
+    v->guest_pending_dbg = c->dbg_pending & (0xfu | BIT(14));
     /* §28.2: the "IA-32e mode guest" entry control takes EFER.LMA. */
     if (c->efer & EFER_LMA)
         v->entry_controls |= ENTRY_IA32E;
@@ -168,6 +168,7 @@ static void load_host_state(struct cpu *c)
     c->rflags = RFLAGS_FIXED1;
     c->cpl = 0;
     c->vmx_nonroot = false;
+    c->dbg_pending = 0;   /* the guest's pending traps were saved in the VMCS */
     c->intr_shadow = false;
     c->movss_shadow = false;
     c->state = CPU_RUNNING;

@@ -320,6 +320,10 @@ bool vmx_events(struct cpu *c)
     } else if ((v->proc_controls & PROC_INTR_WINDOW) && (c->rflags & RFLAGS_IF) && !shadow) {
         e.reason = EXIT_REASON_INTR_WINDOW;
     } else {
+        /* A window or interrupt exit held by blocking, RFLAGS.IF = 0 or HLT is looked at
+           again at the next boundary (IF can change without an event, e.g. by POPF). */
+        if (v->proc_controls & PROC_INTR_WINDOW)
+            c->attention = true;
         return false;
     }
     vmx_vmexit(c, &e);
