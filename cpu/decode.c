@@ -118,6 +118,14 @@ static bool map_reg(ZydisRegister r, u8 *regc, u8 *idx)
         *regc = REGC_DR;
         *idx = (u8)(r - ZYDIS_REGISTER_DR0);
         return true;
+    case ZYDIS_REGCLASS_XMM:
+        *regc = REGC_XMM;
+        *idx = (u8)(r - ZYDIS_REGISTER_XMM0);
+        return true;
+    case ZYDIS_REGCLASS_MMX:
+        *regc = REGC_MMX;
+        *idx = (u8)(r - ZYDIS_REGISTER_MM0);
+        return true;
     default:
         *regc = REGC_OTHER;
         *idx = 0;

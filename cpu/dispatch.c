@@ -195,6 +195,12 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_AAM: B(exec_bcd, SUB_AAM, 11);
     case ZYDIS_MNEMONIC_AAD: B(exec_bcd, SUB_AAD, 4);
     case ZYDIS_MNEMONIC_SALC: B(exec_bcd, SUB_SALC, 1);
+    case ZYDIS_MNEMONIC_MOVAPS: case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVDQA:
+        B(exec_sse_mov, SUB_SSE_ALIGNED, 1);
+    case ZYDIS_MNEMONIC_MOVUPS: case ZYDIS_MNEMONIC_MOVUPD: case ZYDIS_MNEMONIC_MOVDQU:
+        B(exec_sse_mov, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_MOVD: B(exec_movd_movq, SUB_MOVD, 1);
+    case ZYDIS_MNEMONIC_MOVQ: B(exec_movd_movq, SUB_MOVQ, 1);
 
     /* VMX (vmx/insn.c); costs are rough VM-transition figures, see docs/cycle-model.md */
     case ZYDIS_MNEMONIC_VMXON: B(exec_vmxon, SUB_NONE, 300);

@@ -17,6 +17,7 @@ enum insn_sub {
     SUB_BSF, SUB_BSR, SUB_TZCNT, SUB_LZCNT, SUB_POPCNT,
     SUB_LAR, SUB_LSL, SUB_VERR, SUB_VERW,
     SUB_DAA, SUB_DAS, SUB_AAA, SUB_AAS, SUB_AAM, SUB_AAD, SUB_SALC,
+    SUB_SSE_ALIGNED, SUB_MOVD, SUB_MOVQ,
 };
 
 /* Shared helpers. */
@@ -50,6 +51,8 @@ insn_fn exec_alu2, exec_test, exec_incdec, exec_neg, exec_not, exec_shift, exec_
 insn_fn exec_lar_lsl, exec_verr_verw, exec_arpl, exec_rdrand, exec_load_far_ptr;
 /* exec_string.c */
 insn_fn exec_string;
+/* exec_sse.c */
+insn_fn exec_sse_mov, exec_movd_movq;
 
 /* Anything decoded but not implemented: #UD, listed by -d unimp. */
 insn_fn exec_unimplemented;

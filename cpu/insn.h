@@ -15,7 +15,7 @@ typedef void insn_fn(struct cpu *c, const struct insn *in);
 enum opnd_kind { OPND_NONE, OPND_REG, OPND_MEM, OPND_IMM, OPND_PTR };
 
 /* Register classes of OPND_REG. */
-enum reg_class { REGC_GPR, REGC_GPR8H, REGC_SEG, REGC_CR, REGC_DR, REGC_OTHER };
+enum reg_class { REGC_GPR, REGC_GPR8H, REGC_SEG, REGC_CR, REGC_DR, REGC_OTHER, REGC_XMM, REGC_MMX };
 
 #define OPND_BASE_NONE 0xff
 #define OPND_BASE_RIP 0xfe

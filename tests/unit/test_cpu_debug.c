@@ -203,6 +203,27 @@ START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 }
 END_TEST
 
+/* Code breakpoint on the instruction after MOV SS: lea 1f(%rip),%rax; mov %rax,%dr0;
+   mov $0x401,%rax; mov %rax,%dr7; mov %ss,%eax; mov %eax,%ss; 1: xor %eax,%eax; hlt */
+#define MOVSS_CODE_BP "\x48\x8d\x05\x11\x00\x00\x00\x0f\x23\xc0\x48\xc7\xc0\x01\x04\x00\x00\x0f\x23" \
+                      "\xf8\x8c\xd0\x8e\xd0\x31\xc0\xf4"
+
+START_TEST(code_breakpoint_after_mov_ss_inhibited_on_intel)
+{
+    ck_assert_int_eq(RUN(MOVSS_CODE_BP), STOP_HALT);
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 0);
+}
+END_TEST
+
+START_TEST(code_breakpoint_after_mov_ss_reported_on_amd)
+{
+    ck_assert_int_eq(RUN(MOVSS_CODE_BP), STOP_HALT);
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 1);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(24));
+    ck_assert_uint_eq(rec(REC_DR6, 0), DR6_IDLE | DR6_B(0));
+}
+END_TEST
+
 /* SYSCALL from compatibility mode: #UD on Intel, CSTAR on AMD (APM 3 "SYSCALL"). */
 static void run_compat_syscall(void)
 {
@@ -286,10 +307,12 @@ Suite *unit_suite(void)
     tcase_add_test(tc, compat_syscall_is_ud_on_intel);
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
     tcase_add_test(tc, iret_to_user_keeps_gs_base);
+    tcase_add_test(tc, code_breakpoint_after_mov_ss_inhibited_on_intel);
     suite_add_tcase(s, tc);
     TCase *amd = tcase_create("amd");
     tcase_add_checked_fixture(amd, setup_amd, teardown);
     tcase_add_test(amd, compat_syscall_uses_cstar_on_amd);
+    tcase_add_test(amd, code_breakpoint_after_mov_ss_reported_on_amd);
     suite_add_tcase(s, amd);
     return s;
 }

@@ -123,6 +123,53 @@ START_TEST(bcd_adjust_salc_and_lds)
 }
 END_TEST
 
+/* A handler for `vector` that records it in R15 and halts. */
+static void fault_handler(unsigned vector)
+{
+    u8 code[7] = {0x41, 0xbf, (u8)vector, 0, 0, 0, 0xf4};   /* mov $vector,%r15d; hlt */
+    u64 at = 0x230000 + 0x100 * vector;
+    memcpy(H.ram + at, code, sizeof code);
+    u64 lo = (at & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((at >> 16) & 0xffff) << 48, hi = 0;
+    memcpy(H.ram + 0x5000 + 16 * vector, &lo, 8);
+    memcpy(H.ram + 0x5000 + 16 * vector + 8, &hi, 8);
+    H.cpu.idtr.base = 0x5000;
+    H.cpu.idtr.limit = 0xfff;
+}
+
+START_TEST(sse_and_mmx_moves)
+{
+    fault_handler(EXC_GP);
+    /* CR4.OSFXSR = 1; 0x3000 = 0x99aabbccddeeff00:1122334455667788;
+       movdqa 0x3000,%xmm1; movups %xmm1,0x3011; movq %xmm1,%rbx; movq %rbx,%mm2;
+       movq %mm2,0x3040; movd 0x3004,%xmm3; movq %xmm3,%rcx; movaps %xmm1,0x3021; hlt */
+    ck_assert_int_eq(harness_run(&H, "\x0f\x20\xe0\x48\x0d\x00\x02\x00\x00\x0f\x22\xe0\x48\xb8\x88\x77\x66"
+                                     "\x55\x44\x33\x22\x11\x48\x89\x04\x25\x00\x30\x00\x00\x48\xb8\x00\xff"
+                                     "\xee\xdd\xcc\xbb\xaa\x99\x48\x89\x04\x25\x08\x30\x00\x00\x66\x0f\x6f"
+                                     "\x0c\x25\x00\x30\x00\x00\x0f\x11\x0c\x25\x11\x30\x00\x00\x66\x48\x0f"
+                                     "\x7e\xcb\x48\x0f\x6e\xd3\x0f\x7f\x14\x25\x40\x30\x00\x00\x66\x0f\x6e"
+                                     "\x1c\x25\x04\x30\x00\x00\x66\x48\x0f\x7e\xd9\x0f\x29\x0c\x25\x21\x30"
+                                     "\x00\x00\xf4", 105, 1000),
+                     STOP_HALT);
+    ck_assert(memcmp(H.ram + 0x3011, H.ram + 0x3000, 16) == 0);   /* unaligned 16-byte store */
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 0x1122334455667788ull);
+    ck_assert(memcmp(H.ram + 0x3040, H.ram + 0x3000, 8) == 0);     /* through MM2 */
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0x11223344);                 /* MOVD zero-extends */
+    ck_assert_uint_eq(H.cpu.gpr[R15], EXC_GP);                     /* misaligned MOVAPS */
+    for (int i = 0; i < 16; i++)
+        ck_assert_uint_eq(H.ram[0x3021 + i], 0);                   /* it stored nothing */
+    ck_assert_uint_eq(H.cpu.fpu_state[4], 0xff);                   /* MMX: all tags valid */
+}
+END_TEST
+
+START_TEST(sse_needs_osfxsr)
+{
+    fault_handler(EXC_UD);
+    /* movdqa 0x3000,%xmm1; hlt with CR4.OSFXSR = 0 */
+    ck_assert_int_eq(harness_run(&H, "\x66\x0f\x6f\x0c\x25\x00\x30\x00\x00\xf4", 10, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R15], EXC_UD);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_system");
@@ -132,6 +179,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, machine_check_bank_write_rules);
     tcase_add_test(tc, qemu_cpu_spellings);
     tcase_add_test(tc, bcd_adjust_salc_and_lds);
+    tcase_add_test(tc, sse_and_mmx_moves);
+    tcase_add_test(tc, sse_needs_osfxsr);
     suite_add_tcase(s, tc);
     return s;
 }
