@@ -1,0 +1,244 @@
+/* Guest test vmx_basic: a tiny hypervisor. It enables VMX (IA32_FEATURE_CONTROL, CR4.VMXE,
+ * VMXON), checks VMfail cases, builds a VMCS for a 64-bit guest that shares its address space,
+ * launches it, and handles the guest's CPUID, VMCALL, OUT, RDMSR (MSR bitmap), MOV to CR3
+ * (CR3-load exiting) and HLT exits, checking reason, qualification and instruction length of
+ * each. Finally a guest-state failure (exit reason 33) and a host-state failure
+ * (VMfailValid 8). SDM 3C chapters 24-31. */
+#include "guest.h"
+
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_GUEST_RSP 0x681c
+#define VMCS_GUEST_RFLAGS 0x6820
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_QUAL 0x6400
+#define VMCS_EXIT_LEN 0x440c
+#define VMCS_INSN_ERROR 0x4400
+#define VMCS_HOST_TR_SEL 0x0c0c
+
+static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
+static uint8_t vmcs[4096] __attribute__((aligned(4096)));
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+static uint8_t guest_stack[8192] __attribute__((aligned(16)));
+static uint8_t tss[104] __attribute__((aligned(16)));
+
+static inline bool vmwrite(uint64_t enc, uint64_t v)
+{
+    uint8_t fail;
+    __asm__ volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"(enc), "rm"(v) : "cc", "memory");
+    return !fail;
+}
+
+static inline uint64_t vmread(uint64_t enc)
+{
+    uint64_t v = 0;
+    __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(enc) : "cc");
+    return v;
+}
+
+/* VMX instruction on a 64-bit pointer operand; returns RFLAGS after it. */
+#define VMX_PTR_OP(name, insn)                                                   \
+    static inline uint64_t name(uint64_t pa)                                     \
+    {                                                                            \
+        uint64_t fl;                                                             \
+        __asm__ volatile(insn " %1; pushfq; pop %0" : "=r"(fl) : "m"(pa) : "cc", "memory"); \
+        return fl;                                                               \
+    }
+VMX_PTR_OP(vmxon, "vmxon")
+VMX_PTR_OP(vmclear, "vmclear")
+VMX_PTR_OP(vmptrld, "vmptrld")
+
+#define CF 0x1u
+#define ZF 0x40u
+#define STATUS 0x8d5u
+
+/* Enter the guest; returns 0 after a VM exit, or RFLAGS when the VM entry failed with
+ * VMfailInvalid/VMfailValid. Host RSP/RIP are set here so the exit lands on label 1. */
+static uint64_t enter_guest(bool launch)
+{
+    uint64_t r;
+    __asm__ volatile(
+        "mov %1, %%rcx\n"
+        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
+        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"
+        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"
+        "test %%rcx, %%rcx; jz 2f\n"
+        "vmlaunch; jmp 3f\n"
+        "2: vmresume\n"
+        "3: pushfq; pop %%rax; jmp 4f\n"
+        "1: xor %%eax, %%eax\n"
+        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
+        : "=&a"(r)
+        : "r"((uint64_t)launch)
+        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
+    return r;
+}
+
+/* The guest: each instruction below causes one VM exit; the host skips it and resumes. */
+static void guest_main(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    __asm__ volatile("vmcall");
+    __asm__ volatile("outb %%al, $0x80" ::"a"(0x42));
+    (void)rdmsr(0x10);                                   /* TSC: bitmap bit clear, no exit */
+    (void)rdmsr(0x1b);                                   /* APIC_BASE: bitmap bit set */
+    write_cr3(read_cr3());
+    __asm__ volatile("hlt");
+    for (;;)
+        __asm__ volatile("vmcall");
+}
+
+static void skip_insn(void)
+{
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
+}
+
+static bool expect_exit(uint64_t r, unsigned reason, unsigned len, const char *what)
+{
+    bool ok = r == 0 && vmread(VMCS_EXIT_REASON) == reason && vmread(VMCS_EXIT_LEN) == len;
+    report(ok, "%s exit (reason %u, length %u; got rflags %#lx reason %lu length %lu)", what, reason,
+           len, (unsigned long)r, (unsigned long)vmread(VMCS_EXIT_REASON),
+           (unsigned long)vmread(VMCS_EXIT_LEN));
+    return ok;
+}
+
+static uint32_t ctl(uint32_t msr, uint32_t want)
+{
+    uint64_t v = rdmsr(msr);
+    return (want | (uint32_t)v) & (uint32_t)(v >> 32);
+}
+
+static void setup_vmcs(void)
+{
+    uint64_t basic = rdmsr(0x480);
+    bool true_ctls = basic & (1ull << 55);
+    uint32_t pin_msr = true_ctls ? 0x48d : 0x481, proc_msr = true_ctls ? 0x48e : 0x482;
+    uint32_t exit_msr = true_ctls ? 0x48f : 0x483, entry_msr = true_ctls ? 0x490 : 0x484;
+    vmwrite(0x4000, ctl(pin_msr, 0));
+    /* HLT, unconditional I/O, MSR bitmaps, CR3-load exiting */
+    vmwrite(0x4002, ctl(proc_msr, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15)));
+    vmwrite(0x400c, ctl(exit_msr, 1u << 9));            /* host address-space size */
+    vmwrite(0x4012, ctl(entry_msr, 1u << 9));           /* IA-32e mode guest */
+    vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
+    msr_bitmap[0x1b / 8] |= 1u << (0x1b % 8);
+    vmwrite(0x400a, 0);                                 /* CR3-target count */
+    vmwrite(0x2800, ~0ull);                             /* VMCS link pointer */
+
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr, idtr;
+    __asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+    uint16_t cs, ds;
+    __asm__ volatile("mov %%cs, %0; mov %%ds, %1" : "=r"(cs), "=r"(ds));
+    /* Host state. */
+    vmwrite(0x6c00, read_cr0());
+    vmwrite(0x6c02, read_cr3());
+    vmwrite(0x6c04, read_cr4());
+    vmwrite(0x0c02, cs);
+    vmwrite(0x0c00, ds); vmwrite(0x0c04, ds); vmwrite(0x0c06, ds);
+    vmwrite(0x0c08, 0); vmwrite(0x0c0a, 0);
+    vmwrite(VMCS_HOST_TR_SEL, 0x18);
+    vmwrite(0x6c0a, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6c0c, gdtr.base);
+    vmwrite(0x6c0e, idtr.base);
+    /* Guest state: the same flat 64-bit environment. */
+    vmwrite(0x6800, read_cr0());
+    vmwrite(0x6802, read_cr3());
+    vmwrite(0x6804, read_cr4());
+    vmwrite(0x681a, 0x400);                             /* DR7 */
+    vmwrite(0x0802, cs);
+    vmwrite(0x4816, 0xa09b);
+    vmwrite(0x4802, 0xffffffff);
+    static const uint32_t data_sel[] = {0x0800, 0x0804, 0x0806};   /* ES, SS, DS */
+    for (int i = 0; i < 3; i++) {
+        vmwrite(data_sel[i], ds);
+        vmwrite(data_sel[i] + 0x4000, 0xffffffff);                 /* limit */
+        vmwrite(data_sel[i] + 0x4014, 0xc093);                     /* access rights */
+        vmwrite(data_sel[i] + 0x6006, 0);                          /* base */
+    }
+    vmwrite(0x4814, 0xc093); vmwrite(0x4818, 0xc093); vmwrite(0x481a, 0xc093);
+    vmwrite(0x481c, 0x10000); vmwrite(0x481e, 0x10000);            /* FS, GS unusable */
+    vmwrite(0x4820, 0x10000);                                      /* LDTR unusable */
+    vmwrite(0x080e, 0x18);
+    vmwrite(0x480e, 0x67);
+    vmwrite(0x4822, 0x8b);
+    vmwrite(0x6814, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6816, gdtr.base);
+    vmwrite(0x4810, gdtr.limit);
+    vmwrite(0x6818, idtr.base);
+    vmwrite(0x4812, idtr.limit);
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_main);
+    vmwrite(VMCS_GUEST_RSP, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    vmwrite(VMCS_GUEST_RFLAGS, 2);
+}
+
+int main(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 5))) {
+        report(false, "CPUID.1:ECX.VMX");
+        return report_summary();
+    }
+    uint64_t basic = rdmsr(0x480);
+    report((basic & 0x80000000u) == 0 && ((basic >> 32) & 0x1fff) == 4096, "IA32_VMX_BASIC %#lx",
+           (unsigned long)basic);
+    uint64_t fc = rdmsr(0x3a);
+    if (!(fc & 1))
+        wrmsr(0x3a, fc | 5);
+    report((rdmsr(0x3a) & 5) == 5, "IA32_FEATURE_CONTROL locked with VMXON outside SMX");
+    write_cr0(read_cr0() | (1u << 5));                  /* CR0.NE: fixed to 1 in VMX operation */
+    write_cr4(read_cr4() | (1u << 13));                 /* CR4.VMXE */
+    uint32_t rev = (uint32_t)basic & 0x7fffffff;
+    *(uint32_t *)vmxon_region = rev;
+    *(uint32_t *)vmcs = rev;
+    uint64_t fl = vmxon((uint64_t)(uintptr_t)vmxon_region + 8);
+    report((fl & STATUS) == CF, "VMXON with a misaligned region: VMfailInvalid");
+    fl = vmxon((uint64_t)(uintptr_t)vmxon_region);
+    report((fl & STATUS) == 0, "VMXON");
+    fl = vmxon((uint64_t)(uintptr_t)vmxon_region);
+    report((fl & STATUS) == CF, "VMXON in VMX root operation without a VMCS: VMfailInvalid");
+    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0, "VMCLEAR");
+    report((vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0, "VMPTRLD");
+    fl = vmptrld((uint64_t)(uintptr_t)vmxon_region);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 10, "VMPTRLD of the VMXON region: error 10");
+    uint8_t bad;
+    __asm__ volatile("vmwrite %1, %2; setna %0" : "=q"(bad) : "r"(1ull), "r"(0x7777ull) : "cc");
+    report(bad && vmread(VMCS_INSN_ERROR) == 12, "VMWRITE of an unknown field: error 12");
+
+    setup_vmcs();
+    if (expect_exit(enter_guest(true), 10, 2, "CPUID"))
+        skip_insn();
+    if (expect_exit(enter_guest(false), 18, 3, "VMCALL"))
+        skip_insn();
+    if (expect_exit(enter_guest(false), 30, 2, "OUT")) {
+        report(vmread(VMCS_EXIT_QUAL) == ((0x80u << 16) | (1u << 6)), "OUT qualification %#lx",
+               (unsigned long)vmread(VMCS_EXIT_QUAL));
+        skip_insn();
+    }
+    if (expect_exit(enter_guest(false), 31, 2, "RDMSR of a bitmap-intercepted MSR"))
+        skip_insn();
+    if (expect_exit(enter_guest(false), 28, 3, "MOV to CR3")) {
+        report((vmread(VMCS_EXIT_QUAL) & 0x3f) == 3, "CR access qualification %#lx",
+               (unsigned long)vmread(VMCS_EXIT_QUAL));
+        skip_insn();
+    }
+    if (expect_exit(enter_guest(false), 12, 1, "HLT"))
+        skip_insn();
+    expect_exit(enter_guest(false), 18, 3, "VMCALL loop");
+
+    /* VM-entry failure due to guest state: exit reason 33 with bit 31 (SDM 3C §27.8). */
+    vmwrite(VMCS_GUEST_RFLAGS, 0);
+    uint64_t e = enter_guest(false);
+    report(e == 0 && vmread(VMCS_EXIT_REASON) == (0x80000000u | 33), "invalid guest RFLAGS: exit reason %#lx",
+           (unsigned long)vmread(VMCS_EXIT_REASON));
+    vmwrite(VMCS_GUEST_RFLAGS, 2);
+    /* Invalid host state: VMfailValid(8), execution continues after VMRESUME. */
+    vmwrite(VMCS_HOST_TR_SEL, 0);
+    e = enter_guest(false);
+    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 8, "null host TR selector: VMfailValid 8");
+    vmwrite(VMCS_HOST_TR_SEL, 0x18);
+    expect_exit(enter_guest(false), 18, 3, "VMCALL after the failed entries");
+
+    __asm__ volatile("vmxoff" ::: "cc");
+    report(true, "VMXOFF");
+    return report_summary();
+}
