@@ -149,6 +149,7 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_LMSW: B(exec_lmsw, SUB_NONE, 20);
     case ZYDIS_MNEMONIC_SMSW: B(exec_smsw, SUB_NONE, 2);
     case ZYDIS_MNEMONIC_INVLPG: B(exec_invlpg, SUB_NONE, 150);
+    case ZYDIS_MNEMONIC_INVPCID: B(exec_invpcid, SUB_NONE, 150);
     case ZYDIS_MNEMONIC_WBINVD: case ZYDIS_MNEMONIC_INVD: B(exec_wbinvd, SUB_NONE, 500);
     case ZYDIS_MNEMONIC_HLT: B(exec_hlt, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_CLI: B(exec_cli, SUB_NONE, 3);

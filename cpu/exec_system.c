@@ -360,6 +360,35 @@ void exec_invlpg(struct cpu *c, const struct insn *in)
     tlb_flush_addr(&c->tlb, c->tlb_tag, la);
 }
 
+/* INVPCID (SDM 2A "INVPCID"): type 0 one address under one PCID (globals kept), 1 one PCID
+ * (globals kept), 2 everything including globals, 3 everything but globals; all within the
+ * current virtualization tag. */
+void exec_invpcid(struct cpu *c, const struct insn *in)
+{
+    if (c->mode == MODE_V86)
+        cpu_fault(c, EXC_UD, 0);
+    require_cpl0(c);
+    u64 type = opnd_read(c, in, 0);
+    const struct opnd *m = &in->op[1];
+    u64 ea = opnd_ea(c, in, m);
+    u64 desc = mem_read(c, m->seg, ea, 8);
+    u64 la = mem_read(c, m->seg, (ea + 8) & bits_mask_bytes(in->addrsize), 8);
+    u64 pcid = desc & TLB_PCID_MASK;
+    if (type > 3 || (desc >> 12))
+        cpu_fault(c, EXC_GP, 0);
+    if (type <= 1 && pcid && !(c->cr4 & CR4_PCIDE))
+        cpu_fault(c, EXC_GP, 0);
+    if (type == 0 && !bits_is_canonical(la, c->la_width))
+        cpu_fault(c, EXC_GP, 0);
+    u64 vtag = c->tlb_tag & ~TLB_PCID_MASK;
+    switch (type) {
+    case 0: tlb_flush_addr_pcid(&c->tlb, vtag | pcid, la); break;
+    case 1: tlb_flush_pcid(&c->tlb, vtag | pcid, true); break;
+    case 2: tlb_flush_vtag(&c->tlb, vtag); break;
+    default: tlb_flush_vtag_nonglobal(&c->tlb, vtag); break;
+    }
+}
+
 void exec_wbinvd(struct cpu *c, const struct insn *in)
 {
     require_cpl0(c);

@@ -127,7 +127,7 @@ END_TEST
 static void fault_handler(unsigned vector)
 {
     u8 code[7] = {0x41, 0xbf, (u8)vector, 0, 0, 0, 0xf4};   /* mov $vector,%r15d; hlt */
-    u64 at = 0x230000 + 0x100 * vector;
+    u64 at = 0x600000 + 0x100 * vector;   /* outside the 2 MiB pages tests remap */
     memcpy(H.ram + at, code, sizeof code);
     u64 lo = (at & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((at >> 16) & 0xffff) << 48, hi = 0;
     memcpy(H.ram + 0x5000 + 16 * vector, &lo, 8);
@@ -170,6 +170,28 @@ START_TEST(sse_needs_osfxsr)
 }
 END_TEST
 
+START_TEST(invpcid_flushes_one_address_and_checks_type)
+{
+    fault_handler(EXC_GP);
+    u64 old = 0x1111111111111111ull, new = 0x2222222222222222ull, desc[2] = {0, 0x200000};
+    memcpy(H.ram + 0x200000, &old, 8);
+    memcpy(H.ram + 0x400000, &new, 8);
+    memcpy(H.ram + 0x3000, desc, 16);
+    /* mov 0x200000,%rax; movq $0x400087,0x12008 (PD[1] -> 0x400000); mov 0x200000,%rbx;
+       xor %ecx,%ecx; mov $0x3000,%rdx; invpcid (%rdx),%rcx; mov 0x200000,%rsi;
+       mov $4,%ecx; invpcid (%rdx),%rcx; hlt */
+    ck_assert_int_eq(harness_run(&H, "\x48\x8b\x04\x25\x00\x00\x20\x00\x48\xc7\x04\x25\x08\x20\x01\x00\x87"
+                                     "\x00\x40\x00\x48\x8b\x1c\x25\x00\x00\x20\x00\x31\xc9\x48\xc7\xc2\x00"
+                                     "\x30\x00\x00\x66\x0f\x38\x82\x0a\x48\x8b\x34\x25\x00\x00\x20\x00\xb9"
+                                     "\x04\x00\x00\x00\x66\x0f\x38\x82\x0a\xf4", 61, 1000),
+                     STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], old);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], old);     /* the TLB still holds the old translation */
+    ck_assert_uint_eq(H.cpu.gpr[RSI], new);     /* INVPCID type 0 dropped it */
+    ck_assert_uint_eq(H.cpu.gpr[R15], EXC_GP);  /* type 4 */
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_system");
@@ -181,6 +203,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, bcd_adjust_salc_and_lds);
     tcase_add_test(tc, sse_and_mmx_moves);
     tcase_add_test(tc, sse_needs_osfxsr);
+    tcase_add_test(tc, invpcid_flushes_one_address_and_checks_type);
     suite_add_tcase(s, tc);
     return s;
 }
