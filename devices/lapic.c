@@ -512,8 +512,10 @@ static bool write_base(struct lapic *l, u64 v)
     } else if (os == 0 && ns != 0) {
         l->s.extint_pending = false;
     }
-    if (os == 2 && ns == 3)
+    if (os == 2 && ns == 3) {
+        l->s.id = l->cfg.id;    /* the x2APIC ID is the initial APIC ID, whatever xAPIC ID was written */
         l->s.ldr = ldr_x2apic(l);
+    }
     kick(l);
     return true;
 }

@@ -22,6 +22,8 @@
 
 #define LOWMEM_MAX 0xc0000000ull    /* RAM below 4 GiB ends where the PCI hole begins */
 #define SLICE 100000                /* instructions per vCPU turn (deterministic interleave) */
+#define SLICE_CHATTY 2000           /* ... while vCPUs exchange IPIs, so round trips stay short */
+#define CHATTY_ROUNDS 64            /* rounds of short slices after the last IPI */
 
 struct machine {
     struct machine_config cfg;
@@ -37,6 +39,8 @@ struct machine {
     struct cpu *cpus;
     unsigned ncpus;
     struct pc_irq irq;
+    u64 seen_ipis;           /* irq.ipis at the end of the last round */
+    unsigned chatty;         /* rounds left with short slices */
     struct pc_devices dev;   /* CMOS, PIT, i8042, port 0x92, pc-testdev, PCI, ACPI, HPET */
     unsigned cur;            /* the vCPU running now: devices see its modelled time */
     bool s3_pending;         /* ACPI S3 entered: resume through the FACS waking vector */
@@ -475,7 +479,7 @@ static void machine_resume_s3(struct machine *m)
 static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
 {
     struct cpu *c = &m->cpus[i];
-    u64 slice = SLICE;
+    u64 slice = m->chatty ? SLICE_CHATTY : SLICE;
     if (m->cfg.max_insns) {
         if (c->insns >= m->cfg.max_insns) {
             machine_end(m, MEXIT_INSN_LIMIT, 124);
@@ -544,6 +548,12 @@ enum machine_exit machine_run(struct machine *m)
             if (!machine_run_cpu(m, i, &ran))
                 break;
         if (m->exited || ran)
+        if (m->irq.ipis != m->seen_ipis) {
+            m->seen_ipis = m->irq.ipis;
+            m->chatty = CHATTY_ROUNDS;
+        } else if (m->chatty) {
+            m->chatty--;
+        }
             continue;
         if (!machine_skip_idle(m)) {
             machine_end(m, MEXIT_HALTED, 4);

@@ -27,6 +27,8 @@ static void isa_irq(void *opaque, int irq, int level)
 /* An IPI ends the sender's time slice so the receiver runs soon (deterministically). */
 static void ipi_sent(void *opaque, struct lapic *src)
 {
+    struct pc_irq *p = opaque;
+    p->ipis++;
     cpu_signal(src->host.opaque, CPU_SIG_YIELD, 0);
 }
 
@@ -42,7 +44,8 @@ int pc_irq_init(struct pc_irq *p, struct cpu *cpus, unsigned n, struct iomap *me
     }
     p->ncpus = n;
     p->bus = (struct apicbus){.lapics = p->lapic_ptrs, .count = n, .eoi = ioapic_eoi,
-                              .eoi_opaque = &p->ioapic, .on_ipi = ipi_sent};
+                              .eoi_opaque = &p->ioapic, .on_ipi = ipi_sent,
+                              .ipi_opaque = p};
     for (unsigned i = 0; i < n; i++) {
         p->lapic_ptrs[i] = &p->lapics[i];
         vcpu_apic_connect(&cpus[i], &p->lapics[i], &p->bus, pic_inta, &p->pic);

@@ -20,6 +20,7 @@ struct pc_irq {
     struct lapic *lapics;          /* [ncpus] */
     struct lapic **lapic_ptrs;     /* the bus's view of lapics[] */
     unsigned ncpus;
+    u64 ipis;                      /* IPIs sent so far (the board shortens slices while vCPUs talk) */
 };
 
 /* Build the fabric for cpus[0..n) and register the 8259 ports and the I/O APIC window. Leaves the

@@ -191,10 +191,12 @@ START_TEST(x2apic_registers)
 {
     bool ok;
     ck_assert(!lapic_msr_read(a0, 0x10, &(u64){0}, &ok));   /* not an APIC MSR */
+    lapic_mmio_write(a1, APIC_ID, 7u << 24);                 /* xAPIC ID is writable ... */
+    ck_assert_uint_eq(lapic_mmio_read(a1, APIC_ID), 7u << 24);
     msr_rd(a1, 0x802, &ok);
     ck_assert(!ok);                                          /* xAPIC mode: x2APIC MSRs #GP */
     ck_assert(msr_wr(a1, LAPIC_MSR_BASE, 0xfee00c00u));
-    ck_assert_uint_eq(msr_rd(a1, 0x802, &ok), 1);            /* 32-bit ID */
+    ck_assert_uint_eq(msr_rd(a1, 0x802, &ok), 1);            /* ... the x2APIC ID is the initial one */
     ck_assert(ok);
     ck_assert_uint_eq(msr_rd(a1, 0x80d, &ok), 1u << 1);      /* LDR: cluster 0, bit 1 */
     ck_assert(!msr_wr(a1, 0x802, 5));                        /* ID read-only */
