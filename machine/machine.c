@@ -538,7 +538,8 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
     return true;
 }
 
-/* Deterministic round robin: each vCPU runs a slice (or until it halts or sends an IPI). */
+/* Deterministic round robin: each vCPU runs a slice (or until it halts or sends an IPI); slices
+   are short for a while after any IPI, so vCPUs that talk to each other see quick replies. */
 enum machine_exit machine_run(struct machine *m)
 {
     double t0 = now_seconds();
@@ -547,13 +548,13 @@ enum machine_exit machine_run(struct machine *m)
         for (unsigned i = 0; i < m->ncpus; i++)
             if (!machine_run_cpu(m, i, &ran))
                 break;
-        if (m->exited || ran)
         if (m->irq.ipis != m->seen_ipis) {
             m->seen_ipis = m->irq.ipis;
             m->chatty = CHATTY_ROUNDS;
         } else if (m->chatty) {
             m->chatty--;
         }
+        if (m->exited || ran)
             continue;
         if (!machine_skip_idle(m)) {
             machine_end(m, MEXIT_HALTED, 4);
