@@ -19,11 +19,14 @@ static u64 hpet_counter_at(const struct hpet *h, u64 now)
     return h->s.counter + (now - h->s.counter_ns) / HPET_NS_PER_TICK;
 }
 
+static const struct irq_line hpet_no_line;   /* routes past the last I/O APIC pin go nowhere */
+
 static const struct irq_line *hpet_route(const struct hpet *h, unsigned n)
 {
     if ((h->s.config & HPET_CFG_LEGACY) && n < 2)
         return &h->legacy[n];
-    return &h->gsi[(h->s.t[n].config & HPET_TN_ROUTE_MASK) >> HPET_TN_ROUTE_SHIFT];
+    unsigned pin = (unsigned)((h->s.t[n].config & HPET_TN_ROUTE_MASK) >> HPET_TN_ROUTE_SHIFT);
+    return pin < ARRAY_SIZE(h->gsi) ? &h->gsi[pin] : &hpet_no_line;
 }
 
 static void hpet_set_output(struct hpet *h, unsigned n, bool level)
