@@ -5,3 +5,5 @@ foreach(t cmos pit8254 kbc_port92 pctestdev pci acpi hpet)
     hvsim_unit_test(test_${t} SOURCES test_${t}.c LIBS hvsim_devices)
   endif()
 endforeach()
+# VGA text mode: registers, memory window, renderer pixels.
+hvsim_unit_test(test_vga SOURCES test_vga.c LIBS hvsim_devices)
