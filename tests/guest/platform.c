@@ -112,10 +112,15 @@ static void test_pm_timer(void)
 
 static void test_pctestdev_cmos_pci(void)
 {
-    outl(0xe0, 0xcafe1234);
-    report(inl(0xe0) == 0xcafe1234 && inw(0xe2) == 0xcafe && inb(0xe1) == 0x12, "pc-testdev 0xe0 echo");
-    outb(0xe1, 0x55);
-    report(inl(0xe0) == 0xcafe5534, "pc-testdev byte write merges");
+    bool tcg = guest_on_qemu_tcg();   /* the QEMU runner adds no pc-testdev/pci-testdev */
+    if (tcg) {
+        report_skip("pc-testdev (not on the QEMU runner's command line)");
+    } else {
+        outl(0xe0, 0xcafe1234);
+        report(inl(0xe0) == 0xcafe1234 && inw(0xe2) == 0xcafe && inb(0xe1) == 0x12, "pc-testdev 0xe0 echo");
+        outb(0xe1, 0x55);
+        report(inl(0xe0) == 0xcafe5534, "pc-testdev byte write merges");
+    }
 
     uint8_t a = cmos(0x0a), d = cmos(0x0d), sec = cmos(0x00), cent = cmos(0x32), mon = cmos(0x08);
     report((a & 0x7f) == 0x26 && d == 0x80, "CMOS registers A=%#x D=%#x", a, d);
@@ -132,8 +137,11 @@ static void test_pctestdev_cmos_pci(void)
     uint32_t td = inl(0xcfc);
     outl(0xcf8, 0x80000000 | 2 << 11 | 0x10);
     uint32_t bar0 = inl(0xcfc);
-    report(host == 0x12378086 && td == 0x00051b36 && bar0 == 0xfe000000, "PCI: 440FX at 00:00.0, pci-testdev at 00:02.0, BAR0 %#x",
-           bar0);
+    report(host == 0x12378086, "PCI: 440FX host bridge at 00:00.0");
+    if (tcg)
+        report_skip("pci-testdev at 00:02.0 (not on the QEMU runner's command line)");
+    else
+        report(td == 0x00051b36 && bar0 == 0xfe000000, "PCI: pci-testdev at 00:02.0, BAR0 %#x", bar0);
 }
 
 static volatile unsigned ticks_ioapic, ticks_pic, ticks_hpet, ticks_rtc;
