@@ -203,6 +203,35 @@ START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 }
 END_TEST
 
+START_TEST(io_breakpoint_needs_cr4_de)
+{
+    /* CR4.DE = 1; DR3 = port 0x82, DR7 = L3, R/W3 = I/O, LEN3 = 2 bytes:
+       mov %cr4,%rax; or $8,%rax; mov %rax,%cr4; mov $0x82,%eax; mov %rax,%dr3;
+       mov $0x60000440,%eax; mov %rax,%dr7; out %al,$0x80; i1: out %al,$0x84; mov $0x81,%dx;
+       out %ax,(%dx); i2: in $0x83,%al; i3: hlt */
+    ck_assert_int_eq(RUN("\x0f\x20\xe0\x48\x83\xc8\x08\x0f\x22\xe0\xb8\x82\x00\x00\x00\x0f\x23\xd8\xb8"
+                         "\x40\x04\x00\x60\x0f\x23\xf8\xe6\x80\xe6\x84\x66\xba\x81\x00\x66\xef\xe4"
+                         "\x83\xf4"), STOP_HALT);
+    /* Ports 0x80 and 0x84 miss; the word at 0x81 overlaps 0x82; 0x83 is inside. */
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 2);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(36));
+    ck_assert_uint_eq(rec(REC_RIP, 1), AT(38));
+    ck_assert_uint_eq(rec(REC_DR6, 0), DR6_IDLE | DR6_B(3));
+}
+END_TEST
+
+START_TEST(io_breakpoint_ignored_without_cr4_de)
+{
+    /* The same program with the MOV to CR4 turned into NOPs: R/W = 10b means nothing. */
+    static char code[] = "\x90\x90\x90\x48\x83\xc8\x08\x90\x90\x90\xb8\x82\x00\x00\x00\x0f\x23\xd8\xb8"
+                         "\x40\x04\x00\x60\x0f\x23\xf8\xe6\x80\xe6\x84\x66\xba\x81\x00\x66\xef\xe4"
+                         "\x83\xf4";
+    ck_assert_int_eq(RUN(code), STOP_HALT);
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 0);
+    ck_assert_uint_eq(H.outs, 3);
+}
+END_TEST
+
 /* Code breakpoint on the instruction after MOV SS: lea 1f(%rip),%rax; mov %rax,%dr0;
    mov $0x401,%rax; mov %rax,%dr7; mov %ss,%eax; mov %eax,%ss; 1: xor %eax,%eax; hlt */
 #define MOVSS_CODE_BP "\x48\x8d\x05\x11\x00\x00\x00\x0f\x23\xc0\x48\xc7\xc0\x01\x04\x00\x00\x0f\x23" \
@@ -308,6 +337,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
     tcase_add_test(tc, iret_to_user_keeps_gs_base);
     tcase_add_test(tc, code_breakpoint_after_mov_ss_inhibited_on_intel);
+    tcase_add_test(tc, io_breakpoint_needs_cr4_de);
+    tcase_add_test(tc, io_breakpoint_ignored_without_cr4_de);
     suite_add_tcase(s, tc);
     TCase *amd = tcase_create("amd");
     tcase_add_checked_fixture(amd, setup_amd, teardown);
