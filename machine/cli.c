@@ -24,8 +24,11 @@ static const char usage[] =
     "                     intel (default), amd, max, host, qemu64; +vmx selects intel,\n"
     "                     +svm selects amd; unknown or unimplemented features are errors\n"
     "  -serial MODE       stdio (default), file:PATH or none: where COM1 output goes\n"
-    "  -display MODE      none (default); sdl is not implemented yet\n"
+    "  -display MODE      none (default) or sdl: a window showing the VGA text screen\n"
+    "                     (SDL_VIDEODRIVER=dummy runs it headless)\n"
     "  -no-reboot         stop instead of resetting on a triple fault\n"
+    "  -no-shutdown       with -display sdl: keep the window open after the guest stops,\n"
+    "                     until it is closed\n"
     "  -d ITEMS           log items, comma separated: %s\n"
     "  -D FILE            write the log to FILE instead of stderr\n"
     "  -stats             print instruction, cycle, TLB and decode-cache counters at exit\n"
@@ -143,10 +146,9 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
             NEED_VALUE();
             if (!strcmp(val, "none"))
                 cfg->display = DISPLAY_NONE;
-            else if (!strcmp(val, "sdl")) {
-                snprintf(err, errlen, "-display sdl: the VGA/SDL display is not implemented yet; use -display none");
-                return CLI_ERROR;
-            } else {
+            else if (!strcmp(val, "sdl"))
+                cfg->display = DISPLAY_SDL;
+            else {
                 snprintf(err, errlen, "-display: unsupported '%s' (none or sdl)", val);
                 return CLI_ERROR;
             }
@@ -154,6 +156,8 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
             cfg->display = DISPLAY_NONE;
         } else if (!strcmp(a, "-no-reboot")) {
             cfg->no_reboot = true;
+        } else if (!strcmp(a, "-no-shutdown")) {
+            cfg->no_shutdown = true;
         } else if (!strcmp(a, "-d")) {
             NEED_VALUE();
             char bad[64];

@@ -21,6 +21,7 @@ struct machine_config {
     const char *serial_path;
     enum display_mode display;   /* -display */
     bool no_reboot;              /* -no-reboot */
+    bool no_shutdown;            /* -no-shutdown: keep the display window open after the run */
     u32 log_mask;                /* -d */
     const char *log_file;        /* -D */
     bool stats;                  /* -stats: print counters at exit */

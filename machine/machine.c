@@ -15,6 +15,7 @@
 #include "devices/debugport.h"
 #include "devices/fwcfg.h"
 #include "devices/uart16550.h"
+#include "devices/vga_text.h"
 #include "machine/multiboot.h"
 #include "machine/pc_devices.h"
 #include "machine/pc_irq.h"
@@ -24,6 +25,7 @@
 #define SLICE 100000                /* instructions per vCPU turn (deterministic interleave) */
 #define SLICE_CHATTY 2000           /* ... while vCPUs exchange IPIs, so round trips stay short */
 #define CHATTY_ROUNDS 64            /* rounds of short slices after the last IPI */
+#define FRONTEND_PERIOD (1.0 / 60)  /* host seconds between display refreshes */
 
 struct machine {
     struct machine_config cfg;
@@ -50,6 +52,9 @@ struct machine {
     enum machine_exit why;
     char msg[256];
     double host_seconds;
+    struct machine_frontend fe;  /* display front end (refresh NULL: none) */
+    double fe_next;              /* host time of the next refresh */
+    struct vga_text vga;         /* the legacy VGA window 0xa0000-0xbffff and ports 0x3b0-0x3df */
 };
 
 static void serial_tx(void *opaque, u8 b)
@@ -280,7 +285,12 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
         goto fail;
     }
     m->ram = ram;
-    if (iomap_add_ram(&m->mem, 0, m->lowmem, m->ram, false, "ram-low", err, errlen) ||
+    /* The legacy VGA window 0xa0000-0xbffff belongs to the VGA device, not to RAM. */
+    vga_text_init(&m->vga, &m->log);
+    if (iomap_add_ram(&m->mem, 0, VGA_MEM_BASE, m->ram, false, "ram-low", err, errlen) ||
+        vga_text_register(&m->vga, &m->mem, &m->io, err, errlen) ||
+        iomap_add_ram(&m->mem, VGA_MEM_BASE + VGA_MEM_SIZE, m->lowmem - (VGA_MEM_BASE + VGA_MEM_SIZE),
+                      m->ram + VGA_MEM_BASE + VGA_MEM_SIZE, false, "ram-low-upper", err, errlen) ||
         (m->highmem && iomap_add_ram(&m->mem, 1ull << 32, m->highmem, m->ram + m->lowmem, false,
                                      "ram-high", err, errlen)))
         goto fail;
@@ -538,6 +548,21 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
     return true;
 }
 
+/* Give the display front end its turn when FRONTEND_PERIOD of host time has passed. Host time
+   decides only when the picture is drawn, never what the guest sees. */
+static void machine_refresh_frontend(struct machine *m)
+{
+    double t = now_seconds();
+    if (t < m->fe_next)
+        return;
+    m->fe_next = t + FRONTEND_PERIOD;
+    if (!m->fe.refresh(m->fe.opaque) && !m->exited) {
+        machine_end(m, MEXIT_FRONTEND, 0);
+        snprintf(m->msg, sizeof m->msg, "display window closed: machine stopped");
+        stop_all(m);
+    }
+}
+
 /* Deterministic round robin: each vCPU runs a slice (or until it halts or sends an IPI); slices
    are short for a while after any IPI, so vCPUs that talk to each other see quick replies. */
 enum machine_exit machine_run(struct machine *m)
@@ -554,6 +579,8 @@ enum machine_exit machine_run(struct machine *m)
         } else if (m->chatty) {
             m->chatty--;
         }
+        if (unlikely(m->fe.refresh != NULL))
+            machine_refresh_frontend(m);
         if (m->exited || ran)
             continue;
         if (!machine_skip_idle(m)) {
@@ -581,6 +608,17 @@ const char *machine_exit_message(const struct machine *m)
 struct cpu *machine_cpu(struct machine *m, unsigned idx)
 {
     return idx < m->ncpus ? &m->cpus[idx] : NULL;
+}
+
+void machine_set_frontend(struct machine *m, const struct machine_frontend *fe)
+{
+    m->fe = fe && fe->refresh ? *fe : (struct machine_frontend){0};
+    m->fe_next = 0;
+}
+
+const struct vga_text *machine_vga(const struct machine *m)
+{
+    return &m->vga;
 }
 
 void machine_print_stats(const struct machine *m, FILE *out)

@@ -17,6 +17,15 @@ enum machine_exit {
     MEXIT_HALTED,          /* every vCPU halted with nothing left that could wake it */
     MEXIT_UNIMPLEMENTED,   /* the guest needs something hvsim does not model yet */
     MEXIT_INSN_LIMIT,      /* -max-insns reached */
+    MEXIT_FRONTEND,        /* the display front end asked to stop (window closed): status 0 */
+};
+
+/* A display front end (the SDL window). The run loop calls `refresh` about 60 times a second of
+ * host time to draw and handle input; returning false stops the machine (MEXIT_FRONTEND). Not
+ * set: the loop pays one predictable branch per round. */
+struct machine_frontend {
+    bool (*refresh)(void *opaque);
+    void *opaque;
 };
 
 /* Build the board (RAM, devices, vCPUs) and load the kernel. Returns NULL with one line in
@@ -39,5 +48,12 @@ void machine_print_stats(const struct machine *m, FILE *out);
 
 /* Access to a vCPU for tests and the debugger. */
 struct cpu *machine_cpu(struct machine *m, unsigned idx);
+
+/* Install (or, with refresh = NULL, remove) the display front end. */
+void machine_set_frontend(struct machine *m, const struct machine_frontend *fe);
+
+/* The VGA text-mode device, for a display front end to render (devices/vga_text.h). */
+struct vga_text;
+const struct vga_text *machine_vga(const struct machine *m);
 
 #endif

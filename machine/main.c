@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "machine/display_sdl.h"
 #include "machine/machine.h"
 
 int main(int argc, char **argv)
@@ -23,10 +24,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "hvsim: %s\n", err);
         return 2;
     }
+    struct display_sdl *disp = NULL;
+    if (cfg.display == DISPLAY_SDL) {
+        disp = display_sdl_open(machine_vga(m), err, sizeof err);
+        if (!disp) {
+            fprintf(stderr, "hvsim: %s\n", err);
+            machine_destroy(m);
+            return 2;
+        }
+        machine_set_frontend(m, &(struct machine_frontend){display_sdl_refresh, disp});
+    }
     enum machine_exit why = machine_run(m);
     int status = machine_exit_status(m);
     if (why != MEXIT_DEBUG_EXIT)
         fprintf(stderr, "hvsim: %s\n", machine_exit_message(m));
+    if (disp && cfg.no_shutdown && why != MEXIT_FRONTEND) {
+        fprintf(stderr, "hvsim: guest stopped; close the window to quit\n");
+        display_sdl_wait_close(disp);
+    }
+    display_sdl_close(disp);
     if (cfg.stats)
         machine_print_stats(m, stderr);
     machine_destroy(m);
