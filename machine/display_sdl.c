@@ -39,9 +39,24 @@ struct display_sdl *display_sdl_open(const struct vga_text *vga, char *err, size
     d->vga = vga;
     /* Keep Ctrl-C a signal (SDL would turn it into a window-close event). */
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* Unless the user chose a driver, try only the display that is configured: SDL would
+       otherwise fall back to an invisible offscreen window when it cannot reach it. */
+    bool chosen = getenv("SDL_VIDEODRIVER") != NULL;
+    if (!chosen && !getenv("WAYLAND_DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+    else if (!chosen && !getenv("DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland");
     SDL_SetMainReady();
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, errlen, "-display sdl: cannot initialise SDL video: %s", SDL_GetError());
+        snprintf(err, errlen, "-display sdl: cannot open the display %s: %s",
+                 getenv("DISPLAY") ? getenv("DISPLAY") : "", SDL_GetError());
+        free(d);
+        return NULL;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!chosen && drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"))) {
+        snprintf(err, errlen, "-display sdl: no display could be opened (SDL fell back to '%s')", drv);
+        SDL_Quit();
         free(d);
         return NULL;
     }

@@ -548,19 +548,21 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
     return true;
 }
 
-/* Give the display front end its turn when FRONTEND_PERIOD of host time has passed. Host time
-   decides only when the picture is drawn, never what the guest sees. */
-static void machine_refresh_frontend(struct machine *m)
+/* Give the display front end its turn when FRONTEND_PERIOD of host time has passed (and before
+   the first round). Host time decides only when the picture is drawn, never what the guest
+   sees. Returns false when the front end stopped the machine. */
+static bool machine_refresh_frontend(struct machine *m)
 {
     double t = now_seconds();
     if (t < m->fe_next)
-        return;
+        return true;
     m->fe_next = t + FRONTEND_PERIOD;
-    if (!m->fe.refresh(m->fe.opaque) && !m->exited) {
-        machine_end(m, MEXIT_FRONTEND, 0);
-        snprintf(m->msg, sizeof m->msg, "display window closed: machine stopped");
-        stop_all(m);
-    }
+    if (m->fe.refresh(m->fe.opaque))
+        return true;
+    machine_end(m, MEXIT_FRONTEND, 0);
+    snprintf(m->msg, sizeof m->msg, "display window closed: machine stopped");
+    stop_all(m);
+    return false;
 }
 
 /* Deterministic round robin: each vCPU runs a slice (or until it halts or sends an IPI); slices
@@ -569,6 +571,8 @@ enum machine_exit machine_run(struct machine *m)
 {
     double t0 = now_seconds();
     while (!m->exited) {
+        if (unlikely(m->fe.refresh != NULL) && !machine_refresh_frontend(m))
+            break;
         bool ran = false;
         for (unsigned i = 0; i < m->ncpus; i++)
             if (!machine_run_cpu(m, i, &ran))
@@ -579,8 +583,6 @@ enum machine_exit machine_run(struct machine *m)
         } else if (m->chatty) {
             m->chatty--;
         }
-        if (unlikely(m->fe.refresh != NULL))
-            machine_refresh_frontend(m);
         if (m->exited || ran)
             continue;
         if (!machine_skip_idle(m)) {

@@ -9,7 +9,7 @@ trap 'rm -f "$err"' EXIT
 SDL_VIDEODRIVER=dummy timeout 50 "$hvsim" -kernel "$image" -serial none -display sdl 2>"$err"
 status=$?
 cat "$err"
-if grep -q "cannot initialise SDL video\|cannot open a window" "$err"; then
+if grep -q "cannot open the display\|cannot open a window" "$err"; then
   echo "display_sdl: SKIP: no SDL dummy video driver"
   exit 77
 fi
