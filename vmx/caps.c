@@ -39,12 +39,13 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     /* BASIC: revision, 4 KiB region, WB, INS/OUTS info, TRUE controls (SDM 3C §A.1). */
     SET(MSR_IA32_VMX_BASIC, VMX_REVISION | (4096ull << 32) | (6ull << 50) | BIT(54) | VMX_BASIC_TRUE_CTLS);
 
-    u32 pin1 = PIN_EXT_INTR | PIN_NMI;
+    u32 pin1 = PIN_EXT_INTR | PIN_NMI | PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER;
     u32 proc1 = PROC_INTR_WINDOW | PROC_TSC_OFFSET | PROC_HLT | PROC_INVLPG | PROC_RDTSC |
                 PROC_CR3_LOAD | PROC_CR3_STORE | PROC_CR8_LOAD | PROC_CR8_STORE | PROC_MOV_DR |
-                PROC_UNCOND_IO | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
+                PROC_UNCOND_IO | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
+                PROC_NMI_WINDOW | PROC_MTF;
     u32 exit1 = EXIT_SAVE_DEBUG | EXIT_HOST_ADDR64 | EXIT_LOAD_PERF_GLOBAL | EXIT_ACK_INTR |
-                EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
+                EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT;
     u32 entry1 = ENTRY_LOAD_DEBUG | ENTRY_IA32E | ENTRY_LOAD_PERF_GLOBAL | ENTRY_LOAD_PAT |
                  ENTRY_LOAD_EFER;
     u32 proc2 = PROC2_WBINVD;
@@ -73,6 +74,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     SET(MSR_IA32_VMX_VMFUNC, 0);
 
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = caps->fcap[FC_PERF] = true;
+    caps->fcap[FC_PREEMPT] = true;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)

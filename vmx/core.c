@@ -14,6 +14,7 @@ int vmx_cpu_create(struct cpu *c)
         return -1;
     vmx_caps_compute(&c->model, &c->vmx->caps);
     c->vmx->current = VMX_NO_VMCS;
+    c->vmx->preempt_deadline = c->vmx->mtf_at = UINT64_MAX;
     return 0;
 }
 

@@ -88,6 +88,7 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     u32 pd = (u32)(v->guest_pending_dbg & (0xfu | BIT(14)));
     if (pd)
         c->dbg_pending |= pd;
+    c->vmx->entry_dbg = pd != 0;
     c->state = v->guest_activity_state == ACTIVITY_HLT ? CPU_HALTED : CPU_RUNNING;
     c->insn_rip = c->rip;
     c->insn_rsp = c->gpr[RSP];
@@ -124,7 +125,8 @@ static void inject_event(struct cpu *c, struct vmcs *v)
     case INTR_TYPE_PRIV_SW_EXC: kind = EVT_PRIV_SW; break;
     case INTR_TYPE_SW_EXC: kind = EVT_SW_EXC; break;
     default:
-        return;   /* type 7 (MTF) is not advertised */
+        c->vmx->mtf_at = c->insns + 1;   /* type 7: a pending MTF VM exit (§26.6.2) */
+        return;
     }
     if (type >= INTR_TYPE_SW_INT)
         c->rip += v->entry_instruction_len;   /* the return address follows the instruction */
@@ -174,6 +176,21 @@ void vmx_vmentry(struct cpu *c, bool launch)
     if (launch)
         x->launch = VMCS_LAUNCHED;
     x->entries++;
+    /* VMX-preemption timer (SDM 3C §26.5.1): counts down by 1 each time TSC bit `rate`
+       changes; an expired timer exits before the first guest instruction. */
+    x->preempt_deadline = UINT64_MAX;
+    if (v->pin_controls & PIN_PREEMPT_TIMER) {
+        unsigned rate = vmx_caps_msr(&x->caps, MSR_IA32_VMX_MISC) & 0x1f;
+        u64 now = c->cycles;
+        x->preempt_deadline = ((now >> rate) + v->preemption_timer_value) << rate;
+        if (x->preempt_deadline < now)
+            x->preempt_deadline = now;
+        if (x->preempt_deadline < c->timer_at)
+            c->timer_at = x->preempt_deadline;
+    }
+    /* Monitor trap flag (§26.7.2): an exit after the first guest instruction, or right after
+       an injected event is delivered. VMLAUNCH itself retires as instruction c->insns. */
+    x->mtf_at = (v->proc_controls & PROC_MTF) ? c->insns + ((v->entry_intr_info & INTR_INFO_VALID) ? 1 : 2) : UINT64_MAX;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: VM entry (%s) rip=%#llx", c->id, launch ? "launch" : "resume",
                (unsigned long long)c->rip);
     /* STEP 5: event injection. */

@@ -69,6 +69,12 @@ static void save_guest_state(struct cpu *c)
     v->guest_interruptibility = intr;
     v->guest_activity_state = c->state == CPU_HALTED ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
     v->guest_pending_dbg = c->dbg_pending & (0xfu | BIT(14));
+    if (v->exit_controls & EXIT_SAVE_PREEMPT) {
+        struct vmx_cpu *x = c->vmx;
+        unsigned rate = vmx_caps_msr(&x->caps, MSR_IA32_VMX_MISC) & 0x1f;
+        u64 now = c->cycles;
+        v->preemption_timer_value = x->preempt_deadline > now ? (u32)((x->preempt_deadline >> rate) - (now >> rate)) : 0;
+    }
     /* §28.2: the "IA-32e mode guest" entry control takes EFER.LMA. */
     if (c->efer & EFER_LMA)
         v->entry_controls |= ENTRY_IA32E;
@@ -169,6 +175,8 @@ static void load_host_state(struct cpu *c)
     c->cpl = 0;
     c->vmx_nonroot = false;
     c->dbg_pending = 0;   /* the guest's pending traps were saved in the VMCS */
+    c->vmx->preempt_deadline = UINT64_MAX;
+    c->vmx->mtf_at = UINT64_MAX;
     c->intr_shadow = false;
     c->movss_shadow = false;
     c->state = CPU_RUNNING;
@@ -185,10 +193,15 @@ static void load_host_state(struct cpu *c)
     c->attention = true;
 }
 
+/* Modelled cost of a VM exit (a Skylake-class round trip is roughly 1000 cycles, half of
+   it on each side; docs/cycle-model.md). */
+#define VMX_EXIT_CYCLES 500
+
 void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
 {
     struct vmx_cpu *x = c->vmx;
     x->exits++;
+    x->entry_dbg = false;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: VM exit reason %u qual=%#llx guest rip=%#llx", c->id,
                e->reason & 0xffff, (unsigned long long)e->qual, (unsigned long long)c->rip);
     record_exit_info(c, e);                 /* STEP 1 */
@@ -198,6 +211,7 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
         return;
     }
     load_host_state(c);                     /* STEP 4 */
+    c->cycles += VMX_EXIT_CYCLES;
     if (c->state == CPU_SHUTDOWN)
         return;
     if (!load_host_msrs(c))                 /* STEP 5 */

@@ -279,9 +279,21 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind)
 
 void vmx_debug_trap(struct cpu *c, u32 bits)
 {
-    const struct vmcs *v = &c->vmx->vmcs;
-    if (!((v->exception_bitmap >> EXC_DB) & 1))
-        return;
+    struct vmx_cpu *x = c->vmx;
+    const struct vmcs *v = &x->vmcs;
+    if (!((v->exception_bitmap >> EXC_DB) & 1)) {
+        if (!x->entry_dbg || c->cycles < x->preempt_deadline)
+            return;
+        /* Debug exceptions pending from VM entry are delivered through the guest IDT, then
+           the expired preemption timer exits before the handler's first instruction. */
+        c->dr[6] = (c->dr[6] & ~0xfull) | (bits & 0xf) | (bits & BIT(14));
+        c->insn_rip = c->rip;
+        c->insn_rsp = c->gpr[RSP];
+        event_deliver(c, EXC_DB, 0, EVT_HW_EXC);
+        struct vmx_exit_info t = {.reason = EXIT_REASON_PREEMPT_TIMER};
+        vmx_vmexit(c, &t);
+        longjmp(c->step_env, 1);
+    }
     struct vmx_exit_info e = {
         .reason = EXIT_REASON_EXCEPTION_NMI,
         .qual = bits & (0xfu | BIT(13) | BIT(14)),
@@ -301,16 +313,31 @@ void vmx_triple_fault(struct cpu *c)
 
 bool vmx_events(struct cpu *c)
 {
-    const struct vmcs *v = &c->vmx->vmcs;
+    struct vmx_cpu *x = c->vmx;
+    const struct vmcs *v = &x->vmcs;
     bool shadow = c->intr_shadow && c->insns == c->shadow_at;
+    bool vnmi = v->pin_controls & PIN_VIRTUAL_NMIS;
     struct vmx_exit_info e = {0};
+    /* Priority (SDM 3C §26.2, §26.7): INIT, MTF, preemption timer (both ahead of pending
+       debug traps, which are saved in the VMCS), NMI, NMI window, external interrupt,
+       interrupt window. */
+    if (x->preempt_deadline != UINT64_MAX && x->preempt_deadline < c->timer_at)
+        c->timer_at = x->preempt_deadline;
     if (c->init_pending) {
         c->init_pending = false;
         e.reason = EXIT_REASON_INIT;
-    } else if (c->nmi_pending && (v->pin_controls & PIN_NMI) && !(shadow && c->movss_shadow)) {
+    } else if (c->insns >= x->mtf_at) {
+        e.reason = EXIT_REASON_MTF;
+    } else if (c->cycles >= x->preempt_deadline && !(x->entry_dbg && c->dbg_pending)) {
+        /* Debug exceptions pending from the VM entry are delivered first (§26.7.4). */
+        e.reason = EXIT_REASON_PREEMPT_TIMER;
+    } else if (c->nmi_pending && (v->pin_controls & PIN_NMI) && (vnmi || !c->nmi_blocked) &&
+               !(shadow && c->movss_shadow)) {
         c->nmi_pending = false;
         e.reason = EXIT_REASON_EXCEPTION_NMI;
         e.intr_info = EXC_NMI | INTR_TYPE_NMI << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID;
+    } else if ((v->proc_controls & PROC_NMI_WINDOW) && !c->nmi_blocked && !shadow) {
+        e.reason = EXIT_REASON_NMI_WINDOW;   /* no virtual-NMI blocking (§26.7.6) */
     } else if ((v->pin_controls & PIN_EXT_INTR) && !shadow && c->apic.intr_pending &&
                c->apic.intr_pending(c->apic.opaque)) {
         /* RFLAGS.IF does not block external interrupts that cause VM exits (SDM 3C §25.3). */
@@ -319,10 +346,15 @@ bool vmx_events(struct cpu *c)
             e.intr_info = ((u32)c->apic.intr_ack(c->apic.opaque) & 0xff) | INTR_INFO_VALID;
     } else if ((v->proc_controls & PROC_INTR_WINDOW) && (c->rflags & RFLAGS_IF) && !shadow) {
         e.reason = EXIT_REASON_INTR_WINDOW;
+    } else if (c->state == CPU_HALTED && x->preempt_deadline != UINT64_MAX && !c->nmi_pending &&
+               !((c->rflags & RFLAGS_IF) && c->apic.intr_pending && c->apic.intr_pending(c->apic.opaque))) {
+        /* A guest halted with nothing else to wake it sleeps until the timer fires. */
+        c->cycles = x->preempt_deadline;
+        e.reason = EXIT_REASON_PREEMPT_TIMER;
     } else {
         /* A window or interrupt exit held by blocking, RFLAGS.IF = 0 or HLT is looked at
            again at the next boundary (IF can change without an event, e.g. by POPF). */
-        if (v->proc_controls & PROC_INTR_WINDOW)
+        if (v->proc_controls & (PROC_INTR_WINDOW | PROC_NMI_WINDOW) || x->mtf_at != UINT64_MAX)
             c->attention = true;
         return false;
     }

@@ -20,6 +20,9 @@ struct vmx_cpu {
     u32 launch;                    /* launch state of the current VMCS */
     struct vmcs vmcs;              /* cache of the current VMCS */
     struct vmx_check_failure last_failure;   /* last failed VM entry, for the debugger/tests */
+    u64 preempt_deadline;          /* cycles at which the preemption timer fires, or UINT64_MAX */
+    u64 mtf_at;                    /* MTF exit once c->insns reaches this, or UINT64_MAX */
+    bool entry_dbg;                /* pending debug exceptions came from the VM entry */
     u64 exits, entries;            /* statistics */
 };
 
