@@ -1,12 +1,13 @@
 # Convenience entry points; the build itself is CMake (build/ out of tree).
 #   make demo   install missing Debian packages, build, run the bundled demo
+#   make demo-sdl  the demo in an SDL window (VGA text screen)
 #   make test   install missing Debian packages, build, run every test (ctest)
 #   make bench  build and run the benchmarks (prints figures; never a test)
 #   make sanitize  unit tests under ASan + UBSan (build-san/)
 JOBS ?= 2
 BUILD ?= build
 
-.PHONY: all deps build demo test bench sanitize clean
+.PHONY: all deps build demo demo-sdl test bench sanitize clean
 
 all: build
 
@@ -23,6 +24,10 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	@$(BUILD)/hvsim -kernel $(BUILD)/guest/demo-hello.elf -serial stdio -display none; \
 	  s=$$?; if [ $$s -ne 1 ]; then echo "demo failed (status $$s)"; exit 1; fi
+
+# The same demo in an SDL window showing the VGA text screen; close the window to quit.
+demo-sdl: build
+	$(BUILD)/hvsim -kernel $(BUILD)/guest/demo-hello.elf -serial stdio -display sdl -no-shutdown
 
 test: build
 	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure

@@ -41,7 +41,8 @@ static const char usage[] =
     "  --version          version\n"
     "\n"
     "Exit status: a guest write of V to port 0xf4 exits with (V << 1) | 1 (always odd); 0 after\n"
-    "a triple fault; 2 for a usage error or an unusable kernel/initrd file; 4 when every vCPU\n"
+    "a triple fault or when the display window is closed; 2 for a usage error, an unusable\n"
+    "kernel/initrd file or a display that cannot be opened; 4 when every vCPU\n"
     "halted with nothing left to wake it; 6 when the guest needs something hvsim does not model\n"
     "yet; 124 when -max-insns ran out. Even statuses never come from the guest.\n";
 
