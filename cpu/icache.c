@@ -6,19 +6,6 @@
 #include "cpu/access.h"
 #include "cpu/decode.h"
 
-#define ICACHE_BITS 16
-#define ICACHE_SIZE (1u << ICACHE_BITS)
-
-struct icache_entry {
-    u64 key;       /* pa << 3 | mode, or ~0 */
-    u32 gen;       /* code-page generation at decode time */
-    struct insn in;
-};
-
-struct icache {
-    struct icache_entry e[ICACHE_SIZE];
-    u64 hits, misses;
-};
 
 struct icache *icache_create(void)
 {
@@ -44,11 +31,6 @@ void icache_stats(const struct icache *ic, u64 *hits, u64 *misses)
 {
     *hits = ic->hits;
     *misses = ic->misses;
-}
-
-static inline unsigned icache_index(pa_t pa)
-{
-    return (unsigned)((pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1));
 }
 
 /* Read up to n bytes of code starting at la within one page. */
@@ -77,21 +59,10 @@ static _Noreturn void fetch_fault(struct cpu *c, enum decode_status st, const u8
     cpu_fault(c, EXC_UD, 0);
 }
 
-const struct insn *icache_fetch(struct cpu *c)
+const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv priv)
 {
     struct icache *ic = c->icache;
-    la_t la = c->seg[SEG_CS].base + c->rip;
-    if (c->mode != MODE_LONG64)
-        la = (u32)la;
-    enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
-
-    /* Fast path: TLB hit for execute, then cache hit. */
-    struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
-    pa_t pa;
-    if (likely(te && (te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv))))
-        pa = te->pa | (la & 0xfff);
-    else
-        pa = access_translate(c, la, PAGING_EXEC, priv)->pa | (la & 0xfff);
+    pa_t pa = access_translate(c, la, PAGING_EXEC, priv)->pa | (la & 0xfff);
 
     struct icache_entry *e = &ic->e[icache_index(pa)];
     u64 key = pa << 3 | c->mode;

@@ -5,14 +5,55 @@
 #define HVSIM_CPU_ICACHE_H
 
 #include "cpu/cpu.h"
+#include "mmu/paging.h"
+
+#define ICACHE_BITS 16
+#define ICACHE_SIZE (1u << ICACHE_BITS)
+
+struct icache_entry {
+    u64 key;       /* pa << 3 | mode, or ~0 */
+    u32 gen;       /* code-page generation at decode time */
+    struct insn in;
+};
+
+struct icache {
+    struct icache_entry e[ICACHE_SIZE];
+    u64 hits, misses;
+};
 
 struct icache *icache_create(void);
 void icache_destroy(struct icache *ic);
 void icache_flush(struct icache *ic);
 
+static inline unsigned icache_index(pa_t pa)
+{
+    return (unsigned)((pa ^ (pa >> ICACHE_BITS)) & (ICACHE_SIZE - 1));
+}
+
+/* Everything but a TLB-and-cache hit: translation, decode, faults. */
+const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv priv);
+
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
- * #UD) are raised here. */
-const struct insn *icache_fetch(struct cpu *c);
+ * #UD) are raised here. The hit path is inline in the step loop: it must stay small. */
+static inline const struct insn *icache_fetch(struct cpu *c)
+{
+    la_t la = c->seg[SEG_CS].base + c->rip;
+    if (c->mode != MODE_LONG64)
+        la = (u32)la;
+    enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
+    struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
+    if (likely(te && (te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)))) {
+        pa_t pa = te->pa | (la & 0xfff);
+        struct icache *ic = c->icache;
+        struct icache_entry *e = &ic->e[icache_index(pa)];
+        if (likely(e->key == (pa << 3 | c->mode) && e->gen == phys_code_gen(c->bus.phys, pa) &&
+                   (c->mode == MODE_LONG64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
+            ic->hits++;
+            return &e->in;
+        }
+    }
+    return icache_fetch_slow(c, la, priv);
+}
 
 /* Statistics. */
 void icache_stats(const struct icache *ic, u64 *hits, u64 *misses);
