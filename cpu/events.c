@@ -84,7 +84,7 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
 
 _Noreturn void event_raise_soft(struct cpu *c, unsigned vector, enum event_kind kind)
 {
-    if (unlikely(c->vmx_nonroot) && kind != EVT_SW_INT)
+    if (unlikely(c->vmx_nonroot))
         vmx_exception(c, vector, 0, kind);
     event_deliver(c, vector, 0, kind);
     if (c->dbg_pending)

@@ -44,8 +44,8 @@ void vmx_mov_dr(struct cpu *c, const struct insn *in, unsigned dr, unsigned gpr,
 /* TSC as the guest reads it (TSC offsetting). */
 u64 vmx_guest_tsc(const struct cpu *c, u64 tsc);
 
-/* An exception raised in non-root operation: VM exit if the exception bitmap says so
- * (returns otherwise). kind is enum event_kind. */
+/* An exception or software interrupt raised in non-root operation: VM exit if the exception
+ * bitmap says so (returns otherwise). kind is enum event_kind. */
 void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind);
 
 /* Single-step/data/I/O breakpoint traps about to be delivered as one #DB (`bits` are the

@@ -254,8 +254,15 @@ u64 vmx_guest_tsc(const struct cpu *c, u64 tsc)
 
 void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind)
 {
-    const struct vmcs *v = &c->vmx->vmcs;
-    if (vector >= 32)
+    struct vmx_cpu *x = c->vmx;
+    const struct vmcs *v = &x->vmcs;
+    /* MTF: an event delivered through the guest IDT ends the "instruction"; the MTF exit
+       comes before the handler's first instruction (SDM 3C §26.7.2). */
+    if (x->mtf_at != UINT64_MAX) {
+        x->mtf_at = c->insns;
+        c->attention = true;
+    }
+    if (vector >= 32 || kind == EVT_SW_INT)
         return;
     bool bit = (v->exception_bitmap >> vector) & 1;
     if (vector == EXC_PF && (err & v->pf_error_code_mask) != v->pf_error_code_match)
