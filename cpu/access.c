@@ -11,7 +11,7 @@ static _Noreturn void seg_fault(struct cpu *c, unsigned seg)
     cpu_fault(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 }
 
-la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write)
+la_t access_seg_la_slow(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write)
 {
     const struct seg *s = &c->seg[seg];
     if (likely(c->mode == MODE_LONG64)) {

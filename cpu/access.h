@@ -20,7 +20,19 @@ static inline enum paging_priv access_data_priv(const struct cpu *c)
 /* Linear address of seg:off for an access of `size` bytes, after the segment checks of the
  * current mode: limit/type/present outside 64-bit mode, canonical form in 64-bit mode.
  * Faults #GP(0), or #SS(0) for SS. */
-la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write);
+la_t access_seg_la_slow(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write);
+
+static inline la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write)
+{
+    /* 64-bit mode, the common case: only FS/GS add a base, and both ends must be canonical
+       (SDM 3A §3.3.7.1); anything else, including the fault, is out of line. */
+    if (likely(c->mode == MODE_LONG64)) {
+        la_t la = seg >= SEG_FS ? off + c->seg[seg].base : off;
+        if (likely(bits_is_canonical(la, c->la_width) && bits_is_canonical(la + size - 1, c->la_width)))
+            return la;
+    }
+    return access_seg_la_slow(c, seg, off, size, write);
+}
 
 /* Translate la for one access; fills the TLB; #PF on failure. Returns the TLB entry. */
 struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind,
