@@ -166,7 +166,7 @@ void vmx_vmentry(struct cpu *c, bool launch)
     load_guest_state(c, v, pdptes);
     /* STEP 4 (§27.4): VM-entry MSR-load list. */
     for (u32 i = 0; i < v->entry_msr_load_count; i++) {
-        if (!load_one_msr(c, v->entry_msr_load_addr + 16ull * i)) {
+        if (i >= VMX_MSR_LIST_MAX || !load_one_msr(c, v->entry_msr_load_addr + 16ull * i)) {
             x->last_failure = (struct vmx_check_failure){VMX_CHECK_MSR_LOAD, VMCS_VM_ENTRY_MSR_LOAD_ADDR, i + 1};
             struct vmx_exit_info e = {.reason = EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_ENTRY_FAIL, .qual = i + 1};
             vmx_vmexit_failed_entry(c, &e);

@@ -99,6 +99,8 @@ static void vmx_abort(struct cpu *c, u32 indicator)
 static bool store_msrs(struct cpu *c)
 {
     const struct vmcs *v = &c->vmx->vmcs;
+    if (v->exit_msr_store_count > VMX_MSR_LIST_MAX)
+        return false;
     for (u32 i = 0; i < v->exit_msr_store_count; i++) {
         u64 pa = v->exit_msr_store_addr + 16ull * i, val;
         u32 idx = (u32)phys_read(c, pa, 4);
@@ -113,6 +115,8 @@ static bool store_msrs(struct cpu *c)
 static bool load_host_msrs(struct cpu *c)
 {
     const struct vmcs *v = &c->vmx->vmcs;
+    if (v->exit_msr_load_count > VMX_MSR_LIST_MAX)
+        return false;
     for (u32 i = 0; i < v->exit_msr_load_count; i++) {
         u64 pa = v->exit_msr_load_addr + 16ull * i;
         u32 idx = (u32)phys_read(c, pa, 4);

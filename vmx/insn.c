@@ -65,7 +65,8 @@ static bool bad_vmcs_addr(const struct cpu *c, u64 pa)
 void exec_vmxon(struct cpu *c, const struct insn *in)
 {
     struct vmx_cpu *x = c->vmx;
-    if (in->op[0].kind != OPND_MEM || !(c->cr0 & CR0_PE) || !(c->cr4 & CR4_VMXE) || compat_or_v86(c))
+    if (in->op[0].kind != OPND_MEM || !(c->cr0 & CR0_PE) || !(c->cr4 & CR4_VMXE) || compat_or_v86(c) ||
+        !vmx_caps_msr(&x->caps, MSR_IA32_VMX_BASIC))
         cpu_fault(c, EXC_UD, 0);
     if (!c->vmx_on) {
         /* IA32_FEATURE_CONTROL: lock (bit 0) and VMXON outside SMX (bit 2). */

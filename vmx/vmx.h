@@ -11,6 +11,11 @@
 
 #define VMX_NO_VMCS UINT64_MAX
 
+/* MSR-list entries hvsim processes: 512 * (IA32_VMX_MISC[27:25] + 1). A longer list fails
+   at entry 513 instead of looping over guest-chosen 32-bit counts (SDM 3C §A.6 says longer
+   lists have undefined results). */
+#define VMX_MSR_LIST_MAX 512u
+
 enum vmcs_launch { VMCS_CLEAR = 0, VMCS_LAUNCHED = 1 };
 
 struct vmx_cpu {

@@ -770,6 +770,23 @@ START_TEST(launch_guest_state_failure)
     ck_assert_int_eq(H.cpu.vmx->last_failure.id, VMX_CHECK_GUEST_RFLAGS_RESERVED);
     ck_assert_uint_eq(H.cpu.vmx->launch, VMCS_CLEAR);
     ck_assert_uint_eq(H.cpu.rip, 0x300001);
+    /* An invalid VM-entry MSR-load entry (x2APIC range): reason 34, qualification = its index. */
+    v->guest_rflags = RFLAGS_FIXED1;
+    put64(0x7000, 0x0000000000000174ull);                   /* SYSENTER_CS: fine */
+    put64(0x7008, 0x10);
+    put64(0x7010, 0x0000000000000808ull);                   /* x2APIC TPR: not allowed */
+    put64(0x7018, 0);
+    v->entry_msr_load_addr = 0x7000;
+    v->entry_msr_load_count = 2;
+    ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
+    ck_assert_uint_eq(v->exit_reason, EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_ENTRY_FAIL);
+    ck_assert_uint_eq(v->exit_qualification, 2);
+    ck_assert_uint_eq(H.cpu.vmx->launch, VMCS_CLEAR);
+    v->entry_msr_load_count = 0xffffffffu;                   /* hostile count: bounded */
+    put64(0x7010, 0x0000000000000174ull);
+    ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
+    ck_assert_uint_eq(v->exit_reason, EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_ENTRY_FAIL);
+    v->entry_msr_load_count = 0;
     /* A bad host field is VMfailValid(8) instead, and the host continues after VMLAUNCH. */
     v->host_tr_sel = 0;
     ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
