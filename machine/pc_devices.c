@@ -116,6 +116,15 @@ u64 pc_devices_next_event(const struct pc_devices *d)
 
 void pc_devices_run(struct pc_devices *d, u64 now_ns)
 {
+    bool legacy = hpet_legacy(d);
+    if (legacy != d->legacy_seen) {
+        d->legacy_seen = legacy;
+        if (!legacy) {   /* the PIT and the RTC get their lines back */
+            struct irq_line l0 = pc_irq_isa_line(d->irq, 0), l8 = pc_irq_isa_line(d->irq, CMOS_IRQ);
+            irq_set(&l0, d->pit_level);
+            irq_set(&l8, d->rtc_level);
+        }
+    }
     pit8254_run(&d->pit, now_ns);
     cmos_run(&d->cmos, now_ns);
     acpi_pm_run(&d->pm, now_ns);

@@ -53,6 +53,7 @@ struct pc_devices {
     struct acpi_layout acpi;
     struct pc_irq *irq;
     bool pit_level, rtc_level;    /* PIT/RTC outputs, held back in HPET legacy mode */
+    bool legacy_seen;             /* HPET legacy replacement as of the last pc_devices_run */
 };
 
 /* Create every device, register its ports/MMIO, fill the CMOS and write the ACPI tables into

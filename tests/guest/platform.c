@@ -213,6 +213,24 @@ static void test_timers(void)
            (unsigned long)(c1 - c0));
     mmio64_w(HPET + 0x10, 0);
 
+    /* HPET legacy replacement: timer 0 owns IRQ 0 (GSI 2) and the PIT is cut off meanwhile. */
+    ticks_ioapic = 0;
+    ioapic_route(2, 0x30, false);
+    mmio64_w(HPET + 0x100, 1u << 2);                 /* timer 0: interrupt enable, edge, one-shot */
+    mmio64_w(HPET + 0x10, 3);                        /* enable + LEG_RT_CNF */
+    pit_periodic(1193);                              /* PIT at 1 ms: must not be heard */
+    c0 = mmio64(HPET + 0xf0);
+    mmio64_w(HPET + 0x108, c0 + 500000);             /* 5 ms */
+    dt = wait_for(&ticks_ioapic, 1);
+    report(ticks_ioapic == 1 && (tcg || (dt >= 9900000 && dt <= 10100000)),
+           "HPET legacy mode: first IRQ 0 is timer 0 after 5 ms, the 1 ms PIT is disconnected (%lu cycles)",
+           (unsigned long)dt);
+    mmio64_w(HPET + 0x10, 0);                        /* legacy off: the PIT has IRQ 0 again */
+    wait_for(&ticks_ioapic, 4);
+    report(ticks_ioapic == 4, "PIT IRQ 0 is back after the HPET leaves legacy mode");
+    outb(0x43, 0x30);
+    ioapic_route(2, 0x30, true);
+
     /* RTC periodic interrupt (1024 Hz) on IRQ 8 = I/O APIC pin 8. */
     guest_set_handler(0x32, on_rtc);
     ioapic_route(8, 0x32, false);
