@@ -475,6 +475,8 @@ static void machine_resume_s3(struct machine *m)
         if (i > 0)
             c->state = CPU_WAIT_SIPI;
     }
+    /* As at power-on, firmware's resume path leaves the BSP's LINT0 in ExtINT mode (pc_irq_init). */
+    m->irq.lapics[0].s.lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
     struct cpu *bsp = &m->cpus[0];
     bsp->seg[SEG_CS].sel = (u16)(vec >> 4);
     bsp->seg[SEG_CS].base = vec & ~0xfu;
