@@ -300,6 +300,8 @@ void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind
        (SDM 3A Table 6-5); a benign first event is simply replaced. */
     c->exc_first = (u8)vector;
     c->exc_depth++;
+    if (unlikely(c->vmx_nonroot))
+        vmx_note_delivery(c, vector, err, kind, has_err);   /* IDT-vectoring information */
     c->state = CPU_RUNNING;
     if (c->mode == MODE_REAL)
         deliver_real(c, vector);

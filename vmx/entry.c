@@ -130,7 +130,9 @@ static void inject_event(struct cpu *c, struct vmcs *v)
     }
     if (type >= INTR_TYPE_SW_INT)
         c->rip += v->entry_instruction_len;   /* the return address follows the instruction */
+    c->vmx->injecting = true;
     event_deliver(c, vec, v->entry_exception_error_code, kind);
+    c->vmx->injecting = false;
 }
 
 void vmx_vmentry(struct cpu *c, bool launch)

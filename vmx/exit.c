@@ -12,8 +12,15 @@ static void record_exit_info(struct cpu *c, const struct vmx_exit_info *e)
     v->exit_qualification = e->qual;
     v->exit_intr_info = e->intr_info;
     v->exit_intr_error_code = e->intr_error;
-    v->idt_vectoring_info = 0;
     v->exit_instruction_len = e->insn_len;
+    /* §28.2.4: an exit while an event was being delivered (a fault during delivery, or a
+       triple fault) reports that event. */
+    bool vectoring = c->exc_depth > 0 && e->reason != EXIT_REASON_TRIPLE_FAULT;
+    v->idt_vectoring_info = vectoring ? c->vmx->delivering_info : 0;
+    v->idt_vectoring_error_code = vectoring ? c->vmx->delivering_err : 0;
+    unsigned vtype = (v->idt_vectoring_info & INTR_INFO_TYPE) >> INTR_INFO_TYPE_SHIFT;
+    if (vectoring && vtype >= INTR_TYPE_SW_INT && vtype <= INTR_TYPE_SW_EXC)
+        v->exit_instruction_len = c->vmx->delivering_len;   /* INT n / INT3 / INTO / INT1 */
     v->vmx_instruction_info = e->insn_info;
     if (e->has_linear)
         v->guest_linear_address = e->guest_linear;

@@ -53,6 +53,10 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind);
  * bits go to the exit qualification, SDM 3C §28.2.1); returns otherwise. */
 void vmx_debug_trap(struct cpu *c, u32 bits);
 
+/* An event is about to be delivered through the guest IDT; a VM exit before its delivery
+ * completes reports it as IDT-vectoring information (SDM 3C §28.2.4). */
+void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err);
+
 /* Triple fault in non-root operation: VM exit (reason 2); returns after the exit. */
 void vmx_triple_fault(struct cpu *c);
 

@@ -1,8 +1,8 @@
 /* vmx/intercept.c — what causes VM exits in VMX non-root operation (SDM 3C §26.1-26.3):
  * instruction intercepts, I/O and MSR bitmaps, CR/DR access, the exception bitmap, and the
  * boundary events (INIT, NMI, external interrupt, interrupt window). */
-#include "cpu/operand.h"
 #include "cpu/events.h"
+#include "cpu/operand.h"
 #include "vmx/hooks.h"
 #include "vmx/vmx.h"
 
@@ -282,6 +282,23 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind)
     c->gpr[RSP] = c->insn_rsp;
     vmx_vmexit(c, &e);
     longjmp(c->step_env, 1);
+}
+
+void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err)
+{
+    unsigned type;
+    switch (kind) {
+    case EVT_EXTERNAL: type = vector == EXC_NMI && c->nmi_blocked ? INTR_TYPE_NMI : INTR_TYPE_EXT; break;
+    case EVT_SW_INT: type = INTR_TYPE_SW_INT; break;
+    case EVT_SW_EXC: type = INTR_TYPE_SW_EXC; break;
+    case EVT_PRIV_SW: type = INTR_TYPE_PRIV_SW_EXC; break;
+    default: type = INTR_TYPE_HW_EXC; break;
+    }
+    c->vmx->delivering_info = (vector & 0xff) | type << INTR_INFO_TYPE_SHIFT |
+                              (has_err ? INTR_INFO_HAS_ERROR : 0) | INTR_INFO_VALID;
+    c->vmx->delivering_err = has_err ? err : 0;
+    c->vmx->delivering_len = c->vmx->injecting ? c->vmx->vmcs.entry_instruction_len : c->cur ? c->cur->len : 0;
+    c->vmx->injecting = false;
 }
 
 void vmx_debug_trap(struct cpu *c, u32 bits)

@@ -756,6 +756,31 @@ START_TEST(launch_cpuid_exit)
 }
 END_TEST
 
+/* A #GP raised while delivering INT 30h through an empty IDT gate, intercepted by the
+ * exception bitmap: the exit reports the #GP and, as IDT-vectoring information, the INT. */
+START_TEST(exit_during_delivery_reports_idt_vectoring)
+{
+    vmxon_and_load();
+    struct vmcs *v = &H.cpu.vmx->vmcs;
+    baseline(v, &H.cpu.vmx->caps);
+    v->host_cr4 = v->guest_cr4 = H.cpu.cr4;
+    v->host_gdtr_base = v->guest_gdtr_base = HARNESS_GDT;
+    v->guest_idtr_base = 0x5000;
+    v->guest_idtr_limit = 0xfff;
+    v->exception_bitmap = 1u << EXC_GP;
+    memcpy(H.ram + 0x300000, "\xf4", 1);
+    memcpy(H.ram + 0x280000, "\xcd\x30\xf4", 3);             /* int $0x30; hlt */
+    u64 fl;
+    ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
+    ck_assert_uint_eq(v->exit_reason, EXIT_REASON_EXCEPTION_NMI);
+    ck_assert_uint_eq(v->exit_intr_info, INTR_INFO_VALID | INTR_INFO_HAS_ERROR | 3u << 8 | EXC_GP);
+    ck_assert_uint_eq(v->exit_intr_error_code, 0x30 * 8 + 2);
+    ck_assert_uint_eq(v->idt_vectoring_info, INTR_INFO_VALID | 4u << 8 | 0x30);
+    ck_assert_uint_eq(v->exit_instruction_len, 2);
+    ck_assert_uint_eq(v->guest_rip, 0x280000);
+}
+END_TEST
+
 START_TEST(launch_guest_state_failure)
 {
     vmxon_and_load();
@@ -818,6 +843,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, entry_checks_address_space);
     tcase_add_test(t, launch_cpuid_exit);
     tcase_add_test(t, launch_guest_state_failure);
+    tcase_add_test(t, exit_during_delivery_reports_idt_vectoring);
     suite_add_tcase(s, t);
     return s;
 }
