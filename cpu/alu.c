@@ -11,16 +11,12 @@ static inline u64 msb(unsigned size, u64 v)
     return (v >> (size * 8 - 1)) & 1;
 }
 
-static inline u64 szp(unsigned size, u64 res)
+/* ZF, SF and PF (even parity of the low byte) of a result, without branches: these run for
+   nearly every guest ALU instruction. */
+static inline __attribute__((always_inline)) u64 szp(unsigned size, u64 res)
 {
-    u64 f = 0;
-    if (res == 0)
-        f |= RFLAGS_ZF;
-    if (msb(size, res))
-        f |= RFLAGS_SF;
-    if (!__builtin_parity((unsigned)(res & 0xff)))
-        f |= RFLAGS_PF;
-    return f;
+    return (u64)(res == 0) << 6 | msb(size, res) << 7 |
+           (u64)!__builtin_parity((unsigned)(res & 0xff)) << 2;
 }
 
 static inline void set_arith(u64 *rf, u64 f)
@@ -33,30 +29,26 @@ void alu_flags_logic(unsigned size, u64 res, u64 *rf)
     set_arith(rf, szp(size, res));
 }
 
-static u64 add_core(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
+static inline __attribute__((always_inline)) u64 add_core(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
 {
     u64 m = bits_mask_bytes(size);
     a &= m, b &= m;
-    u64 res = (a + b + cin) & m;
-    u64 f = szp(size, res);
-    bool carry = size == 8 ? (res < a || (cin && res == a)) : ((a + b + cin) >> (size * 8)) & 1;
-    if (carry) f |= RFLAGS_CF;
-    if (msb(size, (a ^ res) & (b ^ res))) f |= RFLAGS_OF;
-    if ((a ^ b ^ res) & 0x10) f |= RFLAGS_AF;
-    set_arith(rf, f);
+    u64 sum = a + b + cin;
+    u64 res = sum & m;
+    u64 cf = size == 8 ? (u64)(res < a || (cin && res == a)) : (sum >> (size * 8)) & 1;
+    u64 of = msb(size, (a ^ res) & (b ^ res));
+    set_arith(rf, szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
     return res;
 }
 
-static u64 sub_core(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
+static inline __attribute__((always_inline)) u64 sub_core(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
 {
     u64 m = bits_mask_bytes(size);
     a &= m, b &= m;
     u64 res = (a - b - bin) & m;
-    u64 f = szp(size, res);
-    if (a < b || (bin && a == b)) f |= RFLAGS_CF;
-    if (msb(size, (a ^ b) & (a ^ res))) f |= RFLAGS_OF;
-    if ((a ^ b ^ res) & 0x10) f |= RFLAGS_AF;
-    set_arith(rf, f);
+    u64 cf = a < b || (bin && a == b);
+    u64 of = msb(size, (a ^ b) & (a ^ res));
+    set_arith(rf, szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
     return res;
 }
 
