@@ -1,6 +1,6 @@
 hvsim_unit_test(test_devices SOURCES test_devices.c LIBS hvsim_devices)
 # PC platform devices.
-foreach(t cmos pit8254 kbc_port92 pctestdev pci acpi hpet)
+foreach(t cmos pit8254 kbc_port92 pctestdev pci acpi hpet platform_fuzz)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
     hvsim_unit_test(test_${t} SOURCES test_${t}.c LIBS hvsim_devices)
   endif()
