@@ -48,6 +48,7 @@ void acpi_pm_init(struct acpi_pm *pm, struct vclock clock, struct irq_line sci,
                   void (*sleep)(void *opaque, unsigned slp_typ), void *opaque, const struct log *log);
 /* Reset: status and enables 0, SCI_EN 1; the timer keeps counting (it is modelled time). */
 void acpi_pm_reset(struct acpi_pm *pm);
+/* Register the 12-byte block at `base` (0x600). Returns 0, or -1 with a message in err. */
 int acpi_pm_register(struct acpi_pm *pm, struct iomap *ports, u64 base, char *err,
                      size_t errlen) MUST_CHECK;
 /* The PM timer's 24-bit value at modelled time now_ns. */
@@ -56,6 +57,7 @@ u32 acpi_pm_timer(u64 now_ns);
 void acpi_pm_raise(struct acpi_pm *pm, u16 sts_bits);
 /* Modelled ns of the next TMR_STS event when TMR_EN is set, else UINT64_MAX. */
 u64 acpi_pm_next_event(const struct acpi_pm *pm);
+/* Bring TMR_STS and the SCI up to modelled time now_ns. */
 void acpi_pm_run(struct acpi_pm *pm, u64 now_ns);
 
 #endif

@@ -56,7 +56,9 @@ struct hpet {
 /* Construct and reset. `legacy` = {ISA IRQ 0, ISA IRQ 8}; `gsi` = I/O APIC pins 0-23. */
 void hpet_init(struct hpet *h, struct vclock clock, const struct irq_line legacy[2],
                const struct irq_line gsi[24], const struct log *log);
+/* Reset (spec §2.3): halted counter at 0, timers disabled, comparators all-ones, outputs low. */
 void hpet_reset(struct hpet *h);
+/* Register the 1 KiB window at `base`. Returns 0, or -1 with a message in err. */
 int hpet_register(struct hpet *h, struct iomap *mem, u64 base, char *err, size_t errlen) MUST_CHECK;
 /* General capabilities and ID register (also the ACPI HPET table's block id, low 32 bits). */
 u64 hpet_capabilities(void);
@@ -65,6 +67,7 @@ u64 hpet_read(struct hpet *h, u64 off, unsigned size);
 void hpet_write(struct hpet *h, u64 off, u64 v, unsigned size);
 /* Modelled ns of the next comparator match that interrupts, or UINT64_MAX. */
 u64 hpet_next_event(const struct hpet *h);
+/* Fire every comparator match up to modelled time now_ns. */
 void hpet_run(struct hpet *h, u64 now_ns);
 
 #endif

@@ -37,11 +37,13 @@ struct i8042 {
     const struct log *log;
 };
 
+/* Construct and reset. `reset` is called for each system reset request. */
 void i8042_init(struct i8042 *k, struct irq_line irq1, void (*reset)(void *opaque, const char *why),
                 void *opaque, const struct log *log);
 /* Reset: empty output buffer, command byte 0x45 (kbd interrupt, system flag, translation),
  * output port 0x03 (reset line inactive, A20 on), status SYS|UNLOCKED as left by POST. */
 void i8042_reset(struct i8042 *k);
+/* Register 0x60 and 0x64. Returns 0, or -1 with a message in err. */
 int i8042_register(struct i8042 *k, struct iomap *ports, char *err, size_t errlen) MUST_CHECK;
 
 #endif

@@ -31,7 +31,9 @@ struct pci_testdev {
     const struct log *log;
 };
 
+/* Construct and reset: no test selected, decoding off until the PCI host enables it. */
 void pci_testdev_init(struct pci_testdev *t, const struct log *log);
+/* Deselect the current test. */
 void pci_testdev_reset(struct pci_testdev *t);
 /* Register the windows at their fixed bus addresses. Returns 0, or -1 with a message. */
 int pci_testdev_register(struct pci_testdev *t, struct iomap *mem, u64 mem_base, struct iomap *ports,

@@ -40,6 +40,7 @@ struct pctestdev {
 /* Construct with the 24 interrupt lines and the flush-page callback. */
 void pctestdev_init(struct pctestdev *d, const struct irq_line lines[PCTESTDEV_IRQS],
                     void (*flush_page)(void *opaque, u64 gpa), void *opaque, const struct log *log);
+/* Reset: scratch register 0 (the iomem window keeps its contents, as in QEMU). */
 void pctestdev_reset(struct pctestdev *d);
 /* Register the port ranges and the iomem window. Returns 0, or -1 with a message in err. */
 int pctestdev_register(struct pctestdev *d, struct iomap *ports, struct iomap *mem, char *err,

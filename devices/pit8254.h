@@ -56,6 +56,7 @@ struct pit8254 {
     const struct log *log;
 };
 
+/* Construct and reset. `irq0` receives channel 0's output (ISA IRQ 0). */
 void pit8254_init(struct pit8254 *p, struct vclock clock, struct irq_line irq0, const struct log *log);
 /* Reset: every channel in mode 0 without a count, output low (channel 0: IRQ 0 low), gates of
  * channels 0 and 1 high, channel 2 gate low (port 0x61 = 0). */

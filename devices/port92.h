@@ -21,10 +21,12 @@ struct port92 {
     const struct log *log;
 };
 
+/* Construct and reset. `reset` is called for each fast-init request. */
 void port92_init(struct port92 *p, void (*reset)(void *opaque, const char *why), void *opaque,
                  const struct log *log);
 /* Reset: 0x02 (A20 enabled, as after firmware). */
 void port92_reset(struct port92 *p);
+/* Register port 0x92. Returns 0, or -1 with a message in err. */
 int port92_register(struct port92 *p, struct iomap *ports, char *err, size_t errlen) MUST_CHECK;
 
 #endif
