@@ -204,6 +204,25 @@ static void load_host_state(struct cpu *c)
     c->attention = true;
 }
 
+/* Basic exit reason names for -d vmx (SDM 3C Appendix C). */
+static const char *const reason_names[] = {
+    [0] = "exception or NMI", [1] = "external interrupt", [2] = "triple fault", [3] = "INIT",
+    [4] = "SIPI", [7] = "interrupt window", [8] = "NMI window", [9] = "task switch", [10] = "CPUID",
+    [11] = "GETSEC", [12] = "HLT", [13] = "INVD", [14] = "INVLPG", [15] = "RDPMC", [16] = "RDTSC",
+    [18] = "VMCALL", [19] = "VMCLEAR", [20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST",
+    [23] = "VMREAD", [24] = "VMRESUME", [25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON",
+    [28] = "CR access", [29] = "MOV DR", [30] = "I/O", [31] = "RDMSR", [32] = "WRMSR",
+    [33] = "entry failure: guest state", [34] = "entry failure: MSR loading", [36] = "MWAIT",
+    [37] = "monitor trap flag", [39] = "MONITOR", [40] = "PAUSE", [51] = "RDTSCP",
+    [52] = "preemption timer", [54] = "WBINVD", [55] = "XSETBV", [57] = "RDRAND", [61] = "RDSEED",
+};
+
+static const char *reason_name(u32 reason)
+{
+    u32 r = reason & 0xffff;
+    return r < sizeof(reason_names) / sizeof(reason_names[0]) && reason_names[r] ? reason_names[r] : "?";
+}
+
 /* Modelled cost of a VM exit (a Skylake-class round trip is roughly 1000 cycles, half of
    it on each side; docs/cycle-model.md). */
 #define VMX_EXIT_CYCLES 500
@@ -213,8 +232,9 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
     struct vmx_cpu *x = c->vmx;
     x->exits++;
     x->entry_dbg = false;
-    log_printf(c->bus.log, LOG_VMX, "cpu%d: VM exit reason %u qual=%#llx guest rip=%#llx", c->id,
-               e->reason & 0xffff, (unsigned long long)e->qual, (unsigned long long)c->rip);
+    log_printf(c->bus.log, LOG_VMX, "cpu%d: VM exit reason %u (%s) qual=%#llx guest rip=%#llx cycles=%llu",
+               c->id, e->reason & 0xffff, reason_name(e->reason), (unsigned long long)e->qual,
+               (unsigned long long)c->rip, (unsigned long long)c->cycles);
     record_exit_info(c, e);                 /* STEP 1 */
     save_guest_state(c);                    /* STEP 2 */
     if (!store_msrs(c)) {                   /* STEP 3 */
@@ -231,6 +251,8 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
 
 void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e)
 {
+    log_printf(c->bus.log, LOG_VMX, "cpu%d: VM-entry failure exit reason %u (%s) qual=%#llx", c->id,
+               e->reason & 0xffff, reason_name(e->reason), (unsigned long long)e->qual);
     record_exit_info(c, e);
     load_host_state(c);
     if (c->state != CPU_SHUTDOWN && !load_host_msrs(c))
