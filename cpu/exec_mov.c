@@ -3,6 +3,7 @@
 #include "cpu/alu.h"
 #include "cpu/exec.h"
 #include "cpu/operand.h"
+#include "vmx/hooks.h"
 
 void exec_mov(struct cpu *c, const struct insn *in)
 {
@@ -135,7 +136,8 @@ void exec_nop(struct cpu *c, const struct insn *in)
    rest of its time slice: the spinning it announces can only end when that vCPU runs. */
 void exec_pause(struct cpu *c, const struct insn *in)
 {
-    (void)in;
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_PAUSE);
     if (c->pause_yields)
         cpu_signal(c, CPU_SIG_YIELD, 0);
 }

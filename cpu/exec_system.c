@@ -33,6 +33,8 @@ static void umip_check(struct cpu *c)
 void exec_lgdt_lidt(struct cpu *c, const struct insn *in)
 {
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_DESC_GDT_IDT);
     const struct opnd *o = &in->op[0];
     u64 ea = opnd_ea(c, in, o);
     u16 limit = (u16)mem_read(c, o->seg, ea, 2);
@@ -50,6 +52,8 @@ void exec_lgdt_lidt(struct cpu *c, const struct insn *in)
 void exec_sgdt_sidt(struct cpu *c, const struct insn *in)
 {
     umip_check(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_DESC_GDT_IDT);
     const struct opnd *o = &in->op[0];
     const struct dtr *d = in->sub == SUB_SGDT ? &c->gdtr : &c->idtr;
     u64 ea = opnd_ea(c, in, o);
@@ -66,6 +70,8 @@ void exec_lldt_ltr(struct cpu *c, const struct insn *in)
     if (c->mode == MODE_REAL || c->mode == MODE_V86)
         cpu_fault(c, EXC_UD, 0);
     require_cpl0(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_DESC_LDT_TR);
     bool ltr = in->sub == SUB_LTR;
     u16 sel = (u16)opnd_read(c, in, 0);
     if ((sel & ~3u) == 0) {
@@ -113,6 +119,8 @@ void exec_sldt_str(struct cpu *c, const struct insn *in)
     if (c->mode == MODE_REAL || c->mode == MODE_V86)
         cpu_fault(c, EXC_UD, 0);
     umip_check(c);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_DESC_LDT_TR);
     u16 sel = in->sub == SUB_STR ? c->tr.sel : c->ldtr.sel;
     if (in->op[0].kind == OPND_MEM)
         mem_write(c, in->op[0].seg, opnd_ea(c, in, &in->op[0]), 2, sel);

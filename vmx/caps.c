@@ -43,12 +43,12 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     u32 proc1 = PROC_INTR_WINDOW | PROC_TSC_OFFSET | PROC_HLT | PROC_INVLPG | PROC_RDTSC |
                 PROC_CR3_LOAD | PROC_CR3_STORE | PROC_CR8_LOAD | PROC_CR8_STORE | PROC_MOV_DR |
                 PROC_UNCOND_IO | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-                PROC_NMI_WINDOW | PROC_MTF;
+                PROC_NMI_WINDOW | PROC_MTF | PROC_PAUSE;
     u32 exit1 = EXIT_SAVE_DEBUG | EXIT_HOST_ADDR64 | EXIT_LOAD_PERF_GLOBAL | EXIT_ACK_INTR |
                 EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT;
     u32 entry1 = ENTRY_LOAD_DEBUG | ENTRY_IA32E | ENTRY_LOAD_PERF_GLOBAL | ENTRY_LOAD_PAT |
                  ENTRY_LOAD_EFER;
-    u32 proc2 = PROC2_WBINVD;
+    u32 proc2 = PROC2_WBINVD | PROC2_DESC_TABLE;
     if (model_has(m, FEAT_RDTSCP)) proc2 |= PROC2_RDTSCP;
     if (model_has(m, FEAT_RDRAND)) proc2 |= PROC2_RDRAND;
     if (model_has(m, FEAT_RDSEED)) proc2 |= PROC2_RDSEED;

@@ -2,6 +2,7 @@
  * instruction intercepts, I/O and MSR bitmaps, CR/DR access, the exception bitmap, and the
  * boundary events (INIT, NMI, external interrupt, interrupt window). */
 #include "cpu/events.h"
+#include "cpu/exec.h"
 #include "cpu/operand.h"
 #include "vmx/hooks.h"
 #include "vmx/vmx.h"
@@ -103,9 +104,31 @@ void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what)
         if (!(proc2 & PROC2_RDTSCP))
             cpu_fault(c, EXC_UD, 0);   /* SDM 3C §26.3: RDPID needs "enable RDTSCP" */
         return;
-    case ICPT_INVPCID:
     case ICPT_DESC_GDT_IDT:
     case ICPT_DESC_LDT_TR:
+        if (proc2 & PROC2_DESC_TABLE) {
+            /* SDM 3C §28.2.5 Tables 28-10/28-11: identity in bits 29:28. */
+            bool gdt = what == ICPT_DESC_GDT_IDT;
+            unsigned id = gdt ? (in->sub == SUB_SGDT ? 0 : in->sub == SUB_SIDT ? 1 : in->sub == SUB_LGDT ? 2 : 3)
+                              : (in->sub == SUB_SLDT ? 0 : in->sub == SUB_STR ? 1 : in->sub == SUB_LLDT ? 2 : 3);
+            const struct opnd *o = &in->op[0];
+            u32 info = (u32)id << 28;
+            if (o->kind == OPND_MEM) {
+                info |= (o->scale == 8 ? 3u : o->scale == 4 ? 2u : o->scale == 2 ? 1u : 0u);
+                info |= (in->addrsize == 8 ? 2u : in->addrsize == 4 ? 1u : 0u) << 7;
+                info |= (u32)o->seg << 15;
+                info |= o->index == OPND_BASE_NONE ? BIT(22) : (u32)o->index << 18;
+                info |= (o->base == OPND_BASE_NONE || o->base == OPND_BASE_RIP) ? BIT(27) : (u32)o->base << 23;
+                if (gdt && in->opsize != 2)
+                    info |= BIT(11);   /* 32-bit operand size */
+            } else {
+                info |= BIT(10) | (u32)o->reg << 3;
+            }
+            vmx_exit_insn(c, in, gdt ? EXIT_REASON_GDTR_IDTR : EXIT_REASON_LDTR_TR,
+                          o->kind == OPND_MEM ? o->disp : 0, info);
+        }
+        return;
+    case ICPT_INVPCID:
         return;   /* not advertised */
     }
 }
