@@ -93,11 +93,17 @@ static void on_code_page(void *opaque, pa_t page)
         tlb_flush_pa(&m->cpus[i].tlb, page);
 }
 
-/* Device clock: the current vCPU's modelled time. */
+/* Device clock: the current vCPU's modelled time, but never behind the furthest point the
+   machine has reached, so devices see a monotonic clock although vCPUs run a slice apart. */
+static u64 machine_time_ns(const struct machine *m)
+{
+    u64 cyc = m->cpus[m->cur].cycles;
+    return clock_cycles_to_ns(cyc > m->now ? cyc : m->now);
+}
+
 static u64 machine_now_ns(void *opaque)
 {
-    const struct machine *m = opaque;
-    return clock_cycles_to_ns(m->cpus[m->cur].cycles);
+    return machine_time_ns(opaque);
 }
 
 /* Reset requests (i8042 0xfe, port 0x92, 0xcf9). There is no firmware to reboot into, so the run
@@ -504,7 +510,7 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
     }
     cpu_catch_up(m, c);
     m->cur = i;
-    pc_devices_run(&m->dev, clock_cycles_to_ns(c->cycles));
+    pc_devices_run(&m->dev, machine_time_ns(m));
     /* Hand control back when another vCPU has work or its timer falls due. */
     c->pause_yields = false;
     c->horizon = UINT64_MAX;
@@ -526,7 +532,7 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
         *ran = true;
     if (c->cycles > m->now)
         m->now = c->cycles;
-    pc_devices_run(&m->dev, clock_cycles_to_ns(c->cycles));
+    pc_devices_run(&m->dev, machine_time_ns(m));
     if (m->s3_pending)
         machine_resume_s3(m);
     if (m->exited)
