@@ -20,6 +20,7 @@
 #include "machine/pc_devices.h"
 #include "machine/pc_irq.h"
 #include "mmu/phys.h"
+#include "vmx/hooks.h"
 
 #define LOWMEM_MAX 0xc0000000ull    /* RAM below 4 GiB ends where the PCI hole begins */
 #define SLICE 100000                /* instructions per vCPU turn (deterministic interleave) */
@@ -646,6 +647,7 @@ void machine_print_stats(const struct machine *m, FILE *out)
                 (unsigned long long)c->tlb_misses, (unsigned long long)c->walk_refs,
                 (unsigned long long)hits, (unsigned long long)misses, state[c->state],
                 (unsigned long long)c->rip);
+        vmx_print_stats(c, out);
         insns += c->insns;
         cycles += c->cycles;
     }

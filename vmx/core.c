@@ -15,6 +15,7 @@ int vmx_cpu_create(struct cpu *c)
     vmx_caps_compute(&c->model, &c->vmx->caps);
     c->vmx->current = VMX_NO_VMCS;
     c->vmx->preempt_deadline = c->vmx->mtf_at = UINT64_MAX;
+    c->vmx->last_reason = VMX_STAT_REASONS;
     return 0;
 }
 

@@ -178,6 +178,9 @@ void vmx_vmentry(struct cpu *c, bool launch)
     if (launch)
         x->launch = VMCS_LAUNCHED;
     x->entries++;
+    if (x->last_reason < VMX_STAT_REASONS)
+        x->exit_cycles[x->last_reason] += c->cycles - x->last_exit_at;
+    x->last_reason = VMX_STAT_REASONS;
     /* VMX-preemption timer (SDM 3C §26.5.1): counts down by 1 each time TSC bit `rate`
        changes; an expired timer exits before the first guest instruction. */
     x->preempt_deadline = UINT64_MAX;

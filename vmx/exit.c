@@ -232,6 +232,9 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
     struct vmx_cpu *x = c->vmx;
     x->exits++;
     x->entry_dbg = false;
+    u32 basic = e->reason & 0xffff;
+    if (basic < VMX_STAT_REASONS)
+        x->exit_count[basic]++;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: VM exit reason %u (%s) qual=%#llx guest rip=%#llx cycles=%llu",
                c->id, e->reason & 0xffff, reason_name(e->reason), (unsigned long long)e->qual,
                (unsigned long long)c->rip, (unsigned long long)c->cycles);
@@ -243,6 +246,8 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
     }
     load_host_state(c);                     /* STEP 4 */
     c->cycles += VMX_EXIT_CYCLES;
+    x->last_reason = basic < VMX_STAT_REASONS ? basic : VMX_STAT_REASONS;
+    x->last_exit_at = c->cycles - VMX_EXIT_CYCLES;
     if (c->state == CPU_SHUTDOWN)
         return;
     if (!load_host_msrs(c))                 /* STEP 5 */
@@ -251,12 +256,27 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
 
 void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e)
 {
+    if ((e->reason & 0xffff) < VMX_STAT_REASONS)
+        c->vmx->exit_count[e->reason & 0xffff]++;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: VM-entry failure exit reason %u (%s) qual=%#llx", c->id,
                e->reason & 0xffff, reason_name(e->reason), (unsigned long long)e->qual);
     record_exit_info(c, e);
     load_host_state(c);
     if (c->state != CPU_SHUTDOWN && !load_host_msrs(c))
         vmx_abort(c, 4);
+}
+
+void vmx_print_stats(const struct cpu *c, FILE *out)
+{
+    const struct vmx_cpu *x = c->vmx;
+    if (!x || !x->exits)
+        return;
+    fprintf(out, "cpu%d: %llu VM entries, %llu VM exits\n", c->id, (unsigned long long)x->entries,
+            (unsigned long long)x->exits);
+    for (u32 r = 0; r < VMX_STAT_REASONS; r++)
+        if (x->exit_count[r])
+            fprintf(out, "  exit %2u %-28s %10llu  %12llu cycles to next entry\n", r, reason_name(r),
+                    (unsigned long long)x->exit_count[r], (unsigned long long)x->exit_cycles[r]);
 }
 
 _Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info)

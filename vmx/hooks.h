@@ -4,12 +4,18 @@
 #ifndef HVSIM_VMX_HOOKS_H
 #define HVSIM_VMX_HOOKS_H
 
+#include <stdio.h>
+
 #include "cpu/cpu.h"
 
 /* Per-CPU VMX state: created with the CPU, dropped on RESET (leaves VMX operation). */
 int vmx_cpu_create(struct cpu *c) MUST_CHECK;
 void vmx_cpu_destroy(struct cpu *c);
 void vmx_cpu_reset(struct cpu *c);
+
+/* -stats: VM entries, and exits per reason with the modelled cycles until the next entry.
+ * Prints nothing for a CPU that never left non-root operation. */
+void vmx_print_stats(const struct cpu *c, FILE *out);
 
 /* RDMSR of 480H..491H. False: #GP. */
 bool vmx_msr_read(struct cpu *c, u32 idx, u64 *v) MUST_CHECK;

@@ -32,6 +32,11 @@ struct vmx_cpu {
     u32 delivering_len;            /* its instruction length (software events) */
     bool injecting;                /* the event comes from VM-entry injection */
     u64 exits, entries;            /* statistics */
+#define VMX_STAT_REASONS 80
+    u64 exit_count[VMX_STAT_REASONS];   /* per basic exit reason */
+    u64 exit_cycles[VMX_STAT_REASONS];  /* modelled cycles from the exit to the next entry */
+    u32 last_reason;               /* basic reason of the last exit (or VMX_STAT_REASONS) */
+    u64 last_exit_at;              /* c->cycles at the last exit */
 };
 
 static inline struct vmx_cpu *vmx_of(const struct cpu *c)
