@@ -34,23 +34,34 @@ static inline unsigned icache_index(pa_t pa)
 const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv priv);
 
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
- * #UD) are raised here. The hit path is inline in the step loop: it must stay small. */
+ * #UD) are raised here. The hit path is inline in the step loop: it must stay small. It first
+ * reuses the translation of the previous fetch's page (c->fetch_*), valid while no TLB
+ * invalidation happened (tlb.gen) and the tag and privilege are the same; then the TLB. */
 static inline const struct insn *icache_fetch(struct cpu *c)
 {
     la_t la = c->seg[SEG_CS].base + c->rip;
     if (c->mode != MODE_LONG64)
         la = (u32)la;
     enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
-    struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
-    if (likely(te && (te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)))) {
-        pa_t pa = te->pa | (la & 0xfff);
-        struct icache *ic = c->icache;
-        struct icache_entry *e = &ic->e[icache_index(pa)];
-        if (likely(e->key == (pa << 3 | c->mode) && e->gen == phys_code_gen(c->bus.phys, pa) &&
-                   (c->mode == MODE_LONG64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
-            ic->hits++;
-            return &e->in;
-        }
+    if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen ||
+                 c->tlb_tag != c->fetch_tag || priv != c->fetch_priv)) {
+        struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
+        if (!te || !(te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)) || te->pa >= c->bus.phys->limit)
+            return icache_fetch_slow(c, la, priv);
+        c->fetch_page = la >> 12;
+        c->fetch_tag = c->tlb_tag;
+        c->fetch_tlb_gen = c->tlb.gen;
+        c->fetch_priv = (u8)priv;
+        c->fetch_pa = te->pa;
+        c->fetch_gen = &c->bus.phys->code[te->pa >> 12].gen;
+    }
+    pa_t pa = c->fetch_pa | (la & 0xfff);
+    struct icache *ic = c->icache;
+    struct icache_entry *e = &ic->e[icache_index(pa)];
+    if (likely(e->key == (pa << 3 | c->mode) && e->gen == *c->fetch_gen &&
+               (c->mode == MODE_LONG64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
+        ic->hits++;
+        return &e->in;
     }
     return icache_fetch_slow(c, la, priv);
 }

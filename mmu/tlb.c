@@ -31,6 +31,7 @@ static void invalidate(struct tlb_entry *e)
 
 void tlb_flush_all(struct tlb *t)
 {
+    t->gen++;
     for (unsigned i = 0; i < TLB_ENTRIES; i++)
         invalidate(&t->e[i]);
     t->has_large = false;
@@ -44,6 +45,7 @@ static u64 vtag_of(u64 tag)
 
 void tlb_flush_vtag(struct tlb *t, u64 vtag)
 {
+    t->gen++;
     for (unsigned i = 0; i < TLB_ENTRIES; i++)
         if (vtag_of(t->e[i].tag) == vtag_of(vtag))
             invalidate(&t->e[i]);
@@ -52,6 +54,7 @@ void tlb_flush_vtag(struct tlb *t, u64 vtag)
 
 void tlb_flush_vtag_nonglobal(struct tlb *t, u64 vtag)
 {
+    t->gen++;
     for (unsigned i = 0; i < TLB_ENTRIES; i++)
         if (vtag_of(t->e[i].tag) == vtag_of(vtag) && !(t->e[i].flags & TLB_GLOBAL))
             invalidate(&t->e[i]);
@@ -60,6 +63,7 @@ void tlb_flush_vtag_nonglobal(struct tlb *t, u64 vtag)
 
 void tlb_flush_pcid(struct tlb *t, u64 tag, bool keep_global)
 {
+    t->gen++;
     for (unsigned i = 0; i < TLB_ENTRIES; i++) {
         struct tlb_entry *e = &t->e[i];
         if (e->tag == tag && !(keep_global && (e->flags & TLB_GLOBAL)))
@@ -90,6 +94,7 @@ static bool addr_match(const struct tlb_entry *e, u64 tag, bool globals)
 
 static void flush_addr(struct tlb *t, u64 tag, la_t la, bool globals)
 {
+    t->gen++;
     if (!t->has_large) {
         struct tlb_entry *e = &t->e[tlb_index(la >> 12)];
         if (e->vpn == la >> 12 &&
@@ -117,6 +122,7 @@ void tlb_flush_addr_pcid(struct tlb *t, u64 tag, la_t la)
 
 void tlb_flush_pa(struct tlb *t, pa_t pa_page)
 {
+    t->gen++;
     for (unsigned i = 0; i < TLB_ENTRIES; i++)
         if (t->e[i].vpn != TLB_VPN_INVALID && t->e[i].pa == (pa_page & ~0xfffull))
             invalidate(&t->e[i]);

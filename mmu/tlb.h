@@ -33,6 +33,7 @@ struct tlb {
     struct tlb_entry e[TLB_ENTRIES];
     bool has_large;   /* some entry came from a page larger than 4 KiB */
     u64 fills, flushes;   /* statistics */
+    u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */
 };
 
 static inline unsigned tlb_index(u64 vpn)

@@ -192,6 +192,35 @@ START_TEST(invpcid_flushes_one_address_and_checks_type)
 }
 END_TEST
 
+/* The fetch path reuses the previous code page's translation; an INVLPG of the page being
+ * executed must make the next fetch use the new mapping, even when the instructions at the
+ * old physical address are already decoded. */
+START_TEST(fetch_follows_invlpg_of_its_own_page)
+{
+    /* Same code at physical 0x200000 and 0x400000 except the immediate:
+       mov 0x3000,%rcx; mov %rcx,0x12008 (PD[1]); invlpg 0x200000; mov $N,%ebx; hlt */
+    static const char code[] = "\x48\x8b\x0c\x25\x00\x30\x00\x00\x48\x89\x0c\x25\x08\x20\x01\x00\x0f\x01"
+                               "\x3c\x25\x00\x00\x20\x00\xbb\x01\x00\x00\x00\xf4";
+    memcpy(H.ram + 0x200000, code, sizeof code - 1);
+    memcpy(H.ram + 0x400000, code, sizeof code - 1);
+    H.ram[0x400000 + 25] = 2;
+    /* First pass keeps PD[1] as it is, so every instruction at 0x200000 gets decoded. */
+    u64 pde = 0x200087;
+    memcpy(H.ram + 0x3000, &pde, 8);
+    /* mov $0x200000,%eax; jmp *%rax */
+    ck_assert_int_eq(harness_run(&H, "\xb8\x00\x00\x20\x00\xff\xe0", 7, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 1);
+    /* Second pass remaps the page under the running code. */
+    pde = 0x400087;
+    memcpy(H.ram + 0x3000, &pde, 8);
+    H.cpu.rip = HARNESS_CODE;
+    H.cpu.state = CPU_RUNNING;
+    H.cpu.gpr[RBX] = 0;
+    ck_assert_int_eq(harness_run(&H, "\xb8\x00\x00\x20\x00\xff\xe0", 7, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 2);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_system");
@@ -204,6 +233,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, sse_and_mmx_moves);
     tcase_add_test(tc, sse_needs_osfxsr);
     tcase_add_test(tc, invpcid_flushes_one_address_and_checks_type);
+    tcase_add_test(tc, fetch_follows_invlpg_of_its_own_page);
     suite_add_tcase(s, tc);
     return s;
 }
