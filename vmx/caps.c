@@ -62,9 +62,9 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     SET(MSR_IA32_VMX_TRUE_EXIT_CTLS, ctl(EXIT_DEFAULT1 & ~EXIT_SAVE_DEBUG, exit1));
     SET(MSR_IA32_VMX_TRUE_ENTRY_CTLS, ctl(ENTRY_DEFAULT1 & ~ENTRY_LOAD_DEBUG, entry1));
     SET(MSR_IA32_VMX_PROCBASED_CTLS2, (u64)proc2 << 32);
-    /* MISC: preemption-timer rate 5, EFER.LMA stored into "IA-32e mode guest", HLT activity
-       state, 4 CR3 targets, 512-entry MSR lists, VMWRITE to VM-exit information fields. */
-    SET(MSR_IA32_VMX_MISC, 5 | BIT(5) | BIT(6) | (4ull << 16) | VMX_MISC_VMWRITE_RO);
+    /* MISC: preemption-timer rate 5, EFER.LMA stored into "IA-32e mode guest", HLT, shutdown
+       and wait-for-SIPI activity states, 4 CR3 targets, 512-entry MSR lists, VMWRITE to VM-exit information fields. */
+    SET(MSR_IA32_VMX_MISC, 5 | BIT(5) | BIT(6) | BIT(7) | BIT(8) | (4ull << 16) | VMX_MISC_VMWRITE_RO);
     SET(MSR_IA32_VMX_CR0_FIXED0, CR0_PE | CR0_NE | CR0_PG);
     SET(MSR_IA32_VMX_CR0_FIXED1, 0xffffffffull);
     caps->cr4_valid = model_cr4_valid(m);

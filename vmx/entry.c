@@ -89,7 +89,15 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     if (pd)
         c->dbg_pending |= pd;
     c->vmx->entry_dbg = pd != 0;
-    c->state = v->guest_activity_state == ACTIVITY_HLT ? CPU_HALTED : CPU_RUNNING;
+    /* Activity state (§27.7.4): shutdown is modelled as a halt that only INIT, NMI exits
+       and SIPI-free events end; wait-for-SIPI waits for a SIPI VM exit. */
+    switch (v->guest_activity_state) {
+    case ACTIVITY_HLT: c->state = CPU_HALTED; break;
+    case ACTIVITY_SHUTDOWN: c->state = CPU_HALTED; break;
+    case ACTIVITY_WAIT_SIPI: c->state = CPU_WAIT_SIPI; break;
+    default: c->state = CPU_RUNNING; break;
+    }
+    c->vmx->guest_shutdown = v->guest_activity_state == ACTIVITY_SHUTDOWN;
     c->insn_rip = c->rip;
     c->insn_rsp = c->gpr[RSP];
     c->attention = true;

@@ -74,7 +74,12 @@ static void save_guest_state(struct cpu *c)
     if (c->nmi_blocked)
         intr |= INTERRUPTIBILITY_NMI;
     v->guest_interruptibility = intr;
-    v->guest_activity_state = c->state == CPU_HALTED ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
+    if (c->vmx->guest_shutdown)
+        v->guest_activity_state = ACTIVITY_SHUTDOWN;
+    else if (c->state == CPU_WAIT_SIPI)
+        v->guest_activity_state = ACTIVITY_WAIT_SIPI;
+    else
+        v->guest_activity_state = c->state == CPU_HALTED ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
     v->guest_pending_dbg = c->dbg_pending & (0xfu | BIT(14));
     if (v->exit_controls & EXIT_SAVE_PREEMPT) {
         struct vmx_cpu *x = c->vmx;
@@ -188,6 +193,7 @@ static void load_host_state(struct cpu *c)
     c->dbg_pending = 0;   /* the guest's pending traps were saved in the VMCS */
     c->vmx->preempt_deadline = UINT64_MAX;
     c->vmx->mtf_at = UINT64_MAX;
+    c->vmx->guest_shutdown = false;
     c->intr_shadow = false;
     c->movss_shadow = false;
     c->state = CPU_RUNNING;

@@ -373,6 +373,13 @@ bool vmx_events(struct cpu *c)
     if (c->init_pending) {
         c->init_pending = false;
         e.reason = EXIT_REASON_INIT;
+    } else if (c->sipi_pending && c->state == CPU_WAIT_SIPI) {
+        c->sipi_pending = false;   /* SIPI VM exit: the vector is the qualification (§26.2) */
+        e.reason = EXIT_REASON_SIPI;
+        e.qual = c->sipi_vector;
+    } else if (c->state == CPU_WAIT_SIPI) {
+        c->sipi_pending = false;   /* nothing but INIT and SIPI reaches a waiting guest */
+        return true;
     } else if (c->insns >= x->mtf_at) {
         e.reason = EXIT_REASON_MTF;
     } else if (c->cycles >= x->preempt_deadline && !(x->entry_dbg && c->dbg_pending)) {
@@ -383,6 +390,8 @@ bool vmx_events(struct cpu *c)
         c->nmi_pending = false;
         e.reason = EXIT_REASON_EXCEPTION_NMI;
         e.intr_info = EXC_NMI | INTR_TYPE_NMI << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID;
+    } else if (x->guest_shutdown && x->preempt_deadline == UINT64_MAX) {
+        return true;   /* shutdown: only INIT, NMI exits and the timer end it */
     } else if ((v->proc_controls & PROC_NMI_WINDOW) && !c->nmi_blocked && !shadow) {
         e.reason = EXIT_REASON_NMI_WINDOW;   /* no virtual-NMI blocking (§26.7.6) */
     } else if ((v->pin_controls & PIN_EXT_INTR) && !shadow && c->apic.intr_pending &&
@@ -393,6 +402,9 @@ bool vmx_events(struct cpu *c)
             e.intr_info = ((u32)c->apic.intr_ack(c->apic.opaque) & 0xff) | INTR_INFO_VALID;
     } else if ((v->proc_controls & PROC_INTR_WINDOW) && (c->rflags & RFLAGS_IF) && !shadow) {
         e.reason = EXIT_REASON_INTR_WINDOW;
+    } else if (x->guest_shutdown) {
+        c->cycles = x->preempt_deadline;
+        e.reason = EXIT_REASON_PREEMPT_TIMER;
     } else if (c->state == CPU_HALTED && x->preempt_deadline != UINT64_MAX && !c->nmi_pending &&
                !((c->rflags & RFLAGS_IF) && c->apic.intr_pending && c->apic.intr_pending(c->apic.opaque))) {
         /* A guest halted with nothing else to wake it sleeps until the timer fires. */

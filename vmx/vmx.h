@@ -28,6 +28,7 @@ struct vmx_cpu {
     u64 preempt_deadline;          /* cycles at which the preemption timer fires, or UINT64_MAX */
     u64 mtf_at;                    /* MTF exit once c->insns reaches this, or UINT64_MAX */
     bool entry_dbg;                /* pending debug exceptions came from the VM entry */
+    bool guest_shutdown;           /* guest in the shutdown activity state (CPU_HALTED) */
     u32 delivering_info, delivering_err;   /* event being delivered (IDT-vectoring format) */
     u32 delivering_len;            /* its instruction length (software events) */
     bool injecting;                /* the event comes from VM-entry injection */
