@@ -2,8 +2,8 @@
  * VMXON), checks VMfail cases, builds a VMCS for a 64-bit guest that shares its address space,
  * launches it, and handles the guest's CPUID, VMCALL, OUT, RDMSR (MSR bitmap), MOV to CR3
  * (CR3-load exiting) and HLT exits, checking reason, qualification and instruction length of
- * each. Finally a guest-state failure (exit reason 33) and a host-state failure
- * (VMfailValid 8). SDM 3C chapters 24-31. */
+ * each; a monitor-trap-flag exit and a zero preemption timer. Finally a guest-state failure
+ * (exit reason 33) and a host-state failure (VMfailValid 8). SDM 3C chapters 24-31. */
 #include "guest.h"
 
 #define VMCS_GUEST_RIP 0x681e
@@ -224,6 +224,34 @@ int main(void)
     if (expect_exit(enter_guest(false), 12, 1, "HLT"))
         skip_insn();
     expect_exit(enter_guest(false), 18, 3, "VMCALL loop");
+    skip_insn();
+
+    /* Monitor trap flag: an exit after one guest instruction (the loop's JMP). */
+    uint64_t proc = vmread(0x4002), rip = vmread(VMCS_GUEST_RIP);
+    if (rdmsr(0x48e) & (1ull << (32 + 27))) {
+        vmwrite(0x4002, proc | (1u << 27));
+        uint64_t r = enter_guest(false);
+        report(r == 0 && vmread(VMCS_EXIT_REASON) == 37 && vmread(VMCS_GUEST_RIP) != rip,
+               "MTF exit after one instruction (reason %lu)", (unsigned long)vmread(VMCS_EXIT_REASON));
+        vmwrite(0x4002, proc);
+    } else {
+        report_skip("monitor trap flag not supported");
+    }
+    /* VMX-preemption timer with value 0: an exit before any guest instruction. */
+    if (rdmsr(0x48d) & (1ull << (32 + 6))) {
+        uint64_t pin = vmread(0x4000);
+        rip = vmread(VMCS_GUEST_RIP);
+        vmwrite(0x4000, pin | (1u << 6));
+        vmwrite(0x482e, 0);
+        uint64_t r = enter_guest(false);
+        report(r == 0 && vmread(VMCS_EXIT_REASON) == 52 && vmread(VMCS_GUEST_RIP) == rip,
+               "preemption timer 0: exit before the first instruction (reason %lu)",
+               (unsigned long)vmread(VMCS_EXIT_REASON));
+        vmwrite(0x4000, pin);
+    } else {
+        report_skip("VMX-preemption timer not supported");
+    }
+    expect_exit(enter_guest(false), 18, 3, "VMCALL loop again");
 
     /* VM-entry failure due to guest state: exit reason 33 with bit 31 (SDM 3C §27.8). */
     vmwrite(VMCS_GUEST_RFLAGS, 0);
