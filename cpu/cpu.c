@@ -178,10 +178,10 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
     c->stop_request = false;
     c->stop_reason = STOP_BUDGET;
     c->attention = true;   /* look at pending events and the run state first */
+    c->yield_pending = false;   /* a yield asked for in an earlier slice is already honoured */
     if (setjmp(c->step_env)) {
         /* An exception was delivered (or the run was stopped) from inside an instruction. */
         c->exc_depth = 0;
-    c->yield_pending = false;   /* a yield asked for in an earlier slice is already honoured */
         if (c->stop_request)
             return c->stop_reason;
     }

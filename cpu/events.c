@@ -418,9 +418,6 @@ void events_service(struct cpu *c)
         deliver_at_boundary(c, (unsigned)v & 0xff);
         return;
     }
-    if (c->state == CPU_HALTED)
-        c->stop_reason = STOP_HALT;
-}
     /* The slice ends only once nothing is left to deliver, so an event raised by this vCPU's
        own last instruction (a self-NMI, say) is taken before others run. */
     if (c->yield_pending || c->cycles >= c->horizon) {
@@ -431,3 +428,6 @@ void events_service(struct cpu *c)
         c->attention = true;
         return;
     }
+    if (c->state == CPU_HALTED)
+        c->stop_reason = STOP_HALT;
+}
