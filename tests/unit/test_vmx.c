@@ -781,6 +781,81 @@ START_TEST(exit_during_delivery_reports_idt_vectoring)
 }
 END_TEST
 
+/* Launch the harness guest with `code` at 0x280000 (HLT exiting on) and return the exit reason. */
+static u32 run_guest(const char *code, size_t len)
+{
+    struct vmcs *v = &H.cpu.vmx->vmcs;
+    memcpy(H.ram + 0x280000, code, len);
+    for (size_t off = 0; off < len; off += 64)
+        phys_note_write(&H.phys, 0x280000 + off, 1);
+    v->guest_rip = 0x280000;
+    H.cpu.vmx->launch = VMCS_CLEAR;
+    u64 fl;
+    ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
+    ck_assert(succeeded(fl));
+    return v->exit_reason;
+}
+#define RUN_GUEST(code) run_guest(code, sizeof(code) - 1)
+
+static void guest_baseline(void)
+{
+    vmxon_and_load();
+    struct vmcs *v = &H.cpu.vmx->vmcs;
+    baseline(v, &H.cpu.vmx->caps);
+    v->host_cr4 = v->guest_cr4 = H.cpu.cr4;
+    v->host_gdtr_base = v->guest_gdtr_base = HARNESS_GDT;
+    v->proc_controls |= PROC_HLT;
+    memcpy(H.ram + 0x300000, "\xf4", 1);
+}
+
+START_TEST(cr_masks_and_shadows)
+{
+    guest_baseline();
+    struct vmcs *v = &H.cpu.vmx->vmcs;
+    v->cr0_guest_host_mask = CR0_TS;
+    v->cr0_read_shadow = CR0_TS;
+    H.cpu.gpr[RAX] = 0;
+    ck_assert_uint_eq(RUN_GUEST("\x0f\x20\xc0\xf4"), EXIT_REASON_HLT);   /* mov %cr0,%rax; hlt */
+    ck_assert(H.cpu.gpr[RAX] & CR0_TS);                                    /* the shadow */
+    ck_assert(!(v->guest_cr0 & CR0_TS));                                   /* the real CR0 */
+    ck_assert_uint_eq(RUN_GUEST("\x0f\x06\xf4"), EXIT_REASON_CR_ACCESS);  /* clts */
+    ck_assert_uint_eq(v->exit_qualification, 2u << 4);
+    /* Writing the shadow's value to a host-owned bit does not exit and keeps CR0.TS. */
+    ck_assert_uint_eq(RUN_GUEST("\x0f\x20\xc0\x0f\x22\xc0\xf4"), EXIT_REASON_HLT);
+    ck_assert(!(v->guest_cr0 & CR0_TS));
+    /* Changing it exits with the GPR in the qualification. */
+    v->cr0_read_shadow = 0;
+    ck_assert_uint_eq(RUN_GUEST("\x0f\x20\xc0\x48\x0f\xba\xe8\x03\x0f\x22\xc0\xf4"), EXIT_REASON_CR_ACCESS);
+    ck_assert_uint_eq(v->exit_qualification, 0);                          /* CR0, MOV to, RAX */
+}
+END_TEST
+
+START_TEST(io_and_msr_bitmaps)
+{
+    guest_baseline();
+    struct vmcs *v = &H.cpu.vmx->vmcs;
+    v->proc_controls |= PROC_IO_BITMAPS | PROC_MSR_BITMAPS;
+    v->io_bitmap_a = 0x8000;
+    v->io_bitmap_b = 0x9000;
+    v->msr_bitmap = 0xa000;
+    memset(H.ram + 0x8000, 0, 0x3000);
+    H.ram[0x9000] = 1;                                  /* port 8000H */
+    H.ram[0xa000 + 0x400 + 0x80 / 8] = 1;               /* read of C0000080H */
+    /* mov $0x7ffe,%edx; out %ax,(%dx); hlt: ports 7FFEH-7FFFH, no exit */
+    ck_assert_uint_eq(RUN_GUEST("\xba\xfe\x7f\x00\x00\x66\xef\xf4"), EXIT_REASON_HLT);
+    /* mov $0x7fff,%edx; out %ax,(%dx): the word reaches port 8000H in bitmap B */
+    ck_assert_uint_eq(RUN_GUEST("\xba\xff\x7f\x00\x00\x66\xef\xf4"), EXIT_REASON_IO);
+    ck_assert_uint_eq(v->exit_qualification, 0x7fff0001ull);
+    ck_assert_uint_eq(v->exit_instruction_len, 2);
+    /* mov $0xc0000081,%ecx; rdmsr; hlt: STAR not intercepted */
+    ck_assert_uint_eq(RUN_GUEST("\xb9\x81\x00\x00\xc0\x0f\x32\xf4"), EXIT_REASON_HLT);
+    /* mov $0xc0000080,%ecx; rdmsr */
+    ck_assert_uint_eq(RUN_GUEST("\xb9\x80\x00\x00\xc0\x0f\x32\xf4"), EXIT_REASON_RDMSR);
+    /* an MSR outside both ranges always exits: mov $0x40000000,%ecx; rdmsr */
+    ck_assert_uint_eq(RUN_GUEST("\xb9\x00\x00\x00\x40\x0f\x32\xf4"), EXIT_REASON_RDMSR);
+}
+END_TEST
+
 START_TEST(launch_guest_state_failure)
 {
     vmxon_and_load();
@@ -844,6 +919,8 @@ Suite *unit_suite(void)
     tcase_add_test(t, launch_cpuid_exit);
     tcase_add_test(t, launch_guest_state_failure);
     tcase_add_test(t, exit_during_delivery_reports_idt_vectoring);
+    tcase_add_test(t, cr_masks_and_shadows);
+    tcase_add_test(t, io_and_msr_bitmaps);
     suite_add_tcase(s, t);
     return s;
 }
