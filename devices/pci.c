@@ -127,6 +127,15 @@ void pci_config_write(struct pci_host *p, unsigned bus, unsigned dev, unsigned f
     }
 }
 
+/* The register a CONFIG_DATA access at port offset `off` (4-7) reaches. The PCI spec makes
+   CONFIG_ADDRESS bits 1:0 read-only 0; QEMU keeps them and ORs them into the register number,
+   and kvm-unit-tests' pci_config_readw(dev, 2) relies on that (outl(addr | 2), inw(0xcfc)), so
+   hvsim does the same. */
+static unsigned pci_config_reg(u32 a, u64 off)
+{
+    return (a & 0xff) | (unsigned)(off - 4);
+}
+
 static u64 pci_port_read(void *opaque, u64 off, unsigned size)
 {
     struct pci_host *p = opaque;
@@ -141,7 +150,7 @@ static u64 pci_port_read(void *opaque, u64 off, unsigned size)
     if (!(a & 0x80000000u))
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     return pci_config_read(p, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7,
-                           (a & 0xfc) + (unsigned)(off - 4), size);
+                           pci_config_reg(a, off), size);
 }
 
 static void pci_port_write(void *opaque, u64 off, u64 v, unsigned size)
@@ -149,7 +158,7 @@ static void pci_port_write(void *opaque, u64 off, u64 v, unsigned size)
     struct pci_host *p = opaque;
     if (off < 4) {
         if (off == 0 && size == 4) {
-            p->s.config_address = (u32)v & 0x80fffffcu;
+            p->s.config_address = (u32)v & 0x80ffffffu;
         } else if (off == 1 && size == 1) {
             bool rst = (v & 4) && !(p->s.reset_control & 4);
             p->s.reset_control = (u8)(v & 0x0a);   /* RST_CPU self-clears */
@@ -161,7 +170,7 @@ static void pci_port_write(void *opaque, u64 off, u64 v, unsigned size)
     u32 a = p->s.config_address;
     if (a & 0x80000000u)
         pci_config_write(p, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7,
-                         (a & 0xfc) + (unsigned)(off - 4), (u32)v, size);
+                         pci_config_reg(a, off), (u32)v, size);
 }
 
 void pci_host_init(struct pci_host *p, void (*reset)(void *opaque, const char *why), void *opaque,

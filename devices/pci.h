@@ -1,6 +1,7 @@
 /* devices/pci.h — PCI bus 0 behind a host bridge with configuration mechanism #1 (PCI Local
  * Bus Specification 3.0 §3.2.2.3.2): CONFIG_ADDRESS at 0xcf8 (dword accesses only) and
- * CONFIG_DATA at 0xcfc-0xcff (byte, word, dword). The PIIX reset control register at 0xcf9
+ * CONFIG_DATA at 0xcfc-0xcff (byte, word, dword). As in QEMU (and unlike the spec), bits 1:0
+ * of CONFIG_ADDRESS are kept and ORed into the register number; kvm-unit-tests relies on it. The PIIX reset control register at 0xcf9
  * (byte access; bit 2 RST_CPU requests a reset) shares the range (Intel PIIX4 datasheet §4.1).
  *
  * Functions (there is no firmware, so hvsim leaves them as a BIOS would, enabled):

@@ -58,8 +58,22 @@ START_TEST(enumeration)
     iomap_write(&io, 0xcf8, cfg_addr(0, 0, 1, 0), 4);  /* function 1 of the host: nothing */
     ck_assert_uint_eq(iomap_read(&io, 0xcfc, 4), 0xffffffffu);
     iomap_write(&io, 0xcf8, 0x12345678, 4);            /* enable bit clear */
-    ck_assert_uint_eq(iomap_read(&io, 0xcf8, 4), 0x12345678 & 0x80fffffcu);
+    ck_assert_uint_eq(iomap_read(&io, 0xcf8, 4), 0x12345678 & 0x80ffffffu);
     ck_assert_uint_eq(iomap_read(&io, 0xcfc, 4), 0xffffffffu);
+}
+END_TEST
+
+/* kvm-unit-tests' lib/x86/asm/pci.h: outl(0x80000000 | dev << 8 | reg, 0xcf8) with an unaligned
+   reg, then an access at 0xcfc itself (QEMU ORs the low address bits in). */
+START_TEST(unaligned_config_address)
+{
+    iomap_write(&io, 0xcf8, 0x80000000u | (2u << 3) << 8 | 2, 4);
+    ck_assert_uint_eq(iomap_read(&io, 0xcfc, 2), 0x0005);   /* device id of 00:02.0 */
+    iomap_write(&io, 0xcf8, 0x80000000u | 0x0b, 4);
+    ck_assert_uint_eq(iomap_read(&io, 0xcfc, 1), 0x06);     /* class of the host bridge */
+    iomap_write(&io, 0xcf8, 0x80000000u | (2u << 3) << 8 | 0x3c, 4);
+    iomap_write(&io, 0xcfd, 0x77, 1);                        /* 0x3d: interrupt pin, read-only */
+    ck_assert_uint_eq(cfg_read(2, 0x3d, 1), 0);
 }
 END_TEST
 
@@ -144,6 +158,7 @@ Suite *unit_suite(void)
     TCase *tc = tcase_create("pci");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, enumeration);
+    tcase_add_test(tc, unaligned_config_address);
     tcase_add_test(tc, bar_sizing_and_readonly);
     tcase_add_test(tc, testdev_protocol);
     tcase_add_test(tc, reset_control_cf9);
