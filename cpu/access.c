@@ -181,7 +181,7 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
         fast &= ~(PAGING_PERM_BIT(PAGING_WRITE, PAGING_USER) | PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_SMAP) |
                   PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_AC));
     /* A page holding a data breakpoint takes the slow path, which checks DR0-DR3. */
-    if (unlikely(c->dbg_data_armed) && debug_page_watched(c, la))
+    if (unlikely(c->dbg_data_armed) && debug_page_watched(c, la, pa_page))
         fast = 0;
     e->fast = fast;
     return e;

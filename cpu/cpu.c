@@ -102,6 +102,8 @@ void cpu_reset(struct cpu *c, bool init_only)
     c->dr[7] = DR7_FIXED1;
     c->dbg_pending = 0;
     c->dbg_exec_armed = c->dbg_data_armed = false;
+    if (c->dbgr)
+        debug_update(c);   /* the debugger's breakpoints survive RESET and INIT */
     c->pkru = 0;
     if (!init_only) {
         c->msr.pat = 0x0007040600070406ull;

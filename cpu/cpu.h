@@ -16,6 +16,7 @@
 #include "mmu/phys.h"
 #include "mmu/tlb.h"
 
+struct cpu_dbg_hooks;
 struct icache;
 struct vmx_cpu;
 
@@ -131,6 +132,7 @@ struct cpu {
     u32 dbg_pending;                     /* DR6 bits of debug traps not yet delivered (cpu/debug.c) */
     bool dbg_exec_armed;                 /* DR7 enables an instruction breakpoint */
     bool dbg_data_armed;                 /* DR7 enables a data or I/O breakpoint */
+    struct cpu_dbg_hooks *dbgr;          /* the simulator's debugger (cpu/debug.h), or NULL */
     u8 sipi_vector;
     bool pause_yields;                   /* another vCPU is runnable: PAUSE ends the slice */
     u64 horizon;                         /* cycles at which the board wants control back */

@@ -38,11 +38,23 @@ void debug_update(struct cpu *c)
         else if (rw != RW_IO || (c->cr4 & CR4_DE))
             c->dbg_data_armed = true;   /* R/W = 10b without CR4.DE is undefined: ignored */
     }
+    if (c->dbgr) {
+        c->dbg_exec_armed |= c->dbgr->exec_armed;
+        c->dbg_data_armed |= c->dbgr->data_armed;
+    }
     tlb_flush_all(&c->tlb);   /* watched pages must leave the direct-access path */
 }
 
 void debug_check_insn(struct cpu *c)
 {
+    if (c->dbgr && c->dbgr->exec_armed) {
+        la_t la = c->mode == MODE_LONG64 ? c->rip : (u32)(c->seg[SEG_CS].base + c->rip);
+        if (c->dbgr->insn(c->dbgr->opaque, c, la)) {
+            c->stop_request = true;   /* the debugger stops before the instruction */
+            c->stop_reason = STOP_REQUEST;
+            longjmp(c->step_env, 1);
+        }
+    }
     if (c->rflags & RFLAGS_RF)
         return;   /* RF: instruction breakpoints ignored for this instruction */
     /* Intel inhibits code breakpoints while MOV SS/POP SS blocking is in effect; AMD reports
@@ -78,6 +90,8 @@ void debug_after_insn(struct cpu *c, const struct insn *in, u64 fl0)
 
 void debug_check_data(struct cpu *c, la_t la, unsigned size, bool write)
 {
+    if (c->dbgr && c->dbgr->data_armed)
+        c->dbgr->data(c->dbgr->opaque, c, la, size, write);
     u64 dr7 = c->dr[7];
     u32 hit = 0;
     for (unsigned n = 0; n < 4; n++) {
@@ -95,8 +109,10 @@ void debug_check_data(struct cpu *c, la_t la, unsigned size, bool write)
         debug_queue(c, hit);
 }
 
-bool debug_page_watched(const struct cpu *c, la_t la)
+bool debug_page_watched(const struct cpu *c, la_t la, pa_t pa)
 {
+    if (c->dbgr && c->dbgr->data_armed && c->dbgr->page(c->dbgr->opaque, c, la, pa))
+        return true;
     u64 dr7 = c->dr[7];
     for (unsigned n = 0; n < 4; n++) {
         unsigned rw = dr7_rw(dr7, n);

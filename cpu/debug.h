@@ -8,6 +8,23 @@
 
 #include "cpu/cpu.h"
 
+/* The simulator's debugger (debugger/) as the CPU sees it: its breakpoints and watchpoints ride
+ * on the same armed flags as DR0-DR7, so they cost nothing while none is set. c->dbgr points
+ * here (NULL: no debugger); after changing exec_armed/data_armed the debugger calls
+ * debug_update on every vCPU. */
+struct cpu_dbg_hooks {
+    void *opaque;
+    bool exec_armed;   /* insn is called before every instruction */
+    bool data_armed;   /* data and page are called on the slow memory path */
+    /* Before the instruction at linear address la: true stops the CPU before it (cpu_run
+       returns STOP_REQUEST with RIP at the instruction). */
+    bool (*insn)(void *opaque, struct cpu *c, la_t la);
+    /* A data access of size bytes at la, before it is made. */
+    void (*data)(void *opaque, struct cpu *c, la_t la, unsigned size, bool write);
+    /* Must the page of la (physical page pa) stay off the direct-access path? */
+    bool (*page)(void *opaque, const struct cpu *c, la_t la, pa_t pa);
+};
+
 #define DR6_B(n) (1u << (n))
 #define DR6_BD BIT(13)
 #define DR6_BS BIT(14)
@@ -29,8 +46,9 @@ void debug_after_insn(struct cpu *c, const struct insn *in, u64 fl0);
 /* Data breakpoints for an access of `size` bytes at la (slow memory path only). */
 void debug_check_data(struct cpu *c, la_t la, unsigned size, bool write);
 
-/* Does the 4 KiB page of la hold an armed data breakpoint? */
-bool debug_page_watched(const struct cpu *c, la_t la);
+/* Does the 4 KiB page of la (physical page pa) hold an armed data breakpoint or a debugger
+ * watchpoint? */
+bool debug_page_watched(const struct cpu *c, la_t la, pa_t pa);
 
 /* I/O breakpoints (CR4.DE = 1, R/W = 10b) for an access to port..port+size-1. */
 void debug_check_io(struct cpu *c, u16 port, unsigned size);

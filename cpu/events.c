@@ -370,6 +370,8 @@ static void deliver_at_boundary(struct cpu *c, unsigned vector)
    interrupts; STI/MOV SS blocking holds NMIs and interrupts for one instruction. */
 void events_service(struct cpu *c)
 {
+    if (c->stop_request)
+        return;   /* a stop (debugger watchpoint, machine) comes before any event delivery */
     c->attention = false;
     service_timers(c);
     if (c->state == CPU_SHUTDOWN)

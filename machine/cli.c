@@ -33,6 +33,12 @@ static const char usage[] =
     "  -D FILE            write the log to FILE instead of stderr\n"
     "  -stats             print instruction, cycle, TLB and decode-cache counters at exit\n"
     "  -max-insns N       stop after N instructions per vCPU (exit status 124)\n"
+    "  -debug             stop before the first instruction at the debugger prompt\n"
+    "                     (docs/debugger.md)\n"
+    "  -x FILE, -ex CMD   run debugger commands from FILE / the command CMD (implies -debug)\n"
+    "  -batch             exit after the -x/-ex commands (like gdb -batch)\n"
+    "  -gdb tcp::PORT     serve the gdb remote protocol on PORT; -s is -gdb tcp::1234\n"
+    "  -S                 do not start the CPUs until the gdb client says so\n"
     "  -nodefaults, -no-user-config, -machine ..., -device isa-debug-exit/pc-testdev/pci-testdev,\n"
     "  -vnc none, -nographic\n"
     "                     accepted for QEMU command-line compatibility; hvsim's board always\n"
@@ -183,6 +189,33 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
                 snprintf(err, errlen, "-max-insns: bad count '%s'", val);
                 return CLI_ERROR;
             }
+        } else if (!strcmp(a, "-debug")) {
+            cfg->debug = true;
+        } else if (!strcmp(a, "-x") || !strcmp(a, "-ex")) {
+            NEED_VALUE();
+            if (cfg->ndebug_cmds == ARRAY_SIZE(cfg->debug_cmds)) {
+                snprintf(err, errlen, "%s: at most %zu -x/-ex options", a, ARRAY_SIZE(cfg->debug_cmds));
+                return CLI_ERROR;
+            }
+            cfg->debug_cmds[cfg->ndebug_cmds].text = val;
+            cfg->debug_cmds[cfg->ndebug_cmds++].file = !strcmp(a, "-x");
+            cfg->debug = true;
+        } else if (!strcmp(a, "-batch")) {
+            cfg->batch = true;
+        } else if (!strcmp(a, "-s")) {
+            cfg->gdb_port = 1234;
+        } else if (!strcmp(a, "-S")) {
+            cfg->start_stopped = true;
+        } else if (!strcmp(a, "-gdb")) {
+            NEED_VALUE();
+            char *end;
+            const char *p = !strncmp(val, "tcp::", 5) ? val + 5 : !strncmp(val, "tcp:localhost:", 14) ? val + 14 : NULL;
+            unsigned long port = p ? strtoul(p, &end, 10) : 0;
+            if (!p || end == p || *end || port == 0 || port > 65535) {
+                snprintf(err, errlen, "-gdb: unsupported '%s' (tcp::PORT)", val);
+                return CLI_ERROR;
+            }
+            cfg->gdb_port = (unsigned)port;
         } else if (!strcmp(a, "-nodefaults") || !strcmp(a, "-no-user-config")) {
             /* compatibility no-ops */
         } else if (!strcmp(a, "-enable-kvm")) {
@@ -206,6 +239,10 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
             return CLI_ERROR;
         }
 #undef NEED_VALUE
+    }
+    if (cfg->batch && !cfg->debug) {
+        snprintf(err, errlen, "-batch needs -debug, -x or -ex");
+        return CLI_ERROR;
     }
     if (!cfg->kernel) {
         snprintf(err, errlen, "no kernel given: use -kernel FILE (see --help)");

@@ -26,6 +26,13 @@ struct machine_config {
     const char *log_file;        /* -D */
     bool stats;                  /* -stats: print counters at exit */
     u64 max_insns;               /* -max-insns N: stop after N instructions per vCPU (0: no limit) */
+    /* The debugger (debugger/, docs/debugger.md). */
+    bool debug;                  /* -debug: stop before the first instruction at the prompt */
+    struct { const char *text; bool file; } debug_cmds[16];   /* -x FILE / -ex CMD, in order */
+    unsigned ndebug_cmds;
+    bool batch;                  /* -batch: exit after the -x/-ex commands */
+    unsigned gdb_port;           /* -s / -gdb tcp::PORT (0: no gdbstub) */
+    bool start_stopped;          /* -S: wait for the gdb client before running */
 };
 
 /* Outcome of parsing. CLI_EXIT_OK: --help/--version printed, exit 0. */

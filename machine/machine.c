@@ -56,6 +56,9 @@ struct machine {
     struct machine_frontend fe;  /* display front end (refresh NULL: none) */
     double fe_next;              /* host time of the next refresh */
     struct vga_text vga;         /* the legacy VGA window 0xa0000-0xbffff and ports 0x3b0-0x3df */
+    struct machine_debugger dbg_poll;  /* debugger poll (poll NULL: none) */
+    bool paused;                 /* machine_pause: the run returns MEXIT_PAUSED */
+    unsigned resume_cpu;         /* after a pause the round continues with this vCPU */
 };
 
 static void serial_tx(void *opaque, u8 b)
@@ -494,11 +497,14 @@ static void machine_resume_s3(struct machine *m)
     log_printf(&m->log, LOG_CPU_RESET, "ACPI S3 resume at %04x:%04x", vec >> 4, vec & 0xf);
 }
 
-/* Run one vCPU for up to one slice; false when the machine must stop. */
-static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
+/* Run one vCPU for up to one slice (and at most `budget` instructions); false when the machine
+   must stop or pause. */
+static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran, u64 budget)
 {
     struct cpu *c = &m->cpus[i];
     u64 slice = m->chatty ? SLICE_CHATTY : SLICE;
+    if (budget < slice)
+        slice = budget;
     if (m->cfg.max_insns) {
         if (c->insns >= m->cfg.max_insns) {
             machine_end(m, MEXIT_INSN_LIMIT, 124);
@@ -538,6 +544,10 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran)
         machine_resume_s3(m);
     if (m->exited)
         return false;
+    if (m->paused) {
+        m->resume_cpu = i;
+        return false;
+    }
     switch (st) {
     case STOP_SHUTDOWN:
         machine_end(m, MEXIT_SHUTDOWN, 0);
@@ -579,13 +589,21 @@ static bool machine_refresh_frontend(struct machine *m)
 enum machine_exit machine_run(struct machine *m)
 {
     double t0 = now_seconds();
+    m->paused = false;
     while (!m->exited) {
         if (unlikely(m->fe.refresh != NULL) && !machine_refresh_frontend(m))
             break;
+        if (unlikely(m->dbg_poll.poll != NULL) && m->dbg_poll.poll(m->dbg_poll.opaque))
+            m->paused = true;
+        if (m->paused)
+            break;
         bool ran = false;
-        for (unsigned i = 0; i < m->ncpus; i++)
-            if (!machine_run_cpu(m, i, &ran))
+        for (unsigned i = m->resume_cpu; i < m->ncpus; i++)
+            if (!machine_run_cpu(m, i, &ran, UINT64_MAX))
                 break;
+        if (m->paused)
+            break;
+        m->resume_cpu = 0;
         if (m->irq.ipis != m->seen_ipis) {
             m->seen_ipis = m->irq.ipis;
             m->chatty = CHATTY_ROUNDS;
@@ -600,10 +618,60 @@ enum machine_exit machine_run(struct machine *m)
                      (unsigned long long)m->cpus[0].rip);
         }
     }
-    m->host_seconds = now_seconds() - t0;
+    m->host_seconds += now_seconds() - t0;
     if (m->serial_out)
         fflush(m->serial_out);
-    return m->why;
+    return m->exited ? m->why : MEXIT_PAUSED;
+}
+
+enum machine_exit machine_step(struct machine *m, unsigned idx, u64 n)
+{
+    struct cpu *c = &m->cpus[idx];
+    u64 end = c->insns + n;
+    m->paused = false;
+    while (!m->exited && !m->paused && c->insns < end) {
+        if (unlikely(m->dbg_poll.poll != NULL) && m->dbg_poll.poll(m->dbg_poll.opaque))
+            break;
+        bool ran = false;
+        if (!machine_run_cpu(m, idx, &ran, end - c->insns) || ran)
+            continue;
+        /* vCPU idx is halted or waits for SIPI: the others run a round (they may wake it). */
+        for (unsigned i = 0; i < m->ncpus && !m->exited && !m->paused; i++)
+            if (i != idx)
+                machine_run_cpu(m, i, &ran, UINT64_MAX);
+        if (ran || m->exited || m->paused)
+            continue;
+        if (!machine_skip_idle(m)) {
+            machine_end(m, MEXIT_HALTED, 4);
+            snprintf(m->msg, sizeof m->msg, "all vCPUs halted with nothing left to wake them (rip=%#llx)",
+                     (unsigned long long)c->rip);
+        }
+    }
+    m->paused = false;
+    if (m->serial_out)
+        fflush(m->serial_out);
+    return m->exited ? m->why : MEXIT_PAUSED;
+}
+
+void machine_pause(struct machine *m)
+{
+    m->paused = true;
+    stop_all(m);
+}
+
+void machine_set_debugger(struct machine *m, const struct machine_debugger *d)
+{
+    m->dbg_poll = d && d->poll ? *d : (struct machine_debugger){0};
+}
+
+unsigned machine_ncpus(const struct machine *m)
+{
+    return m->ncpus;
+}
+
+bool machine_exited(const struct machine *m)
+{
+    return m->exited;
 }
 
 int machine_exit_status(const struct machine *m)

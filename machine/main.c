@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "debugger/debugger.h"
 #include "machine/display_sdl.h"
 #include "machine/machine.h"
 
@@ -33,6 +34,14 @@ int main(int argc, char **argv)
             return 2;
         }
         machine_set_frontend(m, &(struct machine_frontend){display_sdl_refresh, disp});
+    }
+    if (cfg.debug || cfg.gdb_port) {
+        int st = debugger_main(m, &cfg);
+        display_sdl_close(disp);
+        if (cfg.stats)
+            machine_print_stats(m, stderr);
+        machine_destroy(m);
+        return st;
     }
     enum machine_exit why = machine_run(m);
     int status = machine_exit_status(m);

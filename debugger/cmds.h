@@ -1,0 +1,17 @@
+/* debugger/cmds.h — the command functions, by the file that holds them (the tables are in
+ * cmds_table.c). */
+#ifndef HVSIM_DEBUGGER_CMDS_H
+#define HVSIM_DEBUGGER_CMDS_H
+
+#include "debugger/cmdtab.h"
+
+/* cmds_run.c: execution, breakpoints, vCPUs */
+dbg_cmd_fn cmd_continue, cmd_stepi, cmd_nexti, cmd_break, cmd_watch, cmd_rwatch, cmd_awatch,
+    cmd_delete, cmd_enable, cmd_disable, cmd_info_breakpoints, cmd_cpu, cmd_info_cpus, cmd_quit, cmd_help,
+    cmd_info;
+/* cmds_data.c: registers, memory, disassembly, set, print */
+dbg_cmd_fn cmd_info_registers, cmd_x, cmd_xp, cmd_disassemble, cmd_set, cmd_print;
+/* cmds_sys.c: descriptor tables, TSS, TLB, page walks */
+dbg_cmd_fn cmd_info_gdt, cmd_info_idt, cmd_info_tss, cmd_info_tlb, cmd_info_pagewalk;
+
+#endif
