@@ -17,7 +17,14 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
 {
     switch ((ZydisMnemonic)mnemonic) {
     /* data movement */
-    case ZYDIS_MNEMONIC_MOV: B(exec_mov, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_MOV: {
+        /* Moves between general registers, memory and immediates (almost all of them) skip
+           the segment/control/debug-register dispatch of exec_mov. */
+        bool special = false;
+        for (unsigned i = 0; i < 2; i++)
+            special |= in->op[i].kind == OPND_REG && in->op[i].regc != REGC_GPR && in->op[i].regc != REGC_GPR8H;
+        B(special ? exec_mov : exec_mov_gpr, SUB_NONE, 1);
+    }
     case ZYDIS_MNEMONIC_MOVZX: B(exec_movzx, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD: B(exec_movsx, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_LEA: B(exec_lea, SUB_NONE, 1);

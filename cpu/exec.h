@@ -29,7 +29,7 @@ u64 io_in(struct cpu *c, u16 port, unsigned size);
 void io_out(struct cpu *c, u16 port, unsigned size, u64 v);
 
 /* exec_mov.c */
-insn_fn exec_mov, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
+insn_fn exec_mov, exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
     exec_bswap, exec_movbe, exec_cbw, exec_cwd, exec_lahf, exec_sahf, exec_xlat, exec_nop, exec_pause,
     exec_flagop;
 /* exec_branch.c */

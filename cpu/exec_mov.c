@@ -29,6 +29,12 @@ void exec_mov(struct cpu *c, const struct insn *in)
     opnd_write(c, in, 0, opnd_read(c, in, 1));
 }
 
+/* MOV with no segment, control or debug register operand (bound at decode time). */
+void exec_mov_gpr(struct cpu *c, const struct insn *in)
+{
+    opnd_write(c, in, 0, opnd_read(c, in, 1));
+}
+
 void exec_movzx(struct cpu *c, const struct insn *in)
 {
     opnd_write(c, in, 0, opnd_read(c, in, 1));
