@@ -445,6 +445,8 @@ void exec_rdmsr(struct cpu *c, const struct insn *in)
         log_printf(c->bus.log, LOG_UNIMP, "cpu%d: rdmsr %#x -> #GP", c->id, idx);
         cpu_fault(c, EXC_GP, 0);
     }
+    if (unlikely(c->vmx_nonroot) && idx == MSR_IA32_TSC)
+        v = vmx_guest_tsc(c, v);   /* TSC offsetting applies to RDMSR too (SDM 3C §26.3) */
     c->gpr[RAX] = (u32)v;
     c->gpr[RDX] = v >> 32;
 }

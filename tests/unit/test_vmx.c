@@ -851,6 +851,11 @@ START_TEST(io_and_msr_bitmaps)
     ck_assert_uint_eq(RUN_GUEST("\xb9\x81\x00\x00\xc0\x0f\x32\xf4"), EXIT_REASON_HLT);
     /* mov $0xc0000080,%ecx; rdmsr */
     ck_assert_uint_eq(RUN_GUEST("\xb9\x80\x00\x00\xc0\x0f\x32\xf4"), EXIT_REASON_RDMSR);
+    /* TSC offsetting reaches RDMSR of IA32_TSC: mov $0x10,%ecx; rdmsr; hlt */
+    v->proc_controls |= PROC_TSC_OFFSET;
+    v->tsc_offset = 1ull << 40;
+    ck_assert_uint_eq(RUN_GUEST("\xb9\x10\x00\x00\x00\x0f\x32\xf4"), EXIT_REASON_HLT);
+    ck_assert_uint_ge(H.cpu.gpr[RDX], 1u << 8);
     /* an MSR outside both ranges always exits: mov $0x40000000,%ecx; rdmsr */
     ck_assert_uint_eq(RUN_GUEST("\xb9\x00\x00\x00\x40\x0f\x32\xf4"), EXIT_REASON_RDMSR);
 }
