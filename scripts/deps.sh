@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   cmake gcc make pkg-config binutils coreutils
   libzydis-dev libzycore-dev check libsubunit-dev libreadline-dev zlib1g-dev libsdl2-dev
+  gdb   # tests only: cli.debugger_gdb drives the real gdb (skipped without it)
 )
 
 missing=()

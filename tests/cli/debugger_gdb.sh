@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The gdb remote protocol against the real gdb (Debian's `gdb`) in batch mode: hvsim -gdb -S,
+# gdb attaches with target remote, reads registers, sets a breakpoint, continues, steps, reads
+# memory, runs `monitor info registers` (qRcmd) and a read watchpoint (Z3), then lets the guest
+# finish. Skipped (77) without gdb. Usage: debugger_gdb.sh HVSIM HELLO_IMAGE
+set -u
+hvsim=$1 image=$2
+command -v gdb >/dev/null || { echo "debugger_gdb: SKIP: gdb not installed (scripts/deps.sh installs it)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+fails=0 passes=0
+expect() {
+  if grep -qE -- "$2" "$3"; then passes=$((passes + 1)); else echo "FAIL: $1: no line matches /$2/"; fails=$((fails + 1)); fi
+}
+sym() { local a; a=$(nm "$image" | awk -v s="$1" '$3 == s { print $1 }'); [ -n "$a" ] && printf '0x%x' $((16#$a)); }
+main=$(sym main)
+str=0x$(objdump -d --no-show-raw-insn "$image" | awk '/<main>:/,/^$/' | grep -m1 -oE 'mov +\$0x[0-9a-f]+,%edi' | grep -oE '0x[0-9a-f]+' | sed 's/0x//')
+[ -n "$main" ] && [ "$str" != 0x ] || { echo "FAIL: symbols not found in $image"; exit 1; }
+
+# A free port: let the kernel pick one, then use it.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 12345)
+"$hvsim" -kernel "$image" -serial file:"$tmp/serial" -gdb tcp::"$port" -S >"$tmp/hvsim.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q "gdb server" "$tmp/hvsim.out" && break; sleep 0.1; done
+
+cat > "$tmp/cmds" <<EOS
+set pagination off
+set confirm off
+target remote :$port
+info registers rip
+p/x \$cr0
+p/x \$efer
+break *$main
+continue
+info registers rip
+stepi
+info registers rip
+x/4xb \$rsp
+monitor info registers rip
+monitor frobnicate
+delete
+rwatch *(char*)$str
+continue
+delete
+continue
+EOS
+timeout 60 gdb -nx -batch -x "$tmp/cmds" >"$tmp/gdb.out" 2>&1
+gst=$?
+wait $pid
+st=$?
+cat "$tmp/gdb.out"
+cat "$tmp/hvsim.out"
+[ $gst -eq 0 ] && passes=$((passes + 1)) || { echo "FAIL: gdb exited with $gst"; fails=$((fails + 1)); }
+[ $st -eq 1 ] && passes=$((passes + 1)) || { echo "FAIL: hvsim exited with $st (want 1, the guest's status)"; fails=$((fails + 1)); }
+expect "registers at the entry (started stopped)" '^rip +0x100010 +0x100010' "$tmp/gdb.out"
+expect "control registers from target.xml" '^\$1 = 0x11$' "$tmp/gdb.out"
+expect "efer" '^\$2 = 0x0$' "$tmp/gdb.out"
+expect "breakpoint" "^Breakpoint 1, $(printf '0x%016x' $main) in" "$tmp/gdb.out"
+expect "rip at the breakpoint" "^rip +$main +$main" "$tmp/gdb.out"
+expect "stepi" "^rip +$(printf '0x%x' $((main + 1))) " "$tmp/gdb.out"
+expect "x/4xb" '^0x[0-9a-f]+:	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}$' "$tmp/gdb.out"
+expect "monitor info registers (qRcmd)" "^rip +$(printf '0x%x' $((main + 1))) +[0-9]+$" "$tmp/gdb.out"
+expect "monitor errors come back" 'error: undefined command: "frobnicate"' "$tmp/gdb.out"
+expect "read watchpoint (Z3)" '^Hardware read watchpoint [0-9]+: ' "$tmp/gdb.out"
+expect "read watchpoint hit" '^Value = ' "$tmp/gdb.out"
+expect "guest exit (W packet)" 'exited with code 01' "$tmp/gdb.out"
+expect "guest output" 'SUMMARY: .* 0 failures' "$tmp/serial"
+echo "debugger_gdb: $passes passed, $fails failed"
+[ $fails -eq 0 ]
