@@ -331,9 +331,17 @@ static void handle_vcont(struct gdbstub *g, const char *p)
 {
     bool step = false;
     int thread = -1;
+    if (*p != ';') {
+        send_packet(g, "E01");
+        return;
+    }
     while (*p == ';') {
         p++;
         char a = *p++;
+        if (a != 'c' && a != 'C' && a != 's' && a != 'S') {
+            send_packet(g, "E01");   /* r (range step) and t (stop) are not offered by vCont? */
+            return;
+        }
         if (a == 'C' || a == 'S')
             while (*p && *p != ':' && *p != ';')
                 p++;

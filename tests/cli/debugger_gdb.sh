@@ -19,6 +19,57 @@ str=0x$(objdump -d --no-show-raw-insn "$image" | awk '/<main>:/,/^$/' | grep -m1
 
 # A free port: let the kernel pick one, then use it.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 12345)
+fport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 12346)
+# A hostile client on a second instance: malformed, truncated, oversized and unknown packets get
+# an answer (or '-'), never crash the stub, which still answers '?' afterwards; when the client
+# goes away the machine runs on to the guest's exit, as after a detach.
+if command -v python3 >/dev/null; then
+  "$hvsim" -kernel "$image" -serial none -gdb tcp::"$fport" -S >"$tmp/fuzz-hvsim.out" 2>&1 &
+  fpid=$!
+  for _ in $(seq 50); do grep -q "gdb server" "$tmp/fuzz-hvsim.out" && break; sleep 0.1; done
+  python3 - "$fport" <<'EOPY' >"$tmp/fuzz.out" 2>&1
+import random, socket, sys, time
+def pkt(p):
+    return b"$" + p + b"#" + b"%02x" % (sum(p) & 0xff)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+bad = [pkt(b"m"), pkt(b"mzz,1"), pkt(b"m100000,ffffffff"), pkt(b"M0,ffffffffff:00"), pkt(b"M0,4:0"),
+       pkt(b"p9999"), pkt(b"P10=12"), pkt(b"G0"), pkt(b"G" + b"f" * 5000), pkt(b"X1,5:ab"), pkt(b"Z9,1,1"),
+       pkt(b"Z0,,"), pkt(b"z2,zz,4"), pkt(b"qXfer:features:read:target.xml:zz"), pkt(b"qXfer:features:read:x.xml:0,10"),
+       pkt(b"qRcmd,zz"), pkt(b"qRcmd,696e666f207265676973746572732072697020"), pkt(b"vCont;q;x"), pkt(b"H"), pkt(b"T99"),
+       pkt(b"qThreadExtraInfo,99"), b"$g#00", b"$g#zz", b"$" + b"a" * 20000 + b"#00", b"}}}$$##", b"\x03", pkt(b"?")]
+random.seed(7)
+for _ in range(200):
+    # never a resume (c, s, vCont;c), detach or kill: the machine must stay where gdb will find it
+    body = bytes(random.choice(b"mMpPgGXZzqvHT?0123456789abf,:;=") for _ in range(random.randint(0, 40)))
+    bad.append(pkt(bytes([random.choice(b"mMpPgGXZzqHT?")]) + body))
+for b in bad:
+    s.sendall(b)
+    time.sleep(0.002)
+time.sleep(0.3)
+got = b""
+s.settimeout(0.5)
+try:
+    while True:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        got += chunk
+except socket.timeout:
+    pass
+s.sendall(pkt(b"?"))
+time.sleep(0.3)
+last = s.recv(4096)
+s.close()
+print("fuzz: %d bytes of replies, then '?' answered %s" % (len(got), last[:40]))
+EOPY
+  wait $fpid
+  fst=$?
+  cat "$tmp/fuzz.out"
+  if grep -q "fuzz: [1-9][0-9]* bytes of replies, then '?' answered b'+\$T05" "$tmp/fuzz.out" && [ $fst -eq 1 ]; then
+    passes=$((passes + 1)); else
+    echo "FAIL: the stub did not survive malformed packets (hvsim status $fst)"; fails=$((fails + 1)); fi
+fi
+
 "$hvsim" -kernel "$image" -serial file:"$tmp/serial" -gdb tcp::"$port" -S >"$tmp/hvsim.out" 2>&1 &
 pid=$!
 for _ in $(seq 50); do grep -q "gdb server" "$tmp/hvsim.out" && break; sleep 0.1; done
