@@ -207,7 +207,11 @@ static int examine(struct dbg *d, const char *args, bool phys)
                 a++;
                 if (!ch)
                     break;
-                if (isprint(ch) && ch != '"' && ch != '\\')
+                const char *esc = ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : ch == '\r' ? "\\r" : ch == '"' ? "\\\""
+                                : ch == '\\' ? "\\\\" : NULL;
+                if (esc)
+                    dbg_printf(d, "%s", esc);
+                else if (isprint(ch))
                     dbg_printf(d, "%c", ch);
                 else
                     dbg_printf(d, "\\%03o", ch);

@@ -19,6 +19,7 @@ main=$(sym main) puts=$(sym guest_puts)
 call=0x$(objdump -d --no-show-raw-insn "$image" | awk '/<main>:/,/^$/' | grep -m1 'call' | awk '{print $1}' | tr -d :)
 [ -n "$main" ] && [ -n "$puts" ] && [ "$call" != 0x ] || { echo "FAIL: symbols not found in $image"; exit 1; }
 ret=$(printf '0x%x' $((call + 5)))
+str=0x$(objdump -d --no-show-raw-insn "$image" | awk '/<main>:/,/^$/' | grep -m1 -oE 'mov +\$0x[0-9a-f]+,%edi' | grep -oE '0x[0-9a-f]+' | sed 's/0x//')
 
 # 1. A full session from a script.
 cat > "$tmp/s1" <<EOS
@@ -34,6 +35,7 @@ ni
 info breakpoints
 delete
 x/4xb \$rsp
+x/s $str
 x/2i \$rip
 disassemble $main 3
 info pagewalk \$rip
@@ -82,6 +84,7 @@ expect "nexti ran the call (its output) and stopped after it" "^cpu0 $ret: " "$t
 expect "guest output during nexti" 'hello from the guest runtime' "$tmp/o1"
 expect "info breakpoints" "^2 +breakpoint +y +$call +1 +1" "$tmp/o1"
 expect "x/4xb" '^0x[0-9a-f]+:	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}$' "$tmp/o1"
+expect "x/s with C escapes" "^$str:	\"hello from the guest runtime\\\\n\"$" "$tmp/o1"
 expect "x/2i marks rip" "^=> $ret:	" "$tmp/o1"
 expect "disassemble" "^   $(printf '0x%x' $((main + 1))):	[0-9a-f]+ +mov edi, " "$tmp/o1"
 expect "pagewalk levels" '^  PML4E\[0\] at 0x[0-9a-f]+: 0x[0-9a-f]{16} P W' "$tmp/o1"
