@@ -168,7 +168,7 @@ int cmd_info_cpus(struct dbg *d, const char *args)
                                      [CPU_WAIT_SIPI] = "wait-for-SIPI", [CPU_SHUTDOWN] = "shutdown"};
     for (unsigned i = 0; i < d->ncpus; i++) {
         struct cpu *c = machine_cpu(d->m, i);
-        dbg_printf(d, "%c cpu%u %-8s %-13s insns %llu cycles %llu  ", i == d->cur ? '*' : ' ', i,
+        dbg_printf(d, "%c %-8s %-13s insns %-10llu cycles %-10llu ", i == d->cur ? '*' : ' ',
                    dbg_mode_name(c), st[c->state], (unsigned long long)c->insns, (unsigned long long)c->cycles);
         dbg_print_where(d, i);
     }
