@@ -27,7 +27,10 @@ struct gdbstub {
     char out[2 * RSP_MAX + 16];
 };
 
-/* ---- the register file (target.xml order, QEMU's numbering) ---- */
+/* ---- the register file: QEMU's numbering (0-23 GPRs, rip, eflags, selectors; 24-26 fs_base,
+   gs_base, k_gs_base; 27-32 cr0 cr2 cr3 cr4 cr8 efer; 33-48 x87; 49-65 SSE), described as
+   gdb's core, segments and sse features plus our own org.hvsim.x86.sys; explicit regnums
+   keep the g-packet order whatever the feature order ---- */
 
 static const char target_xml[] =
     "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
@@ -51,12 +54,7 @@ static const char target_xml[] =
     "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/><reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>"
     "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/><reg name=\"es\" bitsize=\"32\" type=\"int32\"/>"
     "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/><reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>"
-    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int64\"/><reg name=\"gs_base\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"k_gs_base\" bitsize=\"64\" type=\"int64\"/>\n"
-    "<reg name=\"cr0\" bitsize=\"64\" type=\"int64\"/><reg name=\"cr2\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"cr3\" bitsize=\"64\" type=\"int64\"/><reg name=\"cr4\" bitsize=\"64\" type=\"int64\"/>"
-    "<reg name=\"cr8\" bitsize=\"64\" type=\"int64\"/><reg name=\"efer\" bitsize=\"64\" type=\"int64\"/>\n"
-    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\" regnum=\"33\"/><reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
     "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>"
     "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>"
     "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/><reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>"
@@ -64,6 +62,13 @@ static const char target_xml[] =
     "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/><reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
     "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/><reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
     "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/><reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "</feature>\n<feature name=\"org.gnu.gdb.i386.segments\">\n"
+    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int\" regnum=\"24\"/><reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>\n"
+    "</feature>\n<feature name=\"org.hvsim.x86.sys\">\n"
+    "<reg name=\"k_gs_base\" bitsize=\"64\" type=\"int64\" regnum=\"26\" group=\"system\"/>"
+    "<reg name=\"cr0\" bitsize=\"64\" type=\"int64\" group=\"system\"/><reg name=\"cr2\" bitsize=\"64\" type=\"int64\" group=\"system\"/>"
+    "<reg name=\"cr3\" bitsize=\"64\" type=\"int64\" group=\"system\"/><reg name=\"cr4\" bitsize=\"64\" type=\"int64\" group=\"system\"/>"
+    "<reg name=\"cr8\" bitsize=\"64\" type=\"int64\" group=\"system\"/><reg name=\"efer\" bitsize=\"64\" type=\"int64\" group=\"system\"/>\n"
     "</feature>\n<feature name=\"org.gnu.gdb.i386.sse\">\n"
     "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/><vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
     "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/><vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"

@@ -88,6 +88,10 @@ stepi
 info registers rip
 x/4xb \$rsp
 monitor info registers rip
+set \$rax = 0x1234
+monitor info registers rax
+p/x \$fs_base
+info registers cr3
 monitor frobnicate
 delete
 rwatch *(char*)$str
@@ -111,6 +115,9 @@ expect "rip at the breakpoint" "^rip +$main +$main" "$tmp/gdb.out"
 expect "stepi" "^rip +$(printf '0x%x' $((main + 1))) " "$tmp/gdb.out"
 expect "x/4xb" '^0x[0-9a-f]+:	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}	0x[0-9a-f]{2}$' "$tmp/gdb.out"
 expect "monitor info registers (qRcmd)" "^rip +$(printf '0x%x' $((main + 1))) +[0-9]+$" "$tmp/gdb.out"
+expect "register write (P) seen by the debugger" '^rax +0x1234 +4660$' "$tmp/gdb.out"
+expect "fs_base from the segments feature" '^\$3 = 0x0$' "$tmp/gdb.out"
+expect "cr3 from org.hvsim.x86.sys" '^cr3 +0x[0-9a-f]+ +[0-9]+$' "$tmp/gdb.out"
 expect "monitor errors come back" 'error: undefined command: "frobnicate"' "$tmp/gdb.out"
 expect "read watchpoint (Z3)" '^Hardware read watchpoint [0-9]+: ' "$tmp/gdb.out"
 expect "read watchpoint hit" '^Value = ' "$tmp/gdb.out"
