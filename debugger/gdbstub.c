@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "debugger/cmds.h"
 #include "debugger/rsp.h"
 
 struct gdbstub {
@@ -251,6 +252,22 @@ static void handle_qrcmd(struct gdbstub *g, const char *hex)
         return;
     }
     struct dbg *d = g->d;
+    /* Running the machine behind gdb's back would leave it with a stale view: gdb's own
+       continue/stepi/nexti do that. */
+    size_t wl;
+    const char *rest;
+    const char *w = cmdtab_word(cmd, &wl, &rest);
+    unsigned ncand;
+    const struct dbg_cmd *dc = cmdtab_lookup(dbg_cmd_tables, dbg_cmd_ntables, w, wl, &ncand);
+    if (dc && (dc->fn == cmd_continue || dc->fn == cmd_stepi || dc->fn == cmd_nexti)) {
+        static const char msg[] = "use gdb's continue, stepi and nexti to run the machine\n";
+        char pkt[2 * sizeof msg + 2] = "O";
+        hex_encode(pkt + 1, msg, sizeof msg - 1);
+        send_packet(g, pkt);
+        send_packet(g, "OK");
+        free(cmd);
+        return;
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -275,11 +292,7 @@ static void handle_qrcmd(struct gdbstub *g, const char *hex)
         send_packet(g, pkt);
     }
     free(text);
-    if (d->quit) {
-        send_packet(g, "OK");
-        return;
-    }
-    send_packet(g, "OK");
+    send_packet(g, "OK");   /* `monitor quit` ends hvsim after this reply */
 }
 
 static void handle_xfer(struct gdbstub *g, const char *args)

@@ -93,6 +93,7 @@ monitor info registers rax
 p/x \$fs_base
 info registers cr3
 monitor frobnicate
+monitor continue
 delete
 rwatch *(char*)$str
 continue
@@ -118,6 +119,7 @@ expect "monitor info registers (qRcmd)" "^rip +$(printf '0x%x' $((main + 1))) +[
 expect "register write (P) seen by the debugger" '^rax +0x1234 +4660$' "$tmp/gdb.out"
 expect "fs_base from the segments feature" '^\$3 = 0x0$' "$tmp/gdb.out"
 expect "cr3 from org.hvsim.x86.sys" '^cr3 +0x[0-9a-f]+ +[0-9]+$' "$tmp/gdb.out"
+expect "monitor refuses to run the machine" "^use gdb's continue, stepi and nexti" "$tmp/gdb.out"
 expect "monitor errors come back" 'error: undefined command: "frobnicate"' "$tmp/gdb.out"
 expect "read watchpoint (Z3)" '^Hardware read watchpoint [0-9]+: ' "$tmp/gdb.out"
 expect "read watchpoint hit" '^Value = ' "$tmp/gdb.out"
