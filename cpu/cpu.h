@@ -135,6 +135,7 @@ struct cpu {
     struct cpu_dbg_hooks *dbgr;          /* the simulator's debugger (cpu/debug.h), or NULL */
     u8 sipi_vector;
     bool pause_yields;                   /* another vCPU is runnable: PAUSE ends the slice */
+    bool paused;                         /* the slice ended in a PAUSE spin (board: catch up) */
     u64 horizon;                         /* cycles at which the board wants control back */
     u64 timer_at;                        /* cycles of the APIC's next timer event */
     u64 apic_page;                       /* physical page of the xAPIC window, or UINT64_MAX */

@@ -144,8 +144,10 @@ void exec_pause(struct cpu *c, const struct insn *in)
 {
     if (unlikely(c->vmx_nonroot))
         vmx_intercept(c, in, ICPT_PAUSE);
-    if (c->pause_yields)
+    if (c->pause_yields) {
+        c->paused = true;
         cpu_signal(c, CPU_SIG_YIELD, 0);
+    }
 }
 
 void exec_flagop(struct cpu *c, const struct insn *in)

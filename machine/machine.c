@@ -534,9 +534,15 @@ static bool machine_run_cpu(struct machine *m, unsigned i, bool *ran, u64 budget
     if (dev_next != UINT64_MAX && clock_ns_to_cycles(dev_next) < c->horizon)
         c->horizon = clock_ns_to_cycles(dev_next);
     u64 before = c->insns;
+    c->paused = false;
     enum cpu_stop st = cpu_run(c, slice);
     if (c->insns != before)
         *ran = true;
+    /* A vCPU that gave up its slice spinning on PAUSE spent the time the others ran spinning:
+       its clock catches up, so a delay loop on its TSC ends after the modelled time it asks
+       for, not after thousands of rounds. */
+    if (c->paused && c->cycles < m->now)
+        c->cycles = m->now;
     if (c->cycles > m->now)
         m->now = c->cycles;
     pc_devices_run(&m->dev, machine_time_ns(m));
