@@ -2,7 +2,7 @@
 # The interactive prompt on a real terminal (tmux): tab completion of commands and info
 # subcommands, an empty line repeating stepi, Ctrl-C while running, and the history file
 # ~/.hvsim_history (Up recalls the previous command). Skipped (77) without tmux.
-# Usage: debugger_tty.sh HVSIM BENCH_IMAGE
+# Usage: debugger_tty.sh HVSIM IMAGE
 set -u
 hvsim=$1 image=$2
 command -v tmux >/dev/null || { echo "debugger_tty: SKIP: tmux not installed"; exit 77; }
@@ -29,18 +29,19 @@ wait_for '0x100011'
 tmux send-keys -t "$sess" Enter
 wait_for '0x100012'
 expect "an empty line repeats stepi" '^cpu0 0010:100012 \(0x100012\): '
+tmux send-keys -t "$sess" 'set {short} $rip = 0xfeeb' Enter   # jmp $: runs until Ctrl-C
 tmux send-keys -t "$sess" 'c' Enter
-sleep 1.5
+sleep 1
 tmux send-keys -t "$sess" C-c
 wait_for 'Interrupted, cpu0 '
-expect "Ctrl-C returns to the prompt" 'Interrupted, cpu0 0x[0-9a-f]+: '
-expect "the prompt shows the mode" '^\(hvsim cpu0 long64\)'
-tmux send-keys -t "$sess" Up Up
+expect "Ctrl-C returns to the prompt" 'Interrupted, cpu0 0010:100012 \(0x100012\): jmp 0x100012$'
+expect "the prompt shows the mode" '^\(hvsim cpu0 prot32\)'
+tmux send-keys -t "$sess" Up Up Up
 sleep 0.3
-expect "Up recalls history" '^\(hvsim cpu0 long64\) si$'
+expect "Up recalls history" '^\(hvsim cpu0 prot32\) si$'
 tmux send-keys -t "$sess" C-u 'quit' Enter
 for _ in $(seq 50); do [ -s "$home/.hvsim_history" ] && break; sleep 0.1; done
-if [ "$(cat "$home/.hvsim_history" 2>/dev/null)" = "$(printf 'info registers rip\nsi\nc\nquit')" ]; then
+if [ "$(cat "$home/.hvsim_history" 2>/dev/null)" = "$(printf 'info registers rip\nsi\nset {short} $rip = 0xfeeb\nc\nquit')" ]; then
   passes=$((passes + 1)); else echo "FAIL: history file: $(cat "$home/.hvsim_history" 2>/dev/null)"; fails=$((fails + 1)); fi
 [ $fails -eq 0 ] || screen
 echo "debugger_tty: $passes passed, $fails failed"
