@@ -56,6 +56,10 @@ c
 c
 info breakpoints
 delete
+set {char} \$rip = 0xc3
+x/gx \$rsp
+si
+info registers rip
 info gdt
 info idt
 info tss
@@ -98,6 +102,11 @@ expect "watchpoint" '^Watchpoint [0-9]+: write at 0x[0-9a-f]+$' "$tmp/o1"
 expect "watchpoint new value" '^New value = 0x' "$tmp/o1"
 expect "breakpoint in a function called twice, hit again after continuing from it" "^Breakpoint [0-9]+, cpu0 $puts: " "$tmp/o1"
 expect "the second hit is counted" "breakpoint +y +$puts +1 +2" "$tmp/o1"
+# guest_puts's first instruction ran (and was decoded) at its first call; patched to RET at the
+# second, one step must return to the caller: a debugger write invalidates decoded code.
+retaddr=$(grep -E $'^0x[0-9a-f]+:\t0x[0-9a-f]{16}$' "$tmp/o1" | tail -1 | cut -f2)
+retaddr=$(printf '0x%x' $((retaddr)))
+expect "patched code executes (RET to the caller)" "^rip +$retaddr " "$tmp/o1"
 expect "info gdt" '^GDT\[0x08\] code base 0x0 limit 0xffffffff type 11 DPL 0 P L G' "$tmp/o1"
 expect "info idt" '^IDT\[0x0e\] 64-bit int gate 0008:0x' "$tmp/o1"
 expect "info tss" '^TR 0x0000 ' "$tmp/o1"
