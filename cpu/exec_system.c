@@ -520,8 +520,13 @@ void io_check(struct cpu *c, u16 port, unsigned size)
         cpu_fault(c, EXC_GP, 0);
 }
 
+/* A port access leaves the core for the chipset: ~0.5 us (1000 cycles at the nominal 2 GHz).
+   Linux's I/O delay relies on an OUT to port 0x80 taking about 1 us (arch/x86 io_delay). */
+#define IO_BUS_CYCLES 1000
+
 u64 io_in(struct cpu *c, u16 port, unsigned size)
 {
+    c->cycles += IO_BUS_CYCLES;
     if (unlikely(c->dbg_data_armed))
         debug_check_io(c, port, size);
     u64 v = iomap_read(c->bus.io, port, size);
@@ -532,6 +537,7 @@ u64 io_in(struct cpu *c, u16 port, unsigned size)
 
 void io_out(struct cpu *c, u16 port, unsigned size, u64 v)
 {
+    c->cycles += IO_BUS_CYCLES;
     if (unlikely(c->dbg_data_armed))
         debug_check_io(c, port, size);
     log_printf(c->bus.log, LOG_IO, "cpu%d: out%c %#x <- %#llx", c->id, "bw?l"[size - 1], port,
