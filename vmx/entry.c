@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cpu/access.h"
+#include "cpu/debug.h"
 #include "cpu/events.h"
 #include "cpu/msr.h"
 #include "vmx/vmx.h"
@@ -41,8 +42,11 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     c->cr3 = v->guest_cr3;
     c->cr4 = v->guest_cr4;
     if (v->entry_controls & ENTRY_LOAD_DEBUG) {
+        u64 old_dr7 = c->dr[7];
         c->dr[7] = v->guest_dr7 | DR7_FIXED1;
         c->msr.debugctl = v->guest_debugctl;
+        if ((old_dr7 | c->dr[7]) & 0xff)
+            debug_update(c);   /* breakpoints armed or disarmed by the new DR7 */
     }
     c->msr.sysenter_cs = v->guest_sysenter_cs;
     c->msr.sysenter_esp = v->guest_sysenter_esp;

@@ -1,6 +1,7 @@
 /* vmx/exit.c — the VM-exit path in numbered steps (SDM 3C Chapter 28): record the exit
  * information, save guest state, MSR-store list, load host state, MSR-load list, VMX abort. */
 #include "cpu/access.h"
+#include "cpu/debug.h"
 #include "cpu/msr.h"
 #include "vmx/vmx.h"
 
@@ -155,6 +156,10 @@ static void load_host_state(struct cpu *c)
     c->cr0 = v->host_cr0 | CR0_ET;
     c->cr3 = v->host_cr3;
     c->cr4 = v->host_cr4;
+    if (c->dr[7] & 0xff) {
+        c->dr[7] = DR7_FIXED1;
+        debug_update(c);   /* the guest's breakpoints no longer apply */
+    }
     c->dr[7] = DR7_FIXED1;
     c->msr.debugctl = 0;
     c->msr.sysenter_cs = v->host_sysenter_cs;
