@@ -96,6 +96,9 @@ static bool rl_got_line, rl_eof;
 
 static void on_rl_line(char *line)
 {
+    /* Removed here, before readline would show the prompt again for the next line; the loop
+       reinstalls it after the command ran. */
+    rl_callback_handler_remove();
     if (!line) {
         rl_eof = true;
         return;
@@ -162,10 +165,12 @@ static bool wait_input(struct dbg *d, bool use_stdin, bool tty, char **pipe_buf,
         if (errno == EINTR && dbg_sigint && tty) {
             dbg_sigint = 0;   /* Ctrl-C at the prompt discards the line, as gdb does */
             rl_free_line_state();
-            rl_replace_line("", 0);
-            rl_crlf();
-            rl_on_new_line();
-            rl_redisplay();
+            rl_callback_sigcleanup();
+            rl_callback_handler_remove();
+            printf("\n");
+            char prompt[64];
+            dbg_prompt(d, prompt, sizeof prompt);
+            rl_callback_handler_install(prompt, on_rl_line);
         }
         dbg_sigint = 0;
         return true;
@@ -250,7 +255,6 @@ static void interactive_loop(struct dbg *d, bool use_stdin, int *last_rc)
         if (tty && rl_got_line) {
             rl_got_line = false;
             char *line = rl_line;
-            rl_callback_handler_remove();
             if (*line) {
                 HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1) : NULL;
                 if (!last || strcmp(last->line, line))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The interactive prompt on a real terminal (tmux): tab completion of commands and info
-# subcommands, an empty line repeating stepi, Ctrl-C while running, and the history file
+# subcommands, an empty line repeating stepi, Ctrl-C while running and at the prompt (the line is
+# dropped), command output on its own line, and the history file
 # ~/.hvsim_history (Up recalls the previous command). Skipped (77) without tmux.
 # Usage: debugger_tty.sh HVSIM IMAGE
 set -u
@@ -36,12 +37,20 @@ tmux send-keys -t "$sess" C-c
 wait_for 'Interrupted, cpu0 '
 expect "Ctrl-C returns to the prompt" 'Interrupted, cpu0 0010:100012 \(0x100012\): jmp 0x100012$'
 expect "the prompt shows the mode" '^\(hvsim cpu0 prot32\)'
-tmux send-keys -t "$sess" Up Up Up
+tmux send-keys -t "$sess" 'print 99'
+sleep 0.2
+tmux send-keys -t "$sess" C-c   # at the prompt: the half-typed line is dropped
+sleep 0.2
+tmux send-keys -t "$sess" 'p 6*7' Enter
+wait_for '^0x2a \(42\)$'
+expect "output of a command owns its line" '^0x2a \(42\)$'
+if screen | grep -q '^0x63'; then echo "FAIL: the line discarded by Ctrl-C ran"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+tmux send-keys -t "$sess" Up Up Up Up
 sleep 0.3
 expect "Up recalls history" '^\(hvsim cpu0 prot32\) si$'
 tmux send-keys -t "$sess" C-u 'quit' Enter
 for _ in $(seq 50); do [ -s "$home/.hvsim_history" ] && break; sleep 0.1; done
-if [ "$(cat "$home/.hvsim_history" 2>/dev/null)" = "$(printf 'info registers rip\nsi\nset {short} $rip = 0xfeeb\nc\nquit')" ]; then
+if [ "$(cat "$home/.hvsim_history" 2>/dev/null)" = "$(printf 'info registers rip\nsi\nset {short} $rip = 0xfeeb\nc\np 6*7\nquit')" ]; then
   passes=$((passes + 1)); else echo "FAIL: history file: $(cat "$home/.hvsim_history" 2>/dev/null)"; fails=$((fails + 1)); fi
 [ $fails -eq 0 ] || screen
 echo "debugger_tty: $passes passed, $fails failed"
