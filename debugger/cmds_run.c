@@ -186,7 +186,7 @@ static void help_table(struct dbg *d, const struct dbg_cmd_table *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < t[i].n; k++)
-            if (!(t[i].cmds[k].flags & CMD_ALIAS))
+            if (!(t[i].cmds[k].flags & CMD_ALIAS) || strchr(t[i].cmds[k].name, ' '))   /* "set x" forms */
                 dbg_printf(d, "  %-40s %s\n", t[i].cmds[k].usage, t[i].cmds[k].help);
 }
 
@@ -206,6 +206,11 @@ int cmd_info(struct dbg *d, const char *args)
     size_t len;
     const char *rest;
     const char *w = cmdtab_word(args, &len, &rest);
+    if (!len) {
+        dbg_printf(d, "info subcommands:\n");
+        help_table(d, dbg_info_tables, dbg_info_ntables);
+        return 0;
+    }
     unsigned ncand;
     const struct dbg_cmd *c = cmdtab_lookup(dbg_info_tables, dbg_info_ntables, w, len, &ncand);
     if (!c) {
