@@ -74,6 +74,44 @@ fi
 pid=$!
 for _ in $(seq 50); do grep -q "gdb server" "$tmp/hvsim.out" && break; sleep 0.1; done
 
+# Ctrl-C from the client while running: a third instance, the guest patched to jmp $ through
+# an M packet, continued with vCont;c, then the 0x03 byte must stop it with a T02 reply.
+if command -v python3 >/dev/null; then
+  iport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$hvsim" -kernel "$image" -serial none -gdb tcp::"$iport" -S >"$tmp/intr-hvsim.out" 2>&1 &
+  ipid=$!
+  for _ in $(seq 50); do grep -q "gdb server" "$tmp/intr-hvsim.out" && break; sleep 0.1; done
+  python3 - "$iport" <<'EOPY' >"$tmp/intr.out" 2>&1
+import socket, sys, time
+def pkt(p):
+    return b"$" + p + b"#" + b"%02x" % (sum(p) & 0xff)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5)
+def ask(p):
+    s.sendall(pkt(p))
+    buf = b""
+    while b"#" not in buf.lstrip(b"+") or len(buf.split(b"#")[-1]) < 2:
+        buf += s.recv(4096)
+    return buf.lstrip(b"+").split(b"#")[0][1:]
+print("M:", ask(b"M100010,2:ebfe"))
+s.sendall(pkt(b"vCont;c"))
+time.sleep(0.5)
+s.sendall(b"\x03")
+buf = b""
+while b"#" not in buf or len(buf.split(b"#")[-1]) < 2:
+    buf += s.recv(4096)
+print("stop:", buf.lstrip(b"+").split(b"#")[0][1:])
+print("pc:", ask(b"p10"))
+s.sendall(pkt(b"k"))
+s.close()
+EOPY
+  wait $ipid
+  cat "$tmp/intr.out"
+  if grep -q "^M: b'OK'" "$tmp/intr.out" && grep -q "^stop: b'T02thread:01;'" "$tmp/intr.out" &&
+     grep -q "^pc: b'1000100000000000'" "$tmp/intr.out"; then passes=$((passes + 1)); else
+    echo "FAIL: Ctrl-C (0x03) from the client did not stop the running machine at the loop"; fails=$((fails + 1)); fi
+fi
+
 cat > "$tmp/cmds" <<EOS
 set pagination off
 set confirm off
