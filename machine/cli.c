@@ -240,6 +240,10 @@ enum cli_result cli_parse(int argc, char **argv, struct machine_config *cfg, FIL
         }
 #undef NEED_VALUE
     }
+    if (cfg->start_stopped && !cfg->gdb_port && !cfg->debug) {
+        snprintf(err, errlen, "-S needs -s or -gdb tcp::PORT (nothing else could start the machine)");
+        return CLI_ERROR;
+    }
     if (cfg->batch && !cfg->debug) {
         snprintf(err, errlen, "-batch needs -debug, -x or -ex");
         return CLI_ERROR;

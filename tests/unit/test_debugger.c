@@ -274,6 +274,8 @@ START_TEST(options)
     ck_assert_uint_eq(cfg.gdb_port, 5555);
     ck_assert_int_eq(parse(&cfg, err, (const char *[]){"-kernel", "k", "-gdb", "tcp::0", NULL}), CLI_ERROR);
     ck_assert_int_eq(parse(&cfg, err, (const char *[]){"-kernel", "k", "-gdb", "unix:/x", NULL}), CLI_ERROR);
+    ck_assert_int_eq(parse(&cfg, err, (const char *[]){"-kernel", "k", "-S", NULL}), CLI_ERROR);
+    ck_assert_ptr_nonnull(strstr(err, "-S needs"));
     ck_assert_int_eq(parse(&cfg, err, (const char *[]){"-kernel", "k", "-batch", NULL}), CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "-batch"));
 }
