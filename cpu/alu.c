@@ -4,58 +4,18 @@
 #include "cpu/alu.h"
 
 #include "base/bits.h"
+#include "cpu/alu_core.h"
 #include "cpu/regs.h"
-
-static inline u64 msb(unsigned size, u64 v)
-{
-    return (v >> (size * 8 - 1)) & 1;
-}
-
-/* ZF, SF and PF (even parity of the low byte) of a result, without branches: these run for
-   nearly every guest ALU instruction. */
-static inline __attribute__((always_inline)) u64 szp(unsigned size, u64 res)
-{
-    return (u64)(res == 0) << 6 | msb(size, res) << 7 |
-           (u64)!__builtin_parity((unsigned)(res & 0xff)) << 2;
-}
-
-static inline void set_arith(u64 *rf, u64 f)
-{
-    *rf = (*rf & ~RFLAGS_ARITH) | f;
-}
 
 void alu_flags_logic(unsigned size, u64 res, u64 *rf)
 {
-    set_arith(rf, szp(size, res));
+    alu_core_logic(size, res, rf);
 }
 
-static inline __attribute__((always_inline)) u64 add_core(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
-{
-    u64 m = bits_mask_bytes(size);
-    a &= m, b &= m;
-    u64 sum = a + b + cin;
-    u64 res = sum & m;
-    u64 cf = size == 8 ? (u64)(res < a || (cin && res == a)) : (sum >> (size * 8)) & 1;
-    u64 of = msb(size, (a ^ res) & (b ^ res));
-    set_arith(rf, szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
-    return res;
-}
-
-static inline __attribute__((always_inline)) u64 sub_core(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
-{
-    u64 m = bits_mask_bytes(size);
-    a &= m, b &= m;
-    u64 res = (a - b - bin) & m;
-    u64 cf = a < b || (bin && a == b);
-    u64 of = msb(size, (a ^ b) & (a ^ res));
-    set_arith(rf, szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
-    return res;
-}
-
-u64 alu_add(unsigned s, u64 a, u64 b, u64 *rf) { return add_core(s, a, b, 0, rf); }
-u64 alu_adc(unsigned s, u64 a, u64 b, u64 *rf) { return add_core(s, a, b, *rf & RFLAGS_CF, rf); }
-u64 alu_sub(unsigned s, u64 a, u64 b, u64 *rf) { return sub_core(s, a, b, 0, rf); }
-u64 alu_sbb(unsigned s, u64 a, u64 b, u64 *rf) { return sub_core(s, a, b, *rf & RFLAGS_CF, rf); }
+u64 alu_add(unsigned s, u64 a, u64 b, u64 *rf) { return alu_core_add(s, a, b, 0, rf); }
+u64 alu_adc(unsigned s, u64 a, u64 b, u64 *rf) { return alu_core_add(s, a, b, *rf & RFLAGS_CF, rf); }
+u64 alu_sub(unsigned s, u64 a, u64 b, u64 *rf) { return alu_core_sub(s, a, b, 0, rf); }
+u64 alu_sbb(unsigned s, u64 a, u64 b, u64 *rf) { return alu_core_sub(s, a, b, *rf & RFLAGS_CF, rf); }
 
 u64 alu_and(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = a & b & bits_mask_bytes(s); alu_flags_logic(s, r, rf); return r; }
 u64 alu_or(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = (a | b) & bits_mask_bytes(s); alu_flags_logic(s, r, rf); return r; }
@@ -64,7 +24,7 @@ u64 alu_xor(unsigned s, u64 a, u64 b, u64 *rf) { u64 r = (a ^ b) & bits_mask_byt
 u64 alu_inc(unsigned s, u64 a, u64 *rf)
 {
     u64 cf = *rf & RFLAGS_CF;
-    u64 r = add_core(s, a, 1, 0, rf);
+    u64 r = alu_core_add(s, a, 1, 0, rf);
     *rf = (*rf & ~RFLAGS_CF) | cf;
     return r;
 }
@@ -72,14 +32,14 @@ u64 alu_inc(unsigned s, u64 a, u64 *rf)
 u64 alu_dec(unsigned s, u64 a, u64 *rf)
 {
     u64 cf = *rf & RFLAGS_CF;
-    u64 r = sub_core(s, a, 1, 0, rf);
+    u64 r = alu_core_sub(s, a, 1, 0, rf);
     *rf = (*rf & ~RFLAGS_CF) | cf;
     return r;
 }
 
 u64 alu_neg(unsigned s, u64 a, u64 *rf)
 {
-    return sub_core(s, 0, a, 0, rf);
+    return alu_core_sub(s, 0, a, 0, rf);
 }
 
 u64 alu_shift(unsigned op, unsigned size, u64 a, unsigned count, u64 *rf)
@@ -97,15 +57,15 @@ u64 alu_shift(unsigned op, unsigned size, u64 a, unsigned count, u64 *rf)
         res = n ? ((a << n) | (a >> (bits - n))) & m : a;
         f &= ~(RFLAGS_CF | RFLAGS_OF);
         if (res & 1) f |= RFLAGS_CF;
-        if (msb(size, res) ^ (res & 1)) f |= RFLAGS_OF;
+        if (alu_core_msb(size, res) ^ (res & 1)) f |= RFLAGS_OF;
         break;
     }
     case 1: { /* ROR: CF = msb, OF = msb ^ msb-1 */
         unsigned n = count % bits;
         res = n ? ((a >> n) | (a << (bits - n))) & m : a;
         f &= ~(RFLAGS_CF | RFLAGS_OF);
-        if (msb(size, res)) f |= RFLAGS_CF;
-        if (msb(size, res) ^ ((res >> (bits - 2)) & 1)) f |= RFLAGS_OF;
+        if (alu_core_msb(size, res)) f |= RFLAGS_CF;
+        if (alu_core_msb(size, res) ^ ((res >> (bits - 2)) & 1)) f |= RFLAGS_OF;
         break;
     }
     case 2: case 3: { /* RCL/RCR through carry: rotate by count mod (bits+1) */
@@ -114,7 +74,7 @@ u64 alu_shift(unsigned op, unsigned size, u64 a, unsigned count, u64 *rf)
         res = a;
         for (unsigned i = 0; i < n; i++) {
             if (op == 2) {
-                u64 out = msb(size, res);
+                u64 out = alu_core_msb(size, res);
                 res = ((res << 1) | cf) & m;
                 cf = out;
             } else {
@@ -125,37 +85,37 @@ u64 alu_shift(unsigned op, unsigned size, u64 a, unsigned count, u64 *rf)
         }
         f &= ~(RFLAGS_CF | RFLAGS_OF);
         if (cf) f |= RFLAGS_CF;
-        if (op == 2 ? (msb(size, res) ^ cf) : (msb(size, res) ^ ((res >> (bits - 2)) & 1)))
+        if (op == 2 ? (alu_core_msb(size, res) ^ cf) : (alu_core_msb(size, res) ^ ((res >> (bits - 2)) & 1)))
             f |= RFLAGS_OF;
         break;
     }
     case 4: case 6: { /* SHL/SAL */
         u64 cf = count <= bits ? (a >> (bits - count)) & 1 : 0;
         res = count < bits ? (a << count) & m : 0;
-        f = szp(size, res);
+        f = alu_core_szp(size, res);
         if (cf) f |= RFLAGS_CF;
-        if (msb(size, res) ^ cf) f |= RFLAGS_OF;
+        if (alu_core_msb(size, res) ^ cf) f |= RFLAGS_OF;
         break;
     }
     case 5: { /* SHR: OF = msb of the original operand */
         u64 cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
         res = count < bits ? a >> count : 0;
-        f = szp(size, res);
+        f = alu_core_szp(size, res);
         if (cf) f |= RFLAGS_CF;
-        if (msb(size, a)) f |= RFLAGS_OF;
+        if (alu_core_msb(size, a)) f |= RFLAGS_OF;
         break;
     }
     default: { /* SAR: OF = 0 */
         u64 sa = bits_sext_bytes(a, size);
         unsigned n = count < bits ? count : bits - 1;
-        u64 cf = count < bits ? ((i64)sa >> (count - 1)) & 1 : msb(size, a);
+        u64 cf = count < bits ? ((i64)sa >> (count - 1)) & 1 : alu_core_msb(size, a);
         res = (u64)((i64)sa >> n) & m;
-        f = szp(size, res);
+        f = alu_core_szp(size, res);
         if (cf) f |= RFLAGS_CF;
         break;
     }
     }
-    set_arith(rf, f);
+    alu_core_set(rf, f);
     return res;
 }
 
@@ -188,10 +148,10 @@ u64 alu_shxd(bool left, unsigned size, u64 a, u64 b, unsigned count, u64 *rf)
         res = (u64)(wide >> count) & m;
         cf = (u64)(wide >> (count - 1)) & 1;
     }
-    u64 f = szp(size, res);
+    u64 f = alu_core_szp(size, res);
     if (cf) f |= RFLAGS_CF;
-    if (msb(size, res) ^ msb(size, a)) f |= RFLAGS_OF;   /* defined for count 1 */
-    set_arith(rf, f);
+    if (alu_core_msb(size, res) ^ alu_core_msb(size, a)) f |= RFLAGS_OF;   /* defined for count 1 */
+    alu_core_set(rf, f);
     return res;
 }
 
@@ -201,9 +161,9 @@ u64 alu_mul(unsigned size, u64 a, u64 b, u64 *hi, u64 *rf)
     u128 p = (u128)(a & m) * (b & m);
     u64 lo = (u64)p & m;
     *hi = size == 8 ? (u64)(p >> 64) : (u64)(p >> (size * 8)) & m;
-    u64 f = szp(size, lo);
+    u64 f = alu_core_szp(size, lo);
     if (*hi) f |= RFLAGS_CF | RFLAGS_OF;
-    set_arith(rf, f);
+    alu_core_set(rf, f);
     return lo;
 }
 
@@ -213,9 +173,9 @@ u64 alu_imul(unsigned size, u64 a, u64 b, u64 *hi, u64 *rf)
     i128 p = (i128)(i64)bits_sext_bytes(a, size) * (i64)bits_sext_bytes(b, size);
     u64 lo = (u64)p & m;
     *hi = size == 8 ? (u64)((u128)p >> 64) : (u64)(p >> (size * 8)) & m;
-    u64 f = szp(size, lo);
+    u64 f = alu_core_szp(size, lo);
     if ((i128)(i64)bits_sext_bytes(lo, size) != p) f |= RFLAGS_CF | RFLAGS_OF;
-    set_arith(rf, f);
+    alu_core_set(rf, f);
     return lo;
 }
 

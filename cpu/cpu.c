@@ -174,19 +174,11 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
     longjmp(c->step_env, 1);
 }
 
-enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
+/* The instruction loop proper, kept out of cpu_run: a function that calls setjmp keeps its
+   locals in memory, so the hot loop lives here where the compiler may hold c, end and the
+   current instruction in registers. Returns when the budget runs out or the CPU stops. */
+static __attribute__((noinline)) enum cpu_stop cpu_loop(struct cpu *c, u64 end)
 {
-    u64 end = c->insns + max_insns;
-    c->stop_request = false;
-    c->stop_reason = STOP_BUDGET;
-    c->attention = true;   /* look at pending events and the run state first */
-    c->yield_pending = false;   /* a yield asked for in an earlier slice is already honoured */
-    if (setjmp(c->step_env)) {
-        /* An exception was delivered (or the run was stopped) from inside an instruction. */
-        c->exc_depth = 0;
-        if (c->stop_request)
-            return c->stop_reason;
-    }
     while (c->insns < end) {
         if (unlikely(c->attention || c->cycles >= c->timer_at)) {
             events_service(c);
@@ -212,4 +204,20 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
             debug_after_insn(c, in, fl0);
     }
     return STOP_BUDGET;
+}
+
+enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
+{
+    u64 end = c->insns + max_insns;
+    c->stop_request = false;
+    c->stop_reason = STOP_BUDGET;
+    c->attention = true;   /* look at pending events and the run state first */
+    c->yield_pending = false;   /* a yield asked for in an earlier slice is already honoured */
+    if (setjmp(c->step_env)) {
+        /* An exception was delivered (or the run was stopped) from inside an instruction. */
+        c->exc_depth = 0;
+        if (c->stop_request)
+            return c->stop_reason;
+    }
+    return cpu_loop(c, end);
 }

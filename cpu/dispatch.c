@@ -9,11 +9,12 @@
 #include <Zydis/Zydis.h>
 
 #include "cpu/exec.h"
+#include "cpu/exec_fast.h"
 #include "vmx/insn.h"
 
 #define B(fn, sub_, cyc) do { in->exec = fn; in->sub = sub_; in->cycles = cyc; return; } while (0)
 
-void dispatch_bind(unsigned mnemonic, struct insn *in)
+static void bind_generic(unsigned mnemonic, struct insn *in)
 {
     switch ((ZydisMnemonic)mnemonic) {
     /* data movement */
@@ -223,6 +224,12 @@ void dispatch_bind(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_VMCALL: B(exec_vmcall, SUB_NONE, 600);
     default: B(exec_unimplemented, SUB_NONE, 1);
     }
+}
+
+void dispatch_bind(unsigned mnemonic, struct insn *in)
+{
+    bind_generic(mnemonic, in);
+    exec_fast_bind(in);   /* operand-specialised handler for the commonest forms */
 }
 
 void exec_unimplemented(struct cpu *c, const struct insn *in)

@@ -1,0 +1,289 @@
+/* cpu/exec_fast.c — operand-specialised handlers for the commonest instruction forms, bound at
+ * decode time by exec_fast_bind() in place of the generic handler. Each one is the generic
+ * handler with the operand kinds and the size fixed, so no operand decoding happens at run
+ * time; the flag computations are the shared cores of cpu/alu_core.h, so results are
+ * bit-identical to the generic path (tests/unit/test_cpu_exec.c runs both). */
+#include "cpu/exec_fast.h"
+
+#include "cpu/alu.h"
+#include "cpu/alu_core.h"
+#include "cpu/exec.h"
+#include "cpu/operand.h"
+
+/* 32-bit GPR writes zero-extend (SDM 1 §3.4.1.1); 64-bit writes replace. */
+#define FAST_WR(c, r, sz, v) ((c)->gpr[r] = (sz) == 8 ? (u64)(v) : (u64)(u32)(v))
+
+/* ALU group 1 (SDM 2A "ADD", "SUB", "AND", "OR", "XOR", "CMP") and TEST, register
+   destination, register or immediate source of the same size. */
+#define FAST_ALU(name, sz, body_op, writes)                                                  \
+    static void fast_##name##_rr##sz(struct cpu *c, const struct insn *in)                  \
+    {                                                                                         \
+        u64 a = c->gpr[in->op[0].reg], b = c->gpr[in->op[1].reg];                            \
+        u64 r = body_op;                                                                      \
+        if (writes)                                                                           \
+            FAST_WR(c, in->op[0].reg, sz, r);                                                 \
+    }                                                                                         \
+    static void fast_##name##_ri##sz(struct cpu *c, const struct insn *in)                  \
+    {                                                                                         \
+        u64 a = c->gpr[in->op[0].reg], b = in->op[1].imm;                                    \
+        u64 r = body_op;                                                                      \
+        if (writes)                                                                           \
+            FAST_WR(c, in->op[0].reg, sz, r);                                                 \
+    }
+
+#define FAST_LOGIC(sz, expr) ({ u64 r_ = (expr) & bits_mask_bytes(sz); alu_core_logic(sz, r_, &c->rflags); r_; })
+
+#define FAST_ALU_SIZES(name, op4, op8, writes) FAST_ALU(name, 4, op4, writes) FAST_ALU(name, 8, op8, writes)
+
+FAST_ALU_SIZES(add, alu_core_add(4, a, b, 0, &c->rflags), alu_core_add(8, a, b, 0, &c->rflags), true)
+FAST_ALU_SIZES(sub, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), true)
+FAST_ALU_SIZES(cmp, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), false)
+FAST_ALU_SIZES(and, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), true)
+FAST_ALU_SIZES(or, FAST_LOGIC(4, a | b), FAST_LOGIC(8, a | b), true)
+FAST_ALU_SIZES(xor, FAST_LOGIC(4, a ^ b), FAST_LOGIC(8, a ^ b), true)
+FAST_ALU_SIZES(test, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), false)
+
+/* INC/DEC of a register: CF is preserved (SDM 2A "INC", "DEC"). */
+#define FAST_INCDEC(sz)                                                                       \
+    static void fast_inc_r##sz(struct cpu *c, const struct insn *in)                        \
+    {                                                                                         \
+        u64 cf = c->rflags & RFLAGS_CF;                                                       \
+        u64 r = alu_core_add(sz, c->gpr[in->op[0].reg], 1, 0, &c->rflags);                   \
+        c->rflags = (c->rflags & ~RFLAGS_CF) | cf;                                            \
+        FAST_WR(c, in->op[0].reg, sz, r);                                                     \
+    }                                                                                         \
+    static void fast_dec_r##sz(struct cpu *c, const struct insn *in)                        \
+    {                                                                                         \
+        u64 cf = c->rflags & RFLAGS_CF;                                                       \
+        u64 r = alu_core_sub(sz, c->gpr[in->op[0].reg], 1, 0, &c->rflags);                   \
+        c->rflags = (c->rflags & ~RFLAGS_CF) | cf;                                            \
+        FAST_WR(c, in->op[0].reg, sz, r);                                                     \
+    }
+FAST_INCDEC(4)
+FAST_INCDEC(8)
+
+/* MOV between registers, from an immediate, and between a register and memory. */
+#define FAST_MOV(sz)                                                                          \
+    static void fast_mov_rr##sz(struct cpu *c, const struct insn *in)                       \
+    {                                                                                         \
+        FAST_WR(c, in->op[0].reg, sz, c->gpr[in->op[1].reg]);                                \
+    }                                                                                         \
+    static void fast_mov_ri##sz(struct cpu *c, const struct insn *in)                       \
+    {                                                                                         \
+        FAST_WR(c, in->op[0].reg, sz, in->op[1].imm);                                        \
+    }                                                                                         \
+    static void fast_mov_rm##sz(struct cpu *c, const struct insn *in)                       \
+    {                                                                                         \
+        const struct opnd *m = &in->op[1];                                                    \
+        u64 v = mem_read(c, m->seg, opnd_ea(c, in, m), sz);                                  \
+        FAST_WR(c, in->op[0].reg, sz, v);                                                     \
+    }                                                                                         \
+    static void fast_mov_mr##sz(struct cpu *c, const struct insn *in)                       \
+    {                                                                                         \
+        const struct opnd *m = &in->op[0];                                                    \
+        mem_write(c, m->seg, opnd_ea(c, in, m), sz, c->gpr[in->op[1].reg]);                  \
+    }
+FAST_MOV(4)
+FAST_MOV(8)
+
+/* LEA with a 64-bit destination (the address is already truncated to the address size). */
+static void fast_lea_r8(struct cpu *c, const struct insn *in)
+{
+    c->gpr[in->op[0].reg] = opnd_ea(c, in, &in->op[1]);
+}
+
+/* Condition codes 0..15 (SDM 1 App. B), inlined with a constant cc. */
+static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
+{
+    bool of = f & RFLAGS_OF, cf = f & RFLAGS_CF, zf = f & RFLAGS_ZF, sf = f & RFLAGS_SF;
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = cf || zf; break;
+    case 4: r = sf; break;
+    case 5: r = f & RFLAGS_PF; break;
+    case 6: r = sf != of; break;
+    default: r = zf || sf != of; break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* Jcc rel in 64-bit mode with a 64-bit operand size; the target is checked for canonical
+   form only when the branch is taken (SDM 2A "Jcc"). CMOVcc r, r (SDM 2A "CMOVcc"): a 32-bit
+   destination is zero-extended even when the condition is false. */
+#define FAST_CC(cc)                                                                           \
+    static void fast_jcc_##cc(struct cpu *c, const struct insn *in)                         \
+    {                                                                                         \
+        if (fast_cond(cc, c->rflags))                                                         \
+            branch_near(c, 8, c->rip + in->op[0].imm);                                        \
+    }                                                                                         \
+    static void fast_cmov_rr4_##cc(struct cpu *c, const struct insn *in)                    \
+    {                                                                                         \
+        unsigned d = in->op[0].reg;                                                           \
+        c->gpr[d] = (u32)(fast_cond(cc, c->rflags) ? c->gpr[in->op[1].reg] : c->gpr[d]);     \
+    }                                                                                         \
+    static void fast_cmov_rr8_##cc(struct cpu *c, const struct insn *in)                    \
+    {                                                                                         \
+        if (fast_cond(cc, c->rflags))                                                         \
+            c->gpr[in->op[0].reg] = c->gpr[in->op[1].reg];                                    \
+    }
+FAST_CC(0) FAST_CC(1) FAST_CC(2) FAST_CC(3) FAST_CC(4) FAST_CC(5) FAST_CC(6) FAST_CC(7)
+FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14) FAST_CC(15)
+
+#define CC_TABLE(prefix) {                                                                    \
+    prefix##0, prefix##1, prefix##2, prefix##3, prefix##4, prefix##5, prefix##6, prefix##7,   \
+    prefix##8, prefix##9, prefix##10, prefix##11, prefix##12, prefix##13, prefix##14, prefix##15 }
+static insn_fn *const fast_jcc[16] = CC_TABLE(fast_jcc_);
+static insn_fn *const fast_cmov_rr4[16] = CC_TABLE(fast_cmov_rr4_);
+static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
+
+/* Shifts and rotates of a register by an immediate count (SDM 2B "SAL/SAR/SHL/SHR",
+   "RCL/RCR/ROL/ROR"): the generic semantics of alu_shift without operand decoding. */
+#define FAST_SHIFT(sz)                                                                        \
+    static void fast_shift_ri##sz(struct cpu *c, const struct insn *in)                     \
+    {                                                                                         \
+        unsigned d = in->op[0].reg;                                                           \
+        u64 r = alu_shift(in->sub - SUB_ROL, sz, c->gpr[d], (unsigned)in->op[1].imm, &c->rflags); \
+        FAST_WR(c, d, sz, r);                                                                 \
+    }                                                                                         \
+    static void fast_imul_rr##sz(struct cpu *c, const struct insn *in)                      \
+    {                                                                                         \
+        unsigned d = in->op[0].reg;                                                           \
+        u64 hi;                                                                               \
+        FAST_WR(c, d, sz, alu_imul(sz, c->gpr[d], c->gpr[in->op[1].reg], &hi, &c->rflags));  \
+    }
+FAST_SHIFT(4)
+FAST_SHIFT(8)
+
+/* PUSH/POP of a 64-bit register, near CALL rel and RET in 64-bit mode (SDM 2B "PUSH", "POP",
+   2A "CALL", "RET"): the stack is 64-bit there. */
+static void fast_push_r8(struct cpu *c, const struct insn *in)
+{
+    stack_push(c, 8, c->gpr[in->op[0].reg]);
+}
+
+static void fast_pop_r8(struct cpu *c, const struct insn *in)
+{
+    u64 v = stack_peek(c, 8, 0);
+    c->gpr[RSP] += 8;
+    c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
+}
+
+static void fast_call_rel8(struct cpu *c, const struct insn *in)
+{
+    u64 t = branch_check(c, 8, c->rip + in->op[0].imm);   /* a bad target faults before the push */
+    stack_push(c, 8, c->rip);
+    c->rip = t;
+}
+
+static void fast_ret8(struct cpu *c, const struct insn *in)
+{
+    (void)in;
+    u64 t = stack_peek(c, 8, 0);
+    c->rip = branch_check(c, 8, t);
+    c->gpr[RSP] += 8;
+}
+
+static bool is_gpr(const struct opnd *o, unsigned size)
+{
+    return o->kind == OPND_REG && o->regc == REGC_GPR && o->size == size;
+}
+
+static bool is_imm(const struct opnd *o, unsigned size)
+{
+    return o->kind == OPND_IMM && o->size == size;
+}
+
+static bool is_mem(const struct opnd *o, unsigned size)
+{
+    return o->kind == OPND_MEM && o->size == size;
+}
+
+/* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8. */
+#define PICK_ALU(name)                                                                        \
+    do {                                                                                      \
+        if (is_gpr(d, 4) && is_gpr(s, 4)) { in->exec = fast_##name##_rr4; return; }          \
+        if (is_gpr(d, 8) && is_gpr(s, 8)) { in->exec = fast_##name##_rr8; return; }          \
+        if (is_gpr(d, 4) && is_imm(s, 4)) { in->exec = fast_##name##_ri4; return; }          \
+        if (is_gpr(d, 8) && is_imm(s, 8)) { in->exec = fast_##name##_ri8; return; }          \
+        return;                                                                               \
+    } while (0)
+
+void exec_fast_bind(struct insn *in)
+{
+    if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
+        return;
+    const struct opnd *d = &in->op[0], *s = &in->op[1];
+    if (in->exec == exec_alu2 && in->nopnds == 2) {
+        switch (in->sub) {
+        case SUB_ADD: PICK_ALU(add);
+        case SUB_SUB: PICK_ALU(sub);
+        case SUB_CMP: PICK_ALU(cmp);
+        case SUB_AND: PICK_ALU(and);
+        case SUB_OR: PICK_ALU(or);
+        case SUB_XOR: PICK_ALU(xor);
+        default: return;
+        }
+    }
+    if (in->exec == exec_test && in->nopnds == 2)
+        PICK_ALU(test);
+    if (in->exec == exec_incdec && in->nopnds == 1) {
+        bool inc = in->sub == SUB_INC;
+        if (is_gpr(d, 4))
+            in->exec = inc ? fast_inc_r4 : fast_dec_r4;
+        else if (is_gpr(d, 8))
+            in->exec = inc ? fast_inc_r8 : fast_dec_r8;
+        return;
+    }
+    if (in->exec == exec_mov_gpr && in->nopnds == 2) {
+        if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_mov_rr4;
+        else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_rr8;
+        else if (is_gpr(d, 4) && is_imm(s, 4)) in->exec = fast_mov_ri4;
+        else if (is_gpr(d, 8) && is_imm(s, 8)) in->exec = fast_mov_ri8;
+        else if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = fast_mov_rm4;
+        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = fast_mov_rm8;
+        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = fast_mov_mr4;
+        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_mr8;
+        return;
+    }
+    if (in->exec == exec_lea && in->nopnds == 2 && is_gpr(d, 8) && s->kind == OPND_MEM) {
+        in->exec = fast_lea_r8;
+        return;
+    }
+    bool long64 = in->mode == MODE_LONG64 && in->opsize == 8;
+    if (in->exec == exec_jcc && long64 && (in->flags & INSN_REL)) {
+        in->exec = fast_jcc[in->cc & 15];
+        return;
+    }
+    if (in->exec == exec_cmovcc && in->nopnds == 2) {
+        if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_cmov_rr4[in->cc & 15];
+        else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_cmov_rr8[in->cc & 15];
+        return;
+    }
+    if (in->exec == exec_shift && in->nopnds == 2 && s->kind == OPND_IMM) {
+        if (is_gpr(d, 4)) in->exec = fast_shift_ri4;
+        else if (is_gpr(d, 8)) in->exec = fast_shift_ri8;
+        return;
+    }
+    if (in->exec == exec_imul && in->nopnds == 2) {
+        if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_imul_rr4;
+        else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_imul_rr8;
+        return;
+    }
+    if (in->exec == exec_push && long64 && in->nopnds == 1 && is_gpr(d, 8)) {
+        in->exec = fast_push_r8;
+        return;
+    }
+    if (in->exec == exec_pop && long64 && in->nopnds == 1 && is_gpr(d, 8)) {
+        in->exec = fast_pop_r8;
+        return;
+    }
+    if (in->exec == exec_call && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
+        in->exec = fast_call_rel8;
+        return;
+    }
+    if (in->exec == exec_ret && long64 && in->nopnds == 0)
+        in->exec = fast_ret8;
+}
