@@ -191,12 +191,17 @@ static __attribute__((noinline)) enum cpu_stop cpu_loop(struct cpu *c, u64 end)
         c->insn_rsp = c->gpr[RSP];
         if (unlikely(c->dbg_exec_armed))
             debug_check_insn(c);   /* code breakpoints fault before the fetch */
-        const struct insn *in = icache_fetch(c);
+        const struct insn *in;
+        if (likely(c->mode == MODE_LONG64)) {
+            in = icache_fetch_mode(c, true);
+            c->rip += in->len;
+        } else {
+            in = icache_fetch_mode(c, false);
+            c->rip += in->len;   /* EIP/IP wrap with the code-segment size */
+            c->rip &= (c->seg[SEG_CS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
+        }
         u64 fl0 = c->rflags;
         c->cur = in;
-        c->rip += in->len;
-        if (c->mode != MODE_LONG64)   /* EIP/IP wrap with the code-segment size */
-            c->rip &= (c->seg[SEG_CS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
         in->exec(c, in);
         c->insns++;
         c->cycles += in->cycles;

@@ -62,7 +62,8 @@ FAST_ALU_SIZES(test, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), false)
 FAST_INCDEC(4)
 FAST_INCDEC(8)
 
-/* MOV between registers, from an immediate, and between a register and memory. */
+/* MOV between registers, from an immediate, and between a register and memory (the memory
+   path is flattened into the handler so the access size is a constant). */
 #define FAST_MOV(sz)                                                                          \
     static void fast_mov_rr##sz(struct cpu *c, const struct insn *in)                       \
     {                                                                                         \
@@ -72,13 +73,13 @@ FAST_INCDEC(8)
     {                                                                                         \
         FAST_WR(c, in->op[0].reg, sz, in->op[1].imm);                                        \
     }                                                                                         \
-    static void fast_mov_rm##sz(struct cpu *c, const struct insn *in)                       \
+    static __attribute__((flatten)) void fast_mov_rm##sz(struct cpu *c, const struct insn *in)                       \
     {                                                                                         \
         const struct opnd *m = &in->op[1];                                                    \
         u64 v = mem_read(c, m->seg, opnd_ea(c, in, m), sz);                                  \
         FAST_WR(c, in->op[0].reg, sz, v);                                                     \
     }                                                                                         \
-    static void fast_mov_mr##sz(struct cpu *c, const struct insn *in)                       \
+    static __attribute__((flatten)) void fast_mov_mr##sz(struct cpu *c, const struct insn *in)                       \
     {                                                                                         \
         const struct opnd *m = &in->op[0];                                                    \
         mem_write(c, m->seg, opnd_ea(c, in, m), sz, c->gpr[in->op[1].reg]);                  \
@@ -159,26 +160,26 @@ FAST_SHIFT(8)
 
 /* PUSH/POP of a 64-bit register, near CALL rel and RET in 64-bit mode (SDM 2B "PUSH", "POP",
    2A "CALL", "RET"): the stack is 64-bit there. */
-static void fast_push_r8(struct cpu *c, const struct insn *in)
+static __attribute__((flatten)) void fast_push_r8(struct cpu *c, const struct insn *in)
 {
     stack_push(c, 8, c->gpr[in->op[0].reg]);
 }
 
-static void fast_pop_r8(struct cpu *c, const struct insn *in)
+static __attribute__((flatten)) void fast_pop_r8(struct cpu *c, const struct insn *in)
 {
     u64 v = stack_peek(c, 8, 0);
     c->gpr[RSP] += 8;
     c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
 }
 
-static void fast_call_rel8(struct cpu *c, const struct insn *in)
+static __attribute__((flatten)) void fast_call_rel8(struct cpu *c, const struct insn *in)
 {
     u64 t = branch_check(c, 8, c->rip + in->op[0].imm);   /* a bad target faults before the push */
     stack_push(c, 8, c->rip);
     c->rip = t;
 }
 
-static void fast_ret8(struct cpu *c, const struct insn *in)
+static __attribute__((flatten)) void fast_ret8(struct cpu *c, const struct insn *in)
 {
     (void)in;
     u64 t = stack_peek(c, 8, 0);

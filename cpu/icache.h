@@ -36,11 +36,12 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
  * #UD) are raised here. The hit path is inline in the step loop: it must stay small. It first
  * reuses the translation of the previous fetch's page (c->fetch_*), valid while no TLB
- * invalidation happened (tlb.gen) and the tag and privilege are the same; then the TLB. */
-static inline const struct insn *icache_fetch(struct cpu *c)
+ * invalidation happened (tlb.gen) and the tag and privilege are the same; then the TLB.
+ * long64 must equal (c->mode == MODE_LONG64). */
+static inline __attribute__((always_inline)) const struct insn *icache_fetch_mode(struct cpu *c, bool long64)
 {
     la_t la = c->seg[SEG_CS].base + c->rip;
-    if (c->mode != MODE_LONG64)
+    if (!long64)
         la = (u32)la;
     enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
     if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen ||
@@ -58,12 +59,19 @@ static inline const struct insn *icache_fetch(struct cpu *c)
     pa_t pa = c->fetch_pa | (la & 0xfff);
     struct icache *ic = c->icache;
     struct icache_entry *e = &ic->e[icache_index(pa)];
-    if (likely(e->key == (pa << 3 | c->mode) && e->gen == *c->fetch_gen &&
-               (c->mode == MODE_LONG64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
+    if (likely(e->key == (pa << 3 | (long64 ? MODE_LONG64 : c->mode)) && e->gen == *c->fetch_gen &&
+               (long64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
         ic->hits++;
         return &e->in;
     }
     return icache_fetch_slow(c, la, priv);
+}
+
+/* The same with the mode test first, so that 64-bit mode (long64 = true) compiles to the
+ * shortest path; the step loop calls icache_fetch_mode directly for that reason. */
+static inline const struct insn *icache_fetch(struct cpu *c)
+{
+    return c->mode == MODE_LONG64 ? icache_fetch_mode(c, true) : icache_fetch_mode(c, false);
 }
 
 /* Statistics. */
