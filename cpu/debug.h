@@ -23,7 +23,22 @@ struct cpu_dbg_hooks {
     void (*data)(void *opaque, struct cpu *c, la_t la, unsigned size, bool write);
     /* Must the page of la (physical page pa) stay off the direct-access path? */
     bool (*page)(void *opaque, const struct cpu *c, la_t la, pa_t pa);
+    bool event_armed;  /* event is called at VM transitions (debug_event) */
+    /* A VM transition on c (enum cpu_dbg_event) after it completed: info is the exit reason
+       (VMEXIT, ENTRYFAIL) or the VM-entry interruption information (INJECT). */
+    void (*event)(void *opaque, struct cpu *c, int kind, u64 info);
 };
+
+/* VM transitions the debugger can stop at (DESIGN.md "VMX": entry, exit, entry failure,
+ * injection; SVM reports the same kinds). */
+enum cpu_dbg_event { DBG_EV_VMENTRY, DBG_EV_VMEXIT, DBG_EV_ENTRYFAIL, DBG_EV_INJECT };
+
+/* Tell the debugger about a VM transition: one predictable branch when none listens. */
+static inline void debug_event(struct cpu *c, enum cpu_dbg_event kind, u64 info)
+{
+    if (unlikely(c->dbgr != NULL) && c->dbgr->event_armed)
+        c->dbgr->event(c->dbgr->opaque, c, kind, info);
+}
 
 #define DR6_B(n) (1u << (n))
 #define DR6_BD BIT(13)

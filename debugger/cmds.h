@@ -11,6 +11,8 @@ dbg_cmd_fn cmd_continue, cmd_stepi, cmd_nexti, cmd_break, cmd_watch, cmd_rwatch,
     cmd_info;
 /* cmds_data.c: registers, memory, disassembly, set, print */
 dbg_cmd_fn cmd_info_registers, cmd_x, cmd_xp, cmd_disassemble, cmd_set, cmd_print;
+/* cmds_vmx.c: VM transitions, the VMCS, explain, exit statistics */
+dbg_cmd_fn cmd_break_vmx, cmd_vmcs, cmd_info_vmcs, cmd_explain, cmd_step_exit, cmd_step_entry, cmd_info_exits;
 /* cmds_sys.c: descriptor tables, TSS, TLB, page walks */
 dbg_cmd_fn cmd_info_gdt, cmd_info_idt, cmd_info_tss, cmd_info_tlb, cmd_info_pagewalk;
 

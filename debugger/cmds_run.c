@@ -51,6 +51,8 @@ static bool word_is(const char **s, const char *w)
 
 int cmd_break(struct dbg *d, const char *args)
 {
+    if (!strncmp(args, "vm", 2) || !strncmp(args, "entryfail", 9) || !strncmp(args, "inject", 6))
+        return cmd_break_vmx(d, args);
     bool phys = word_is(&args, "phys");
     if (!phys) {
         if (*args != '*')
@@ -134,6 +136,13 @@ int cmd_info_breakpoints(struct dbg *d, const char *args)
         if (!any)
             dbg_printf(d, "Num  Type            Enb  Address             Len  Hits\n");
         any = true;
+        if (b->kind >= BP_VMEXIT) {
+            char what[64];
+            dbg_vmx_describe_bp(b, what, sizeof what);
+            dbg_printf(d, "%-4d %-15s %-4s %-25s %llu\n", b->id, "vm-transition", b->enabled ? "y" : "n", what,
+                       (unsigned long long)b->hits);
+            continue;
+        }
         static const char *const wt[] = {"", "watchpoint", "read watchpoint", "acc watchpoint"};
         const char *type = b->kind == BP_INSN_LA || b->kind == BP_INSN_PA ? "breakpoint" : wt[b->rw];
         dbg_printf(d, "%-4d %-15s %-4s %s0x%-16llx %-4u %llu%s\n", b->id, type, b->enabled ? "y" : "n",

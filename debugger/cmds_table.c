@@ -1,5 +1,5 @@
-/* debugger/cmds_table.c — the command tables. A new layer (VMX: info vmcs, explain, break
- * vmexit, step-exit) adds its own table to dbg_cmd_tables / dbg_info_tables. */
+/* debugger/cmds_table.c — the command tables: the core, and one per layer (VMX: vmcs, explain,
+ * step-exit, step-entry, info vmcs, info exits). */
 #include "debugger/cmds.h"
 #include "debugger/dbg.h"
 
@@ -50,7 +50,22 @@ static const struct dbg_cmd info_core[] = {
     {"cpus", cmd_info_cpus, 0, "info cpus", "the vCPUs and where they are"},
 };
 
-const struct dbg_cmd_table dbg_cmd_tables[] = {{cmds_core, ARRAY_SIZE(cmds_core)}};
+/* VMX (cmds_vmx.c); `break vmexit|vmentry|entryfail|inject` goes through cmd_break. */
+static const struct dbg_cmd cmds_vmx[] = {
+    {"break vmexit", cmd_break, CMD_ALIAS, "break vmexit [REASON|NUMBER ...]", "stop after VM exits (any, or these reasons: cpuid hlt io cr msr-read ...)"},
+    {"break vmentry", cmd_break, CMD_ALIAS, "break vmentry | entryfail | inject", "stop after a VM entry, a failed VM entry, an event injection"},
+    {"vmcs", cmd_vmcs, 0, "vmcs diff | vmcs set FIELD VALUE", "VMCS fields changed since the previous stop; write a field of the current VMCS"},
+    {"explain", cmd_explain, 0, "explain", "why the last VM exit happened (VMCS field and bit), or why the VM entry failed"},
+    {"step-exit", cmd_step_exit, CMD_REPEAT, "step-exit", "run until the next VM exit (or failed VM entry)"},
+    {"step-entry", cmd_step_entry, CMD_REPEAT, "step-entry", "run until the next VM entry"},
+};
+
+static const struct dbg_cmd info_vmx[] = {
+    {"vmcs", cmd_info_vmcs, 0, "info vmcs [controls|exit|guest|host|FIELD]", "the current VMCS decoded, by SDM field name"},
+    {"exits", cmd_info_exits, 0, "info exits", "VM exits per reason with counts and modelled cycles"},
+};
+
+const struct dbg_cmd_table dbg_cmd_tables[] = {{cmds_core, ARRAY_SIZE(cmds_core)}, {cmds_vmx, ARRAY_SIZE(cmds_vmx)}};
 const size_t dbg_cmd_ntables = ARRAY_SIZE(dbg_cmd_tables);
-const struct dbg_cmd_table dbg_info_tables[] = {{info_core, ARRAY_SIZE(info_core)}};
+const struct dbg_cmd_table dbg_info_tables[] = {{info_core, ARRAY_SIZE(info_core)}, {info_vmx, ARRAY_SIZE(info_vmx)}};
 const size_t dbg_info_ntables = ARRAY_SIZE(dbg_info_tables);

@@ -134,7 +134,10 @@ static bool hook_page(void *opaque, const struct cpu *c, la_t la, pa_t pa)
 
 void dbg_install_hooks(struct dbg *d)
 {
-    d->hooks = (struct cpu_dbg_hooks){.opaque = d, .insn = hook_insn, .data = hook_data, .page = hook_page};
+    /* VM transitions are rare next to instructions: the event hook stays armed, so explain
+       and the stop reports always know the last exit. */
+    d->hooks = (struct cpu_dbg_hooks){.opaque = d, .insn = hook_insn, .data = hook_data, .page = hook_page,
+                                      .event_armed = true, .event = dbg_vmx_event};
 }
 
 void dbg_rearm(struct dbg *d)
@@ -146,7 +149,7 @@ void dbg_rearm(struct dbg *d)
             continue;
         if (b->kind == BP_INSN_LA || b->kind == BP_INSN_PA)
             exec = true;
-        else
+        else if (b->kind == BP_WATCH_LA || b->kind == BP_WATCH_PA)
             data = true;
     }
     /* Watched pages must leave the direct-access path, so a change that involves watchpoints
@@ -253,6 +256,9 @@ static void report_stop(struct dbg *d)
     case DSTOP_INTERRUPT:
         dbg_printf(d, "Interrupted, ");
         break;
+    case DSTOP_VMX:
+        dbg_vmx_report_stop(d);
+        break;
     default:
         break;
     }
@@ -271,9 +277,11 @@ static void finish_run(struct dbg *d, enum machine_exit why, bool quiet)
         d->stop.cpu = d->cur;
     }
     dbg_sigint = 0;
-    if (d->stop.kind == DSTOP_BREAK || d->stop.kind == DSTOP_WATCH)
+    if (d->stop.kind == DSTOP_BREAK || d->stop.kind == DSTOP_WATCH || d->stop.kind == DSTOP_VMX)
         d->cur = d->stop.cpu;
     d->tmp_active = false;
+    d->vmx_step = 0;
+    dbg_vmx_note_stop(d);
     if (!quiet)
         report_stop(d);
 }
@@ -295,7 +303,10 @@ void dbg_stepi(struct dbg *d, u64 n, bool quiet)
         return;
     }
     prepare_resume(d);
-    finish_run(d, machine_step(d->m, d->cur, n), quiet);
+    d->stepping = true;
+    enum machine_exit why = machine_step(d->m, d->cur, n);
+    d->stepping = false;
+    finish_run(d, why, quiet);
 }
 
 /* nexti: a CALL runs until the instruction after it (on this vCPU), anything else steps. */

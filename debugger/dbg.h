@@ -12,11 +12,15 @@
 #include "debugger/cmdtab.h"
 #include "debugger/xfmt.h"
 #include "machine/machine.h"
+#include "vmx/vmcs.h"
 
 #define DBG_MAX_BPS 64
 #define DBG_MAX_CPUS 64
 
-enum dbg_bp_kind { BP_INSN_LA, BP_INSN_PA, BP_WATCH_LA, BP_WATCH_PA };
+/* BP_VMEXIT..BP_INJECT stop at VM transitions (cmds_vmx.c); addr is the basic exit reason of
+   BP_VMEXIT, or DBG_ANY_REASON. */
+enum dbg_bp_kind { BP_INSN_LA, BP_INSN_PA, BP_WATCH_LA, BP_WATCH_PA, BP_VMEXIT, BP_VMENTRY, BP_ENTRYFAIL, BP_INJECT };
+#define DBG_ANY_REASON UINT64_MAX
 enum { WATCH_WRITE = 1, WATCH_READ = 2, WATCH_ACCESS = 3 };
 
 struct dbg_bp {
@@ -30,7 +34,7 @@ struct dbg_bp {
     u64 hits;
 };
 
-enum dbg_stop_kind { DSTOP_NONE, DSTOP_STEP, DSTOP_BREAK, DSTOP_WATCH, DSTOP_INTERRUPT, DSTOP_EXITED };
+enum dbg_stop_kind { DSTOP_NONE, DSTOP_STEP, DSTOP_BREAK, DSTOP_WATCH, DSTOP_INTERRUPT, DSTOP_EXITED, DSTOP_VMX };
 
 struct dbg_stop {
     enum dbg_stop_kind kind;
@@ -39,6 +43,17 @@ struct dbg_stop {
     u64 addr;               /* watchpoint: the access address (linear) */
     bool write, have_old;
     u64 old;
+    int event;              /* DSTOP_VMX: enum cpu_dbg_event */
+    u64 info;               /* its info (exit reason, injected event) */
+};
+
+/* The last VM transition of a vCPU as the event hook saw it (for the stop report and explain). */
+struct dbg_vmx_last {
+    bool exit_valid;        /* an exit or entry failure happened */
+    bool failed;            /* the last transition was a failed VM entry */
+    u32 reason;             /* exit reason (0 for VMfailValid) */
+    u32 guest_ecx;          /* guest ECX at the exit (the MSR of RDMSR/WRMSR) */
+    u64 exit_cycles;        /* c->cycles right after the exit */
 };
 
 struct gdbstub;
@@ -73,6 +88,13 @@ struct dbg {
     bool interactive;                   /* a terminal prompt */
     struct gdbstub *gdb;                /* NULL: no gdbstub */
     const struct machine_config *cfg;
+    /* VMX (cmds_vmx.c): step-exit/step-entry wait for this event + 1 (0: none); the VMCS of
+       the selected vCPU at the previous and the latest stop, for `vmcs diff`. */
+    int vmx_step;
+    bool stepping;                      /* in stepi: a VM exit ends the step at the host's RIP */
+    struct dbg_vmx_last vmx_last[DBG_MAX_CPUS];
+    struct vmcs vmcs_prev, vmcs_now;
+    bool vmcs_prev_ok, vmcs_now_ok;     /* a current VMCS existed at that stop */
 };
 
 /* Set by the SIGINT handler, read by the run loop's poll: the one global in hvsim, because a
@@ -126,6 +148,16 @@ const char *dbg_mode_name(const struct cpu *c);
  * address `addr`; its length, or 0 if invalid (out holds "(bad)"). *is_call: a CALL. */
 unsigned dbg_disasm(const struct cpu *c, bool att, const u8 *bytes, size_t n, u64 addr, char *out,
                     size_t outlen, bool *is_call);
+
+/* ---- cmds_vmx.c ---- */
+/* The VM-transition hook (cpu_dbg_hooks.event). */
+void dbg_vmx_event(void *opaque, struct cpu *c, int kind, u64 info);
+/* Report a DSTOP_VMX stop (before the "cpuN ADDR: insn" line). */
+void dbg_vmx_report_stop(struct dbg *d);
+/* "vmexit cpuid", "vmentry" ... for info breakpoints. */
+void dbg_vmx_describe_bp(const struct dbg_bp *b, char *buf, size_t n);
+/* At every stop: remember the selected vCPU's VMCS for `vmcs diff`. */
+void dbg_vmx_note_stop(struct dbg *d);
 
 /* ---- command tables (cmds_*.c) ---- */
 extern const struct dbg_cmd_table dbg_cmd_tables[];

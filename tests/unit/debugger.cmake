@@ -2,6 +2,8 @@
 # command-line options.
 if(TARGET hvsim_debugger)
   hvsim_unit_test(test_debugger SOURCES test_debugger.c LIBS hvsim_debugger)
+  # The VMX commands' pure parts: qualification decoding, explanations from a fake VMCS.
+  hvsim_unit_test(test_debugger_vmx SOURCES test_debugger_vmx.c LIBS hvsim_debugger)
 endif()
 # The machine API the debugger runs on: exact stepping, pause and resume.
 if(TARGET hvsim_machine AND TARGET demo-hello)
