@@ -55,4 +55,84 @@ static inline __attribute__((always_inline)) void alu_core_logic(unsigned size, 
     alu_core_set(rf, alu_core_szp(size, res));
 }
 
+/* Group-2 shifts and rotates (see alu_shift in cpu/alu.h); op and size are constants in the
+   specialised handlers, so the switch folds away there. */
+static inline __attribute__((always_inline)) u64 alu_core_shift(unsigned op, unsigned size, u64 a,
+                                                                unsigned count, u64 *rf)
+{
+    unsigned bits = size * 8;
+    u64 m = bits_mask_bytes(size);
+    a &= m;
+    count &= size == 8 ? 63 : 31;
+    if (count == 0)
+        return a;
+    u64 f = *rf & RFLAGS_ARITH, res;
+    switch (op) {
+    case 0: { /* ROL: CF = lsb, OF = msb ^ CF (SDM 2B "RCL/RCR/ROL/ROR") */
+        unsigned n = count % bits;
+        res = n ? ((a << n) | (a >> (bits - n))) & m : a;
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (res & 1) f |= RFLAGS_CF;
+        if (alu_core_msb(size, res) ^ (res & 1)) f |= RFLAGS_OF;
+        break;
+    }
+    case 1: { /* ROR: CF = msb, OF = msb ^ msb-1 */
+        unsigned n = count % bits;
+        res = n ? ((a >> n) | (a << (bits - n))) & m : a;
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (alu_core_msb(size, res)) f |= RFLAGS_CF;
+        if (alu_core_msb(size, res) ^ ((res >> (bits - 2)) & 1)) f |= RFLAGS_OF;
+        break;
+    }
+    case 2: case 3: { /* RCL/RCR through carry: rotate by count mod (bits+1) */
+        unsigned n = count % (bits + 1);
+        u64 cf = (*rf & RFLAGS_CF) ? 1 : 0;
+        res = a;
+        for (unsigned i = 0; i < n; i++) {
+            if (op == 2) {
+                u64 out = alu_core_msb(size, res);
+                res = ((res << 1) | cf) & m;
+                cf = out;
+            } else {
+                u64 out = res & 1;
+                res = (res >> 1) | (cf << (bits - 1));
+                cf = out;
+            }
+        }
+        f &= ~(RFLAGS_CF | RFLAGS_OF);
+        if (cf) f |= RFLAGS_CF;
+        if (op == 2 ? (alu_core_msb(size, res) ^ cf) : (alu_core_msb(size, res) ^ ((res >> (bits - 2)) & 1)))
+            f |= RFLAGS_OF;
+        break;
+    }
+    case 4: case 6: { /* SHL/SAL */
+        u64 cf = count <= bits ? (a >> (bits - count)) & 1 : 0;
+        res = count < bits ? (a << count) & m : 0;
+        f = alu_core_szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        if (alu_core_msb(size, res) ^ cf) f |= RFLAGS_OF;
+        break;
+    }
+    case 5: { /* SHR: OF = msb of the original operand */
+        u64 cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
+        res = count < bits ? a >> count : 0;
+        f = alu_core_szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        if (alu_core_msb(size, a)) f |= RFLAGS_OF;
+        break;
+    }
+    default: { /* SAR: OF = 0 */
+        u64 sa = bits_sext_bytes(a, size);
+        unsigned n = count < bits ? count : bits - 1;
+        u64 cf = count < bits ? ((i64)sa >> (count - 1)) & 1 : alu_core_msb(size, a);
+        res = (u64)((i64)sa >> n) & m;
+        f = alu_core_szp(size, res);
+        if (cf) f |= RFLAGS_CF;
+        break;
+    }
+    }
+    alu_core_set(rf, f);
+    return res;
+}
+
 #endif

@@ -142,13 +142,19 @@ static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
 
 /* Shifts and rotates of a register by an immediate count (SDM 2B "SAL/SAR/SHL/SHR",
    "RCL/RCR/ROL/ROR"): the generic semantics of alu_shift without operand decoding. */
-#define FAST_SHIFT(sz)                                                                        \
-    static void fast_shift_ri##sz(struct cpu *c, const struct insn *in)                     \
+#define FAST_SHIFT_OP(shop, sz)                                                                 \
+    static void fast_shift##shop##_ri##sz(struct cpu *c, const struct insn *in)               \
     {                                                                                         \
         unsigned d = in->op[0].reg;                                                           \
-        u64 r = alu_shift(in->sub - SUB_ROL, sz, c->gpr[d], (unsigned)in->op[1].imm, &c->rflags); \
+        u64 r = alu_core_shift(shop, sz, c->gpr[d], (unsigned)in->op[1].imm, &c->rflags);      \
         FAST_WR(c, d, sz, r);                                                                 \
-    }                                                                                         \
+    }
+#define FAST_SHIFT(sz)                                                                        \
+    FAST_SHIFT_OP(0, sz) FAST_SHIFT_OP(1, sz) FAST_SHIFT_OP(2, sz) FAST_SHIFT_OP(3, sz)       \
+    FAST_SHIFT_OP(4, sz) FAST_SHIFT_OP(5, sz) FAST_SHIFT_OP(6, sz) FAST_SHIFT_OP(7, sz)       \
+    static insn_fn *const fast_shift_ri##sz[8] = {                                            \
+        fast_shift0_ri##sz, fast_shift1_ri##sz, fast_shift2_ri##sz, fast_shift3_ri##sz,       \
+        fast_shift4_ri##sz, fast_shift5_ri##sz, fast_shift6_ri##sz, fast_shift7_ri##sz };     \
     static void fast_imul_rr##sz(struct cpu *c, const struct insn *in)                      \
     {                                                                                         \
         unsigned d = in->op[0].reg;                                                           \
@@ -264,8 +270,9 @@ void exec_fast_bind(struct insn *in)
         return;
     }
     if (in->exec == exec_shift && in->nopnds == 2 && s->kind == OPND_IMM) {
-        if (is_gpr(d, 4)) in->exec = fast_shift_ri4;
-        else if (is_gpr(d, 8)) in->exec = fast_shift_ri8;
+        unsigned op = (unsigned)(in->sub - SUB_ROL) & 7;
+        if (is_gpr(d, 4)) in->exec = fast_shift_ri4[op];
+        else if (is_gpr(d, 8)) in->exec = fast_shift_ri8[op];
         return;
     }
     if (in->exec == exec_imul && in->nopnds == 2) {

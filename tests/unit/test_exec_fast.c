@@ -75,7 +75,8 @@ static const struct form forms[] = {
     F("\xc1\xe0\x03", exec_shift), F("\x48\xc1\xe0\x03", exec_shift), F("\x48\xc1\xc0\x05", exec_shift),
     F("\xc1\xc8\x1f", exec_shift), F("\x48\xc1\xd0\x07", exec_shift), F("\xc1\xd8\x21", exec_shift),
     F("\x48\xc1\xe8\x3f", exec_shift), F("\xc1\xf8\x01", exec_shift), F("\x48\xc1\xe0\x40", exec_shift),
-    F("\xc1\xe0\x00", exec_shift), F("\x48\xc1\xf8\xff", exec_shift),
+    F("\xc1\xe0\x00", exec_shift), F("\x48\xc1\xf8\xff", exec_shift), F("\xc1\xf0\x05", exec_shift),
+    F("\x48\xc1\xd8\x41", exec_shift), F("\xc1\xd0\x1f", exec_shift), F("\x48\xc1\xc8\x3f", exec_shift),
     /* IMUL r, r */
     F("\x48\x0f\xaf\xc3", exec_imul), F("\x0f\xaf\xc3", exec_imul),
     /* PUSH/POP r64, CALL rel32, RET */
