@@ -50,9 +50,14 @@ void dbg_vmx_event(void *opaque, struct cpu *c, int kind, u64 info)
     struct dbg *d = opaque;
     unsigned i = cpu_index(d, c);
     struct dbg_vmx_last *l = &d->vmx_last[i < DBG_MAX_CPUS ? i : 0];
-    if (kind == DBG_EV_VMEXIT || kind == DBG_EV_ENTRYFAIL)
+    if (kind == DBG_EV_VMEXIT || kind == DBG_EV_ENTRYFAIL) {
         *l = (struct dbg_vmx_last){.exit_valid = true, .failed = kind == DBG_EV_ENTRYFAIL, .reason = (u32)info,
                                    .guest_ecx = (u32)c->gpr[RCX], .exit_cycles = c->cycles};
+        if (l->failed) {
+            l->failure = c->vmx->last_failure;
+            l->insn_error = info ? 0 : c->vmx->vmcs.vm_instruction_error;
+        }
+    }
     if (d->stop.kind != DSTOP_NONE)
         return;   /* already stopping: the first event is reported */
     int bp = 0;
@@ -192,8 +197,8 @@ void dbg_vmx_report_stop(struct dbg *d)
     }
     case DBG_EV_ENTRYFAIL: {
         char why[512];
-        unsigned err = s->info ? 0 : (v ? v->vm_instruction_error : 0);
-        vmxinfo_explain_failure(&c->vmx->last_failure, err, why, sizeof why);
+        const struct dbg_vmx_last *l = &d->vmx_last[s->cpu];
+        vmxinfo_explain_failure(&l->failure, l->insn_error, why, sizeof why);
         dbg_printf(d, "VM entry failed%s\n  %s\n  cycles %llu\n", s->info ? " (VM-entry failure exit)" : " (VMfailValid)",
                    why, (unsigned long long)c->cycles);
         break;
@@ -425,7 +430,7 @@ int cmd_explain(struct dbg *d, const char *args)
         return dbg_error(d, "cpu%u has had no VM exit or failed VM entry to explain", d->cur);
     char buf[768];
     if (l->failed) {
-        vmxinfo_explain_failure(&c->vmx->last_failure, l->reason ? 0 : v->vm_instruction_error, buf, sizeof buf);
+        vmxinfo_explain_failure(&l->failure, l->insn_error, buf, sizeof buf);
     } else {
         unsigned r = v->exit_reason & 0xffff;
         const char *name = vmxinfo_reason_name(r);

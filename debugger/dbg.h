@@ -12,6 +12,7 @@
 #include "debugger/cmdtab.h"
 #include "debugger/xfmt.h"
 #include "machine/machine.h"
+#include "vmx/entry_checks.h"
 #include "vmx/vmcs.h"
 
 #define DBG_MAX_BPS 64
@@ -54,6 +55,8 @@ struct dbg_vmx_last {
     u32 reason;             /* exit reason (0 for VMfailValid) */
     u32 guest_ecx;          /* guest ECX at the exit (the MSR of RDMSR/WRMSR) */
     u64 exit_cycles;        /* c->cycles right after the exit */
+    struct vmx_check_failure failure;   /* the failed check (a later entry clears the CPU's) */
+    u32 insn_error;         /* VMfailValid: the VM-instruction error */
 };
 
 struct gdbstub;
