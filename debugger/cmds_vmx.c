@@ -209,7 +209,8 @@ void dbg_vmx_report_stop(struct dbg *d)
         break;
     case DBG_EV_INJECT: {
         u32 ii = (u32)s->info;
-        dbg_printf(d, "Event injection at VM entry: vector %u, type %u, %s\n", ii & 0xff, (ii >> 8) & 7,
+        dbg_printf(d, "Event injection at VM entry: vector %u (%s), type %u (%s), %s\n", ii & 0xff,
+                   vmxinfo_vector_name(ii & 0xff), (ii >> 8) & 7, vmxinfo_intr_type_name((ii >> 8) & 7),
                    (ii & INTR_INFO_HAS_ERROR) ? "with error code" : "no error code");
         if (v && (ii & INTR_INFO_HAS_ERROR))
             dbg_printf(d, "  error code %#x\n", v->entry_exception_error_code);

@@ -96,6 +96,16 @@ static const char *const intr_types[8] = {"external interrupt", "reserved", "NMI
                                           "software interrupt", "privileged software exception",
                                           "software exception", "other event"};
 
+const char *vmxinfo_intr_type_name(unsigned type)
+{
+    return intr_types[type & 7];
+}
+
+const char *vmxinfo_vector_name(unsigned vector)
+{
+    return vector < 32 ? exc_names[vector] : "interrupt";
+}
+
 void vmxinfo_format_qual(const struct vmcs *v, char *buf, size_t n)
 {
     struct sbuf b = {buf, n, 0};

@@ -17,6 +17,11 @@ const char *vmxinfo_reason_name(unsigned reason);
  * decimal/hex number denotes; -1 if none. */
 int vmxinfo_reason_parse(const char *s, size_t len);
 
+/* "hardware exception" for interruption type 0-7 (SDM 3C Table 25-17); "#GP" for vectors
+ * 0-31, "interrupt" above. */
+const char *vmxinfo_intr_type_name(unsigned type);
+const char *vmxinfo_vector_name(unsigned vector);
+
 /* The exit qualification (and, for exception exits, the exit interruption information) of
  * the exit recorded in v, decoded into named bits: "CR3 mov-to-cr gpr=rax". Empty string
  * when the reason has no qualification. */

@@ -37,6 +37,10 @@ START_TEST(reason_names)
     ck_assert_str_eq(vmxinfo_reason_name(31), "msr-read");
     ck_assert_ptr_null(vmxinfo_reason_name(35));
     ck_assert_ptr_null(vmxinfo_reason_name(1000));
+    ck_assert_str_eq(vmxinfo_intr_type_name(INTR_TYPE_HW_EXC), "hardware exception");
+    ck_assert_str_eq(vmxinfo_intr_type_name(INTR_TYPE_NMI), "NMI");
+    ck_assert_str_eq(vmxinfo_vector_name(13), "#GP");
+    ck_assert_str_eq(vmxinfo_vector_name(0x80), "interrupt");
     /* Every named reason parses back to itself. */
     for (unsigned r = 0; r < 100; r++) {
         const char *n = vmxinfo_reason_name(r);
