@@ -79,13 +79,13 @@ void dbg_vmx_event(void *opaque, struct cpu *c, int kind, u64 info)
 
 void dbg_vmx_describe_bp(const struct dbg_bp *b, char *buf, size_t n)
 {
+    const char *name = b->addr < 0x10000 ? vmxinfo_reason_name((unsigned)b->addr) : NULL;
     switch (b->kind) {
     case BP_VMEXIT:
         if (b->addr == DBG_ANY_REASON)
             snprintf(buf, n, "vmexit (any)");
         else
-            snprintf(buf, n, "vmexit %s (%llu)", vmxinfo_reason_name((unsigned)b->addr) ? vmxinfo_reason_name((unsigned)b->addr) : "?",
-                     (unsigned long long)b->addr);
+            snprintf(buf, n, "vmexit %s (%llu)", name ? name : "?", (unsigned long long)b->addr);
         break;
     case BP_VMENTRY: snprintf(buf, n, "vmentry"); break;
     case BP_ENTRYFAIL: snprintf(buf, n, "entryfail"); break;
