@@ -40,9 +40,8 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
  * long64 must equal (c->mode == MODE_LONG64). */
 static inline __attribute__((always_inline)) const struct insn *icache_fetch_mode(struct cpu *c, bool long64)
 {
-    la_t la = c->seg[SEG_CS].base + c->rip;
-    if (!long64)
-        la = (u32)la;
+    /* In 64-bit mode the CS base is treated as 0 (SDM 3A §3.4.4). */
+    la_t la = long64 ? c->rip : (u32)(c->seg[SEG_CS].base + c->rip);
     enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
     if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen ||
                  c->tlb_tag != c->fetch_tag || priv != c->fetch_priv)) {

@@ -55,6 +55,17 @@ START_TEST(ltr_lldt_take_canonical_64bit_bases)
 }
 END_TEST
 
+START_TEST(cs_base_ignored_in_64bit_mode)
+{
+    /* A 64-bit code segment whose cached base is non-zero still fetches from RIP (SDM 3A
+       §3.4.4): mov $7,%eax; hlt at HARNESS_CODE, and a different instruction at base + RIP. */
+    memcpy(H.ram + HARNESS_CODE + 0x10000, "\xb8\x09\x00\x00\x00\xf4", 6);
+    H.cpu.seg[SEG_CS].base = 0x10000;
+    ck_assert_int_eq(harness_run(&H, "\xb8\x07\x00\x00\x00\xf4", 6, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 7);
+}
+END_TEST
+
 START_TEST(machine_check_bank_write_rules)
 {
     struct cpu *c = &H.cpu;
@@ -234,6 +245,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, sse_needs_osfxsr);
     tcase_add_test(tc, invpcid_flushes_one_address_and_checks_type);
     tcase_add_test(tc, fetch_follows_invlpg_of_its_own_page);
+    tcase_add_test(tc, cs_base_ignored_in_64bit_mode);
     suite_add_tcase(s, tc);
     return s;
 }
