@@ -215,6 +215,12 @@ static void page_write(struct cpu *c, struct tlb_entry *e, la_t la, unsigned siz
     phys_write(c, e->pa | (la & 0xfff), size, v);
 }
 
+void access_check_alignment(struct cpu *c)
+{
+    if ((c->cr0 & CR0_AM) && (c->rflags & RFLAGS_AC))
+        cpu_fault(c, EXC_AC, 0);
+}
+
 u64 access_read_la_slow(struct cpu *c, la_t la, unsigned size, enum paging_priv priv)
 {
     if (unlikely(c->dbg_data_armed))

@@ -95,15 +95,28 @@ static inline void access_write_la(struct cpu *c, la_t la, unsigned size, u64 v,
     access_write_la_slow(c, la, size, v, priv);
 }
 
+/* Alignment check (SDM 3A §6.15, "Interrupt 17"): #AC(0) when CR0.AM and RFLAGS.AC are set.
+   Only called for a misaligned data access at CPL 3. */
+void access_check_alignment(struct cpu *c);
+
+static inline la_t access_align(struct cpu *c, la_t la, unsigned size)
+{
+    if (unlikely((la & (size - 1)) && c->cpl == 3))
+        access_check_alignment(c);
+    return la;
+}
+
 /* seg:off data accesses at the current privilege. */
 static inline u64 mem_read(struct cpu *c, unsigned seg, u64 off, unsigned size)
 {
-    return access_read_la(c, access_seg_la(c, seg, off, size, false), size, access_data_priv(c));
+    la_t la = access_align(c, access_seg_la(c, seg, off, size, false), size);
+    return access_read_la(c, la, size, access_data_priv(c));
 }
 
 static inline void mem_write(struct cpu *c, unsigned seg, u64 off, unsigned size, u64 v)
 {
-    access_write_la(c, access_seg_la(c, seg, off, size, true), size, v, access_data_priv(c));
+    la_t la = access_align(c, access_seg_la(c, seg, off, size, true), size);
+    access_write_la(c, la, size, v, access_data_priv(c));
 }
 
 /* Supervisor-implicit accesses (descriptor tables, TSS, IDT): SDM 3A §4.6.1. */
