@@ -3,6 +3,7 @@
 
 #include "base/bits.h"
 #include "cpu/debug.h"
+#include "vmx/hooks.h"
 
 /* ---- segmentation (SDM 3A §5.3 limit checking, §3.4.5.1 types) ---- */
 
@@ -142,6 +143,13 @@ void access_paging_ctx(struct cpu *c, struct paging_ctx *ctx)
     ctx->cmpxchg = walk_cmpxchg;
 }
 
+void access_pdpte_ctx(struct cpu *c, struct paging_ctx *ctx)
+{
+    access_paging_ctx(c, ctx);
+    if (unlikely(c->tlb_tag & TLB_EPT_MASK))
+        vmx_ept_paging_ctx(c, ctx);   /* PDPTEs are read through EPT (SDM 3C §28.3.1) */
+}
+
 /* ---- translation and the TLB ---- */
 
 struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind,
@@ -151,11 +159,16 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
     if (e && (e->perm & PAGING_PERM_BIT(kind, priv)))
         return e;
 
-    struct paging_ctx ctx;
     struct paging_result r;
-    access_paging_ctx(c, &ctx);
+    enum paging_status st;
     c->tlb_misses++;
-    enum paging_status st = paging_walk(&ctx, la, kind, priv, &r);
+    if (unlikely(c->tlb_tag & TLB_EPT_MASK)) {
+        st = vmx_ept_walk(c, la, kind, priv, &r);   /* 2-D walk; EPT exits do not return */
+    } else {
+        struct paging_ctx ctx;
+        access_paging_ctx(c, &ctx);
+        st = paging_walk(&ctx, la, kind, priv, &r);
+    }
     c->cycles += r.refs * 4u;   /* cycle model: a paging-structure reference (cpu/cycles.c) */
     if (st != PAGING_OK) {
         c->cr2 = la;

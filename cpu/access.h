@@ -137,6 +137,10 @@ void phys_write(struct cpu *c, pa_t pa, unsigned size, u64 v);
 /* Rebuild the paging context from CR0/CR3/CR4/EFER/PKRU. */
 void access_paging_ctx(struct cpu *c, struct paging_ctx *ctx);
 
+/* The context for loading PAE PDPTEs (MOV CR0/CR3/CR4): access_paging_ctx, with reads
+ * through EPT in VMX non-root operation with EPT (an EPT violation exits). */
+void access_pdpte_ctx(struct cpu *c, struct paging_ctx *ctx);
+
 /* Translate la without side effects (debugger, loaders): 0 and *pa, or -1. */
 int access_debug_translate(struct cpu *c, la_t la, pa_t *pa);
 

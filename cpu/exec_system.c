@@ -185,7 +185,7 @@ static void write_cr0(struct cpu *c, u64 v)
     }
     if ((v & CR0_PG) && !(c->efer & EFER_LMA) && (c->cr4 & CR4_PAE) && !(old & CR0_PG)) {
         struct paging_ctx ctx;
-        access_paging_ctx(c, &ctx);
+        access_pdpte_ctx(c, &ctx);
         if (!paging_load_pdptes(&ctx, c->cr3, c->pdpte))
             cpu_fault(c, EXC_GP, 0);
     }
@@ -209,7 +209,7 @@ static void write_cr3(struct cpu *c, u64 v)
         v = (u32)v;
         if ((c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE)) {
             struct paging_ctx ctx;
-            access_paging_ctx(c, &ctx);
+            access_pdpte_ctx(c, &ctx);
             if (!paging_load_pdptes(&ctx, v, c->pdpte))
                 cpu_fault(c, EXC_GP, 0);
         }
@@ -240,7 +240,7 @@ static void write_cr4(struct cpu *c, u64 v)
     if ((c->cr0 & CR0_PG) && (v & CR4_PAE) && !(c->efer & EFER_LMA) &&
         ((v ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP))) {
         struct paging_ctx ctx;
-        access_paging_ctx(c, &ctx);
+        access_pdpte_ctx(c, &ctx);
         if (!paging_load_pdptes(&ctx, c->cr3, c->pdpte))
             cpu_fault(c, EXC_GP, 0);
     }

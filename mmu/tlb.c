@@ -127,3 +127,33 @@ void tlb_flush_pa(struct tlb *t, pa_t pa_page)
         if (t->e[i].vpn != TLB_VPN_INVALID && t->e[i].pa == (pa_page & ~0xfffull))
             invalidate(&t->e[i]);
 }
+
+void tlb_flush_match(struct tlb *t, u64 mask, u64 val, bool keep_global)
+{
+    t->gen++;
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        struct tlb_entry *e = &t->e[i];
+        if ((e->tag & mask) == val && !(keep_global && (e->flags & TLB_GLOBAL)))
+            invalidate(e);
+    }
+    t->flushes++;
+}
+
+void tlb_flush_nonzero(struct tlb *t, u64 mask)
+{
+    t->gen++;
+    for (unsigned i = 0; i < TLB_ENTRIES; i++)
+        if (t->e[i].tag & mask)
+            invalidate(&t->e[i]);
+    t->flushes++;
+}
+
+void tlb_flush_addr_match(struct tlb *t, u64 mask, u64 val, la_t la)
+{
+    t->gen++;
+    for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+        struct tlb_entry *e = &t->e[i];
+        if (covers(e, la) && (e->tag & mask) == val)
+            invalidate(e);
+    }
+}

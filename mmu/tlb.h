@@ -14,6 +14,10 @@
 #define TLB_ENTRIES 4096          /* direct-mapped, indexed by linear page number */
 #define TLB_VPN_INVALID (~0ull)
 #define TLB_PCID_MASK 0xfffull
+#define TLB_VPID_SHIFT 32
+#define TLB_VPID_MASK (0xffffull << TLB_VPID_SHIFT)   /* VPID in non-root, 0 in root */
+#define TLB_EPT_SHIFT 48
+#define TLB_EPT_MASK (0xffffull << TLB_EPT_SHIFT)     /* EPTP identity (1..), 0 without EPT */
 
 enum { TLB_GLOBAL = 1u << 0, TLB_MMIO = 1u << 1 };
 
@@ -66,5 +70,11 @@ void tlb_flush_nonglobal(struct tlb *t, u64 vtag);        /* MOV CR3 with PCIDE=
 void tlb_flush_addr(struct tlb *t, u64 tag, la_t la);     /* INVLPG: la under this tag + global entries for la */
 void tlb_flush_addr_pcid(struct tlb *t, u64 tag, la_t la);/* INVPCID type 0: la under this PCID, not globals */
 void tlb_flush_pa(struct tlb *t, pa_t pa_page);           /* every entry mapping this physical page (code-page tracking) */
+/* Masked scopes for INVVPID/INVEPT and VM entry/exit (SDM 3C §29.4.3): entries whose
+ * (tag & mask) == val, optionally keeping globals; entries with any bit of mask set; and
+ * the entries for la with (tag & mask) == val, globals included. */
+void tlb_flush_match(struct tlb *t, u64 mask, u64 val, bool keep_global);
+void tlb_flush_nonzero(struct tlb *t, u64 mask);
+void tlb_flush_addr_match(struct tlb *t, u64 mask, u64 val, la_t la);
 
 #endif

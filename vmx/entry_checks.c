@@ -3,6 +3,7 @@
 #include "vmx/entry_checks.h"
 
 #include "cpu/regs.h"
+#include "mmu/ept.h"
 #include "vmx/controls.h"
 
 static const struct {
@@ -74,6 +75,10 @@ bool vmx_check_controls(const struct vmx_check_env *env, const struct vmcs *v, s
     FAIL_IF((proc & PROC_MSR_BITMAPS) && addr_bad(env, v->msr_bitmap, 4096), MSR_BITMAP, VMCS_MSR_BITMAP, v->msr_bitmap);
     FAIL_IF(!(pin & PIN_NMI) && (pin & PIN_VIRTUAL_NMIS), VNMI_NEEDS_NMI_EXIT, VMCS_PIN_BASED_VM_EXEC_CONTROL, pin);
     FAIL_IF(!(pin & PIN_VIRTUAL_NMIS) && (proc & PROC_NMI_WINDOW), NMI_WINDOW_NEEDS_VNMI, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);
+    FAIL_IF((proc2 & PROC2_VPID) && v->vpid == 0, VPID_ZERO, VMCS_VIRTUAL_PROCESSOR_ID, v->vpid);
+    FAIL_IF((proc2 & PROC2_EPT) && !ept_eptp_valid(v->ept_pointer, vmx_caps_msr(caps, MSR_IA32_VMX_EPT_VPID_CAP), caps->maxphyaddr),
+            EPTP, VMCS_EPT_POINTER, v->ept_pointer);
+    FAIL_IF((proc2 & PROC2_UNRESTRICTED) && !(proc2 & PROC2_EPT), UNRESTRICTED_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
     /* §27.2.1.2 */
     FAIL_IF(!vmx_caps_ctl_ok(vmx_caps_ctl(caps, MSR_IA32_VMX_EXIT_CTLS), exit), EXIT_RESERVED, VMCS_VM_EXIT_CONTROLS, exit);
     FAIL_IF(!(pin & PIN_PREEMPT_TIMER) && (exit & EXIT_SAVE_PREEMPT), EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, exit);
@@ -345,16 +350,19 @@ bool vmx_check_guest(const struct vmx_check_env *env, const struct vmcs *v, stru
         }
     }
 
-    /* §27.3.1.6: PAE paging outside IA-32e mode (EPT is not modelled yet). */
+    /* §27.3.1.6: PAE paging outside IA-32e mode: the PDPTEs in memory at CR3, or with EPT
+       the guest PDPTE fields; either failure has exit qualification 2. */
     if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !ia32e) {
         u64 base = v->guest_cr3 & 0xffffffe0ull;
+        const u64 fields[4] = {v->guest_pdpte0, v->guest_pdpte1, v->guest_pdpte2, v->guest_pdpte3};
+        bool ept = proc2 & PROC2_EPT;
         for (int i = 0; i < 4; i++) {
-            u64 e = 0;
-            bool ok = env->read_phys(env->opaque, base + 8 * i, 8, &e);
+            u64 e = fields[i];
+            bool ok = ept || env->read_phys(env->opaque, base + 8 * i, 8, &e);
             bool bad = !ok || ((e & 1) && ((e & (GENMASK(2, 1) | GENMASK(8, 5))) || (e >> caps->maxphyaddr)));
             if (bad) {
                 *qual = 2;
-                FAIL_IF(true, GUEST_PDPTE, VMCS_GUEST_CR3, v->guest_cr3);
+                FAIL_IF(true, GUEST_PDPTE, ept ? VMCS_GUEST_PDPTE0 + 2u * (unsigned)i : VMCS_GUEST_CR3, ept ? e : v->guest_cr3);
             }
             pdptes[i] = e;
         }

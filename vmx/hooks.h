@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "mmu/paging.h"
 
 /* Per-CPU VMX state: created with the CPU, dropped on RESET (leaves VMX operation). */
 int vmx_cpu_create(struct cpu *c) MUST_CHECK;
@@ -70,5 +71,16 @@ void vmx_triple_fault(struct cpu *c);
  * external-interrupt exiting, interrupt window). True if it handled something (a VM exit
  * happened), false to continue with normal delivery. */
 bool vmx_events(struct cpu *c);
+
+/* The 2-D walk in non-root operation with "enable EPT" (SDM 3C §28.3.1): the guest walk with
+ * every paging-structure gpa translated through EPT, then the final gpa; out->pa is physical
+ * and out->perm is limited by the EPT permissions. An EPT violation or misconfiguration causes
+ * its VM exit and does not return; PAGING_PF is the guest's own page fault. The caller tests
+ * (c->tlb_tag & TLB_EPT_MASK) first. */
+enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, enum paging_priv priv,
+                                struct paging_result *out) MUST_CHECK;
+
+/* Point a paging context's memory callbacks through EPT (PDPTE loads under EPT). */
+void vmx_ept_paging_ctx(struct cpu *c, struct paging_ctx *ctx);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "cpu/events.h"
 #include "cpu/operand.h"
+#include "mmu/ept.h"
 #include "vmx/vmx.h"
 
 /* VM-exit instruction information for VMX instructions (SDM 3C §28.2.5 Table 28-13):
@@ -270,4 +271,73 @@ void exec_vmcall(struct cpu *c, const struct insn *in)
         cpu_fault(c, EXC_GP, 0);
     /* No dual-monitor treatment: IA32_SMM_MONITOR_CTL[0] = 0 (SDM 3C "VMCALL" Operation). */
     vmx_fail(c, VMXERR_VMCALL_ROOT);
+}
+
+/* The 128-bit descriptor of INVEPT/INVVPID (operand 1, memory only). */
+static void read_desc(struct cpu *c, const struct insn *in, u64 desc[2])
+{
+    const struct opnd *o = &in->op[1];
+    if (o->kind != OPND_MEM)
+        cpu_fault(c, EXC_UD, 0);
+    u64 ea = opnd_ea(c, in, o);
+    desc[0] = mem_read(c, o->seg, ea, 8);
+    desc[1] = mem_read(c, o->seg, ea + 8, 8);
+}
+
+static u64 ept_vpid_cap(const struct cpu *c)
+{
+    return vmx_caps_msr(&c->vmx->caps, MSR_IA32_VMX_EPT_VPID_CAP);
+}
+
+/* INVEPT (SDM 3C §31.3 "INVEPT" Operation): type 1 single-context (the EP4TA of a valid
+ * EPTP), type 2 all contexts; any other type, or an EPTP that VM entry would reject, is
+ * VMfail(28). */
+void exec_invept(struct cpu *c, const struct insn *in)
+{
+    u64 cap = c->vmx_on ? ept_vpid_cap(c) : 0;
+    if (!(cap & EPT_CAP_INVEPT))
+        cpu_fault(c, EXC_UD, 0);
+    vmx_prologue(c, in, EXIT_REASON_INVEPT, 1, 0);
+    u64 type = gpr_read(c, in->op[0].reg, c->mode == MODE_LONG64 ? 8 : 4);
+    bool ok = (type == VMX_INVEPT_SINGLE && (cap & EPT_CAP_INVEPT_SINGLE)) ||
+              (type == VMX_INVEPT_ALL && (cap & EPT_CAP_INVEPT_ALL));
+    if (!ok) {
+        vmx_fail(c, VMXERR_INVEPT_INVVPID);
+        return;
+    }
+    u64 desc[2];
+    read_desc(c, in, desc);
+    if (type == VMX_INVEPT_SINGLE && !ept_eptp_valid(desc[0], cap, c->model.maxphyaddr)) {
+        vmx_fail(c, VMXERR_INVEPT_INVVPID);
+        return;
+    }
+    vmx_invept_flush(c, (unsigned)type, desc[0]);
+    vmx_succeed(c);
+}
+
+/* INVVPID (SDM 3C §31.3 "INVVPID" Operation): type 0 individual address, 1 single context,
+ * 2 all contexts but VPID 0, 3 single context retaining globals. */
+void exec_invvpid(struct cpu *c, const struct insn *in)
+{
+    u64 cap = c->vmx_on ? ept_vpid_cap(c) : 0;
+    if (!(cap & EPT_CAP_INVVPID))
+        cpu_fault(c, EXC_UD, 0);
+    vmx_prologue(c, in, EXIT_REASON_INVVPID, 1, 0);
+    u64 type = gpr_read(c, in->op[0].reg, c->mode == MODE_LONG64 ? 8 : 4);
+    if (type > 3 || !(cap & (EPT_CAP_INVVPID_ADDR << type))) {
+        vmx_fail(c, VMXERR_INVEPT_INVVPID);
+        return;
+    }
+    u64 desc[2];
+    read_desc(c, in, desc);
+    u16 vpid = (u16)desc[0];
+    bool bad = (desc[0] >> 16) != 0 ||
+               (type != VMX_INVVPID_ALL && vpid == 0) ||
+               (type == VMX_INVVPID_ADDR && !bits_is_canonical(desc[1], c->la_width));
+    if (bad) {
+        vmx_fail(c, VMXERR_INVEPT_INVVPID);
+        return;
+    }
+    vmx_invvpid_flush(c, (unsigned)type, vpid, desc[1]);
+    vmx_succeed(c);
 }

@@ -38,6 +38,11 @@ struct vmx_cpu {
     u64 exit_cycles[VMX_STAT_REASONS];  /* modelled cycles from the exit to the next entry */
     u32 last_reason;               /* basic reason of the last exit (or VMX_STAT_REASONS) */
     u64 last_exit_at;              /* c->cycles at the last exit */
+#define VMX_EPT_IDS 8
+    u64 ept_ids[VMX_EPT_IDS];      /* EP4TA | 1 of each EPTP identity in TLB tags (slot + 1); 0 free */
+    unsigned ept_next;             /* next slot to recycle */
+    u64 ept_refs;                  /* statistics: EPT paging-structure references */
+    u64 walk_scratch[16];          /* vmx/ept.c: 2-D walk state of a PDPTE load */
 };
 
 static inline struct vmx_cpu *vmx_of(const struct cpu *c)
@@ -77,6 +82,16 @@ void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e);
 /* A fault-like VM exit caused by the current instruction: RIP/RSP back to the instruction,
  * exit, unwind to the step loop. */
 _Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info);
+
+/* TLB tags and flushes of VPID/EPT (vmx/ept.c, SDM 3C §29.4): the guest's tag at VM entry
+ * (after the guest state is loaded) and the root's at VM exit, each with the flush that
+ * hardware does without VPID; the scopes of INVEPT and INVVPID by type. */
+enum { VMX_INVEPT_SINGLE = 1, VMX_INVEPT_ALL = 2 };
+enum { VMX_INVVPID_ADDR = 0, VMX_INVVPID_SINGLE = 1, VMX_INVVPID_ALL = 2, VMX_INVVPID_SINGLE_NG = 3 };
+void vmx_tlb_enter(struct cpu *c);
+void vmx_tlb_exit(struct cpu *c);
+void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp);
+void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la);
 
 /* Guest-physical reads for bitmaps and MSR areas. */
 u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);

@@ -90,6 +90,67 @@ START_TEST(large_page_invlpg_and_pa)
 }
 END_TEST
 
+/* VPID/EPT scopes (SDM 3C §29.4.3): tags are EPT id << 48 | VPID << 32 | PCID. */
+#define VT(ept, vpid, pcid) ((u64)(ept) << TLB_EPT_SHIFT | (u64)(vpid) << TLB_VPID_SHIFT | (pcid))
+
+static void setup_virt(void)
+{
+    tlb_init(&T);
+    fill(0x1000, VT(0, 0, 0), false, 4096);   /* root */
+    fill(0x2000, VT(0, 0, 0), true, 4096);    /* root, global */
+    fill(0x3000, VT(1, 0, 0), false, 4096);   /* EPT 1 without VPID */
+    fill(0x4000, VT(1, 5, 1), false, 4096);   /* EPT 1, VPID 5, PCID 1 */
+    fill(0x5000, VT(1, 5, 0), true, 4096);    /* EPT 1, VPID 5, global */
+    fill(0x6000, VT(2, 5, 0), false, 4096);   /* EPT 2, VPID 5 */
+    fill(0x7000, VT(0, 6, 0), false, 4096);   /* VPID 6 without EPT */
+    fill(0x8000, VT(2, 6, 0), true, 4096);    /* EPT 2, VPID 6, global */
+}
+
+START_TEST(vpid_ept_scopes)
+{
+    /* VM entry/exit without VPID: VPID 0's entries (root and EPT-without-VPID) go. */
+    setup_virt();
+    tlb_flush_match(&T, TLB_VPID_MASK, 0, false);
+    ck_assert(!has(0x1000, VT(0, 0, 0)) && !has(0x2000, VT(0, 0, 0)) && !has(0x3000, VT(1, 0, 0)));
+    ck_assert(has(0x4000, VT(1, 5, 1)) && has(0x7000, VT(0, 6, 0)) && has(0x8000, VT(2, 6, 0)));
+    /* INVVPID single context: VPID 5 under every EPTP, globals too. */
+    setup_virt();
+    tlb_flush_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, false);
+    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x5000, VT(1, 5, 0)) && !has(0x6000, VT(2, 5, 0)));
+    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x3000, VT(1, 0, 0)) && has(0x7000, VT(0, 6, 0)));
+    /* INVVPID single context retaining globals. */
+    setup_virt();
+    tlb_flush_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, true);
+    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x6000, VT(2, 5, 0)));
+    ck_assert(has(0x5000, VT(1, 5, 3)) && has(0x8000, VT(2, 6, 0)));
+    /* INVVPID all contexts: every VPID but 0. */
+    setup_virt();
+    tlb_flush_nonzero(&T, TLB_VPID_MASK);
+    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x7000, VT(0, 6, 0)) && !has(0x8000, VT(2, 6, 0)));
+    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x2000, VT(0, 0, 0)) && has(0x3000, VT(1, 0, 0)));
+    /* INVVPID individual address: that address for VPID 5, any PCID/EPTP, globals included. */
+    setup_virt();
+    fill(0x4000 + 0x100000, VT(2, 5, 2), false, 4096);   /* another slot, same VPID */
+    tlb_flush_addr_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, 0x5000);
+    ck_assert(!has(0x5000, VT(1, 5, 0)));
+    ck_assert(has(0x4000, VT(1, 5, 1)) && has(0x104000, VT(2, 5, 2)));
+    tlb_flush_addr_match(&T, TLB_VPID_MASK, 6ull << TLB_VPID_SHIFT, 0x4000);
+    ck_assert(has(0x4000, VT(1, 5, 1)));                  /* another VPID's address stays */
+    /* INVEPT single context: EPT 1 under every VPID. */
+    setup_virt();
+    tlb_flush_match(&T, TLB_EPT_MASK, 1ull << TLB_EPT_SHIFT, false);
+    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x4000, VT(1, 5, 1)) && !has(0x5000, VT(1, 5, 0)));
+    ck_assert(has(0x6000, VT(2, 5, 0)) && has(0x7000, VT(0, 6, 0)) && has(0x1000, VT(0, 0, 0)));
+    /* INVEPT all contexts: every EPT-derived entry, none of root's or VPID-only ones. */
+    setup_virt();
+    tlb_flush_nonzero(&T, TLB_EPT_MASK);
+    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x6000, VT(2, 5, 0)) && !has(0x8000, VT(2, 6, 0)));
+    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x2000, VT(0, 0, 0)) && has(0x7000, VT(0, 6, 0)));
+    /* A root-tagged global never answers a guest lookup. */
+    ck_assert(!has(0x2000, VT(0, 6, 0)) && !has(0x2000, VT(1, 0, 0)));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("tlb");
@@ -98,6 +159,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, lookup_and_globals);
     tcase_add_test(tc, flush_scopes);
     tcase_add_test(tc, large_page_invlpg_and_pa);
+    tcase_add_test(tc, vpid_ept_scopes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,229 @@
+/* vmx/ept.c — EPT and VPID in VMX non-root operation: the 2-D walk (SDM 3C §28.3), the
+ * EPT-violation and EPT-misconfiguration VM exits (§28.3.3, Table 28-7), TLB tags from the
+ * VPID and the EPTP identity (§29.4), and the scopes of INVEPT/INVVPID (§29.4.3.3). */
+#include <string.h>
+
+#include "cpu/access.h"
+#include "mmu/ept.h"
+#include "vmx/hooks.h"
+#include "vmx/vmx.h"
+
+/* State of one 2-D walk; the walker callbacks get it as opaque. */
+struct walk2d {
+    struct cpu *c;
+    struct ept_ctx ept;
+    la_t la;
+    bool has_la;       /* a linear address caused the access (qualification bit 7) */
+    unsigned refs;     /* EPT paging-structure references */
+};
+
+static int ept_mem_read(void *opaque, pa_t pa, u64 *val, unsigned size)
+{
+    *val = phys_read(opaque, pa, size);
+    return 0;
+}
+
+static int ept_mem_cmpxchg(void *opaque, pa_t pa, u64 old, u64 new_val, unsigned size, bool *ok)
+{
+    /* vCPUs interleave at instruction boundaries: read-compare-write is atomic. */
+    *ok = phys_read(opaque, pa, size) == old;
+    if (*ok)
+        phys_write(opaque, pa, size, new_val);
+    return 0;
+}
+
+static u32 proc2_of(const struct vmcs *v)
+{
+    return (v->proc_controls & PROC_SECONDARY) ? v->proc2_controls : 0;
+}
+
+static void ept_ctx_init(struct cpu *c, struct ept_ctx *e)
+{
+    u64 cap = vmx_caps_msr(&c->vmx->caps, MSR_IA32_VMX_EPT_VPID_CAP);
+    *e = (struct ept_ctx){
+        .eptp = c->vmx->vmcs.ept_pointer,
+        .maxphyaddr = c->model.maxphyaddr,
+        .exec_only = cap & EPT_CAP_EXEC_ONLY,
+        .page_1g = cap & EPT_CAP_1G,
+        .opaque = c,
+        .read = ept_mem_read,
+        .cmpxchg = ept_mem_cmpxchg,
+    };
+}
+
+/* STEP (§28.3.3): a fault-like VM exit for an EPT violation or misconfiguration at gpa.
+ * `final`: the access was to the translation of the linear address (qualification bit 8). */
+static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_status st,
+                               const struct ept_result *r, gpa_t gpa, bool final)
+{
+    c->rip = c->insn_rip;
+    c->gpr[RSP] = c->insn_rsp;
+    c->dbg_pending = 0;
+    c->vmx->vmcs.guest_physical_address = gpa;
+    struct vmx_exit_info e = {.reason = EXIT_REASON_EPT_MISCONFIG};
+    if (st == EPT_VIOLATION) {
+        e.reason = EXIT_REASON_EPT_VIOLATION;
+        e.qual = r->qual;
+        if (w->has_la) {
+            e.qual |= EPT_QUAL_GLA_VALID | (final ? EPT_QUAL_GLA_FINAL : 0);
+            e.guest_linear = w->la;
+            e.has_linear = true;
+        }
+    }
+    log_printf(c->bus.log, LOG_VMX, "cpu%d: EPT %s gpa=%#llx qual=%#llx", c->id,
+               st == EPT_VIOLATION ? "violation" : "misconfiguration", (unsigned long long)gpa,
+               (unsigned long long)e.qual);
+    vmx_vmexit(c, &e);
+    longjmp(c->step_env, 1);
+}
+
+static pa_t translate(struct walk2d *w, gpa_t gpa, unsigned access, bool final)
+{
+    struct ept_result r;
+    enum ept_status st = ept_walk(&w->ept, gpa, access, &r);
+    w->refs += r.refs;
+    w->c->walk_refs += r.refs;
+    if (st != EPT_OK)
+        ept_exit(w->c, w, st == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, gpa, final);
+    return r.pa;
+}
+
+/* Guest paging-structure accesses: reads count as writes when EPT A/D is on (§28.3.3.2). */
+static int gpa_read(void *opaque, pa_t gpa, u64 *val, unsigned size)
+{
+    struct walk2d *w = opaque;
+    unsigned acc = (w->ept.eptp & EPTP_AD) ? EPT_R | EPT_W : EPT_R;
+    pa_t pa = translate(w, gpa, acc, false);
+    w->c->walk_refs++;
+    *val = phys_read(w->c, pa, size);
+    return 0;
+}
+
+static int gpa_cmpxchg(void *opaque, pa_t gpa, u64 old, u64 new_val, unsigned size, bool *ok)
+{
+    struct walk2d *w = opaque;
+    pa_t pa = translate(w, gpa, EPT_R | EPT_W, false);
+    *ok = phys_read(w->c, pa, size) == old;
+    if (*ok)
+        phys_write(w->c, pa, size, new_val);
+    return 0;
+}
+
+static u16 ept_perm_mask(unsigned ept_perm)
+{
+    u16 m = 0;
+    for (unsigned priv = PAGING_USER; priv <= PAGING_SUP_AC; priv++) {
+        if (ept_perm & EPT_R) m |= (u16)PAGING_PERM_BIT(PAGING_READ, priv);
+        if (ept_perm & EPT_W) m |= (u16)PAGING_PERM_BIT(PAGING_WRITE, priv);
+        if (ept_perm & EPT_X) m |= (u16)PAGING_PERM_BIT(PAGING_EXEC, priv);
+    }
+    return m;
+}
+
+enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, enum paging_priv priv,
+                                struct paging_result *out)
+{
+    struct walk2d w = {.c = c, .la = la, .has_la = true};
+    ept_ctx_init(c, &w.ept);
+    struct paging_ctx ctx;
+    access_paging_ctx(c, &ctx);
+    ctx.opaque = &w;
+    ctx.read = gpa_read;
+    ctx.cmpxchg = gpa_cmpxchg;
+    enum paging_status st = paging_walk(&ctx, la, kind, priv, out);
+    if (st == PAGING_OK) {
+        unsigned acc = kind == PAGING_READ ? EPT_R : kind == PAGING_WRITE ? EPT_W : EPT_X;
+        struct ept_result r;
+        enum ept_status est = ept_walk(&w.ept, out->pa, acc, &r);
+        w.refs += r.refs;
+        c->walk_refs += r.refs;
+        if (est != EPT_OK)
+            ept_exit(c, &w, est == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, out->pa, true);
+        out->pa = r.pa;
+        if (r.page_size < out->page_size)
+            out->page_size = r.page_size;
+        out->perm &= ept_perm_mask(r.perm);
+    }
+    out->refs += w.refs;
+    c->vmx->ept_refs += w.refs;
+    return st;
+}
+
+/* PDPTE loads (MOV CR3/CR0/CR4 with PAE paging) read guest-physical memory through EPT with
+ * no linear address (qualification bit 7 clear). The context's opaque points into vmx state. */
+void vmx_ept_paging_ctx(struct cpu *c, struct paging_ctx *ctx)
+{
+    struct walk2d *w = (struct walk2d *)c->vmx->walk_scratch;
+    _Static_assert(sizeof(struct walk2d) <= sizeof(c->vmx->walk_scratch), "walk scratch too small");
+    memset(w, 0, sizeof(*w));
+    w->c = c;
+    ept_ctx_init(c, &w->ept);
+    ctx->opaque = w;
+    ctx->read = gpa_read;
+    ctx->cmpxchg = gpa_cmpxchg;
+}
+
+/* ---- TLB tags (§29.4.1): VPID in bits 47:32, EPTP identity in bits 63:48 ---- */
+
+/* The identity (1..VMX_EPT_IDS) of an EPTP's EP4TA, allocating one (and flushing the entries
+ * of the one it replaces) when new. */
+static unsigned ept_id(struct cpu *c, u64 eptp)
+{
+    struct vmx_cpu *x = c->vmx;
+    u64 ep4ta = eptp & GENMASK(51, 12);
+    for (unsigned i = 0; i < VMX_EPT_IDS; i++)
+        if (x->ept_ids[i] == (ep4ta | 1))
+            return i + 1;
+    unsigned i = x->ept_next++ % VMX_EPT_IDS;
+    if (x->ept_ids[i])
+        tlb_flush_match(&c->tlb, TLB_EPT_MASK, (u64)(i + 1) << TLB_EPT_SHIFT, false);
+    x->ept_ids[i] = ep4ta | 1;   /* bit 0 marks the slot used */
+    return i + 1;
+}
+
+void vmx_tlb_enter(struct cpu *c)
+{
+    const struct vmcs *v = &c->vmx->vmcs;
+    u32 proc2 = proc2_of(v);
+    u64 vtag = 0;
+    if (proc2 & PROC2_VPID)
+        vtag |= (u64)v->vpid << TLB_VPID_SHIFT;
+    if (proc2 & PROC2_EPT)
+        vtag |= (u64)ept_id(c, v->ept_pointer) << TLB_EPT_SHIFT;
+    c->tlb_tag = vtag | (c->tlb_tag & TLB_PCID_MASK);
+    /* §29.4.3.1: without VPID, VM entry invalidates the mappings of VPID 0 (root's and those of
+       guests run without VPID); with VPID, every tag survives. */
+    if (!(proc2 & PROC2_VPID))
+        tlb_flush_match(&c->tlb, TLB_VPID_MASK, 0, false);
+}
+
+void vmx_tlb_exit(struct cpu *c)
+{
+    c->tlb_tag &= TLB_PCID_MASK;
+    if (!(proc2_of(&c->vmx->vmcs) & PROC2_VPID))
+        tlb_flush_match(&c->tlb, TLB_VPID_MASK, 0, false);
+}
+
+void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp)
+{
+    struct vmx_cpu *x = c->vmx;
+    if (type == VMX_INVEPT_ALL) {
+        tlb_flush_nonzero(&c->tlb, TLB_EPT_MASK);
+        return;
+    }
+    u64 ep4ta = eptp & GENMASK(51, 12);
+    for (unsigned i = 0; i < VMX_EPT_IDS; i++)
+        if (x->ept_ids[i] == (ep4ta | 1))
+            tlb_flush_match(&c->tlb, TLB_EPT_MASK, (u64)(i + 1) << TLB_EPT_SHIFT, false);
+}
+
+void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la)
+{
+    u64 val = (u64)vpid << TLB_VPID_SHIFT;
+    switch (type) {
+    case VMX_INVVPID_ADDR: tlb_flush_addr_match(&c->tlb, TLB_VPID_MASK, val, la); break;
+    case VMX_INVVPID_SINGLE: tlb_flush_match(&c->tlb, TLB_VPID_MASK, val, false); break;
+    case VMX_INVVPID_ALL: tlb_flush_nonzero(&c->tlb, TLB_VPID_MASK); break;
+    default: tlb_flush_match(&c->tlb, TLB_VPID_MASK, val, true); break;
+    }
+}
