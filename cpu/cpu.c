@@ -152,7 +152,8 @@ void cpu_update_mode(struct cpu *c)
         c->cpl = 3;
     c->la_width = (c->cr4 & CR4_LA57) ? 57 : 48;
     u64 pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & TLB_PCID_MASK) : 0;
-    c->tlb_tag = (c->tlb_tag & ~TLB_PCID_MASK) | pcid;
+    u64 vtag = unlikely(c->vmx_nonroot) ? vmx_tlb_vtag(c) : 0;   /* VPID / EPTP identity */
+    c->tlb_tag = vtag | pcid;
 }
 
 u64 cpu_read_tsc(const struct cpu *c)

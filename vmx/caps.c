@@ -1,11 +1,12 @@
 /* vmx/caps.c — capability MSRs from the model (SDM 3C Appendix A). Only controls hvsim
- * implements are advertised as allowed-1; EPT, VPID and unrestricted guest belong to later
- * work and are reported unsupported. */
+ * implements are advertised as allowed-1: EPT and VPID (vmx/ept.c) included; unrestricted
+ * guest, PML, EPT-violation #VE and VMFUNC are not modelled yet and reported unsupported. */
 #include "vmx/caps.h"
 
 #include <string.h>
 
 #include "cpu/regs.h"
+#include "mmu/ept.h"
 #include "vmx/controls.h"
 
 static u64 ctl(u32 must1, u32 may1)
@@ -52,6 +53,13 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     if (model_has(m, FEAT_RDTSCP)) proc2 |= PROC2_RDTSCP;
     if (model_has(m, FEAT_RDRAND)) proc2 |= PROC2_RDRAND;
     if (model_has(m, FEAT_RDSEED)) proc2 |= PROC2_RDSEED;
+    /* EPT and VPID (vmx/ept.c); unrestricted guest is not modelled yet. */
+    proc2 |= PROC2_EPT | PROC2_VPID;
+    u64 ept_vpid = EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
+                   EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_AD | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL |
+                   EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
+                   EPT_CAP_INVVPID_SINGLE_NG;
+    if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
 
     SET(MSR_IA32_VMX_PINBASED_CTLS, ctl(PIN_DEFAULT1, pin1));
     SET(MSR_IA32_VMX_PROCBASED_CTLS, ctl(PROC_DEFAULT1, proc1));
@@ -70,11 +78,11 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     caps->cr4_valid = model_cr4_valid(m);
     SET(MSR_IA32_VMX_CR4_FIXED0, CR4_VMXE);
     SET(MSR_IA32_VMX_CR4_FIXED1, caps->cr4_valid);
-    SET(MSR_IA32_VMX_EPT_VPID_CAP, 0);
+    SET(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
     SET(MSR_IA32_VMX_VMFUNC, 0);
 
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = caps->fcap[FC_PERF] = true;
-    caps->fcap[FC_PREEMPT] = true;
+    caps->fcap[FC_PREEMPT] = caps->fcap[FC_EPT] = caps->fcap[FC_VPID] = true;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)
@@ -93,8 +101,7 @@ bool vmx_caps_msr_read(const struct vmx_caps *caps, u32 idx, u64 *v)
     /* PROCBASED_CTLS2, EPT_VPID_CAP, VMFUNC exist only with their enabling bits (§A.3.3). */
     if (idx == MSR_IA32_VMX_PROCBASED_CTLS2)
         return vmx_caps_msr(caps, MSR_IA32_VMX_PROCBASED_CTLS) >> 63;
-    /* EPT_VPID_CAP reads 0 while EPT and VPID are not modelled: every processor with
-       secondary controls has the MSR, and hypervisors (kvm-unit-tests) read it. */
+    /* EPT_VPID_CAP: every processor with secondary controls has the MSR. */
     if (idx == MSR_IA32_VMX_VMFUNC)
         return (vmx_caps_msr(caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) & PROC2_VMFUNC;
     return true;

@@ -181,7 +181,7 @@ static unsigned ept_id(struct cpu *c, u64 eptp)
     return i + 1;
 }
 
-void vmx_tlb_enter(struct cpu *c)
+u64 vmx_tlb_vtag(struct cpu *c)
 {
     const struct vmcs *v = &c->vmx->vmcs;
     u32 proc2 = proc2_of(v);
@@ -190,18 +190,7 @@ void vmx_tlb_enter(struct cpu *c)
         vtag |= (u64)v->vpid << TLB_VPID_SHIFT;
     if (proc2 & PROC2_EPT)
         vtag |= (u64)ept_id(c, v->ept_pointer) << TLB_EPT_SHIFT;
-    c->tlb_tag = vtag | (c->tlb_tag & TLB_PCID_MASK);
-    /* §29.4.3.1: without VPID, VM entry invalidates the mappings of VPID 0 (root's and those of
-       guests run without VPID); with VPID, every tag survives. */
-    if (!(proc2 & PROC2_VPID))
-        tlb_flush_match(&c->tlb, TLB_VPID_MASK, 0, false);
-}
-
-void vmx_tlb_exit(struct cpu *c)
-{
-    c->tlb_tag &= TLB_PCID_MASK;
-    if (!(proc2_of(&c->vmx->vmcs) & PROC2_VPID))
-        tlb_flush_match(&c->tlb, TLB_VPID_MASK, 0, false);
+    return vtag;
 }
 
 void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp)

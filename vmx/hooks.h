@@ -80,6 +80,10 @@ bool vmx_events(struct cpu *c);
 enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, enum paging_priv priv,
                                 struct paging_result *out) MUST_CHECK;
 
+/* The virtualization part of the TLB tag in non-root operation: VPID << 32 when "enable
+ * VPID", the EPTP identity << 48 when "enable EPT" (SDM 3C §29.4.1). */
+u64 vmx_tlb_vtag(struct cpu *c);
+
 /* Point a paging context's memory callbacks through EPT (PDPTE loads under EPT). */
 void vmx_ept_paging_ctx(struct cpu *c, struct paging_ctx *ctx);
 

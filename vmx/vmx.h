@@ -83,13 +83,10 @@ void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e);
  * exit, unwind to the step loop. */
 _Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info);
 
-/* TLB tags and flushes of VPID/EPT (vmx/ept.c, SDM 3C §29.4): the guest's tag at VM entry
- * (after the guest state is loaded) and the root's at VM exit, each with the flush that
- * hardware does without VPID; the scopes of INVEPT and INVVPID by type. */
+/* The scopes of INVEPT and INVVPID by type (vmx/ept.c, SDM 3C §29.4.3.3); the tag itself is
+ * vmx_tlb_vtag (vmx/hooks.h), applied by cpu_update_mode in non-root operation. */
 enum { VMX_INVEPT_SINGLE = 1, VMX_INVEPT_ALL = 2 };
 enum { VMX_INVVPID_ADDR = 0, VMX_INVVPID_SINGLE = 1, VMX_INVVPID_ALL = 2, VMX_INVVPID_SINGLE_NG = 3 };
-void vmx_tlb_enter(struct cpu *c);
-void vmx_tlb_exit(struct cpu *c);
 void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp);
 void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la);
 

@@ -1,0 +1,319 @@
+/* Guest test vmx_ept: a tiny hypervisor runs its guest under EPT (identity map of 4 GiB with
+ * 2 MiB pages, and 4 KiB pages around two test pages) with VPID 1. The guest writes a
+ * read-only page and reads a non-present one: the hypervisor sees EPT violations (exit reason
+ * 48) with the exit qualification of SDM 3C Table 28-7, the guest-physical and guest-linear
+ * addresses, fixes the entry, runs INVEPT and resumes; the access then completes. A
+ * write-only entry is an EPT misconfiguration (reason 49). INVEPT/INVVPID types and their
+ * VMfail cases. SDM 3C §28.3, §31 (INVEPT, INVVPID). */
+#include "guest.h"
+
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_GUEST_RSP 0x681c
+#define VMCS_GUEST_RFLAGS 0x6820
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_QUAL 0x6400
+#define VMCS_EXIT_LEN 0x440c
+#define VMCS_INSN_ERROR 0x4400
+#define VMCS_HOST_TR_SEL 0x0c0c
+
+static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
+static uint8_t vmcs[4096] __attribute__((aligned(4096)));
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+static uint8_t guest_stack[8192] __attribute__((aligned(16)));
+static uint8_t tss[104] __attribute__((aligned(16)));
+
+static inline bool vmwrite(uint64_t enc, uint64_t v)
+{
+    uint8_t fail;
+    __asm__ volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"(enc), "rm"(v) : "cc", "memory");
+    return !fail;
+}
+
+static inline uint64_t vmread(uint64_t enc)
+{
+    uint64_t v = 0;
+    __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(enc) : "cc");
+    return v;
+}
+
+/* VMX instruction on a 64-bit pointer operand; returns RFLAGS after it. */
+#define VMX_PTR_OP(name, insn)                                                   \
+    static inline uint64_t name(uint64_t pa)                                     \
+    {                                                                            \
+        uint64_t fl;                                                             \
+        __asm__ volatile(insn " %1; pushfq; pop %0" : "=r"(fl) : "m"(pa) : "cc", "memory"); \
+        return fl;                                                               \
+    }
+VMX_PTR_OP(vmxon, "vmxon")
+VMX_PTR_OP(vmclear, "vmclear")
+VMX_PTR_OP(vmptrld, "vmptrld")
+
+#define CF 0x1u
+#define ZF 0x40u
+#define STATUS 0x8d5u
+
+/* Enter the guest; returns 0 after a VM exit, or RFLAGS when the VM entry failed with
+ * VMfailInvalid/VMfailValid. Host RSP/RIP are set here so the exit lands on label 1. */
+static uint64_t enter_guest(bool launch)
+{
+    uint64_t r;
+    __asm__ volatile(
+        "mov %1, %%rcx\n"
+        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
+        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"
+        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"
+        "test %%rcx, %%rcx; jz 2f\n"
+        "vmlaunch; jmp 3f\n"
+        "2: vmresume\n"
+        "3: pushfq; pop %%rax; jmp 4f\n"
+        "1: xor %%eax, %%eax\n"
+        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
+        : "=&a"(r)
+        : "r"((uint64_t)launch)
+        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
+    return r;
+}
+
+static void guest_main(void);
+
+static void skip_insn(void)
+{
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
+}
+
+static uint32_t ctl(uint32_t msr, uint32_t want)
+{
+    uint64_t v = rdmsr(msr);
+    return (want | (uint32_t)v) & (uint32_t)(v >> 32);
+}
+
+static void setup_vmcs(void)
+{
+    uint64_t basic = rdmsr(0x480);
+    bool true_ctls = basic & (1ull << 55);
+    uint32_t pin_msr = true_ctls ? 0x48d : 0x481, proc_msr = true_ctls ? 0x48e : 0x482;
+    uint32_t exit_msr = true_ctls ? 0x48f : 0x483, entry_msr = true_ctls ? 0x490 : 0x484;
+    vmwrite(0x4000, ctl(pin_msr, 0));
+    /* HLT, unconditional I/O, MSR bitmaps, CR3-load exiting */
+    vmwrite(0x4002, ctl(proc_msr, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15)));
+    vmwrite(0x400c, ctl(exit_msr, 1u << 9));            /* host address-space size */
+    vmwrite(0x4012, ctl(entry_msr, 1u << 9));           /* IA-32e mode guest */
+    vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
+    msr_bitmap[0x1b / 8] |= 1u << (0x1b % 8);
+    vmwrite(0x400a, 0);                                 /* CR3-target count */
+    vmwrite(0x2800, ~0ull);                             /* VMCS link pointer */
+
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr, idtr;
+    __asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+    uint16_t cs, ds;
+    __asm__ volatile("mov %%cs, %0; mov %%ds, %1" : "=r"(cs), "=r"(ds));
+    /* Host state. */
+    vmwrite(0x6c00, read_cr0());
+    vmwrite(0x6c02, read_cr3());
+    vmwrite(0x6c04, read_cr4());
+    vmwrite(0x0c02, cs);
+    vmwrite(0x0c00, ds); vmwrite(0x0c04, ds); vmwrite(0x0c06, ds);
+    vmwrite(0x0c08, 0); vmwrite(0x0c0a, 0);
+    vmwrite(VMCS_HOST_TR_SEL, 0x18);
+    vmwrite(0x6c0a, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6c0c, gdtr.base);
+    vmwrite(0x6c0e, idtr.base);
+    /* Guest state: the same flat 64-bit environment. */
+    vmwrite(0x6800, read_cr0());
+    vmwrite(0x6802, read_cr3());
+    vmwrite(0x6804, read_cr4());
+    vmwrite(0x681a, 0x400);                             /* DR7 */
+    vmwrite(0x0802, cs);
+    vmwrite(0x4816, 0xa09b);
+    vmwrite(0x4802, 0xffffffff);
+    static const uint32_t data_sel[] = {0x0800, 0x0804, 0x0806};   /* ES, SS, DS */
+    for (int i = 0; i < 3; i++) {
+        vmwrite(data_sel[i], ds);
+        vmwrite(data_sel[i] + 0x4000, 0xffffffff);                 /* limit */
+        vmwrite(data_sel[i] + 0x4014, 0xc093);                     /* access rights */
+        vmwrite(data_sel[i] + 0x6006, 0);                          /* base */
+    }
+    vmwrite(0x4814, 0xc093); vmwrite(0x4818, 0xc093); vmwrite(0x481a, 0xc093);
+    vmwrite(0x481c, 0x10000); vmwrite(0x481e, 0x10000);            /* FS, GS unusable */
+    vmwrite(0x4820, 0x10000);                                      /* LDTR unusable */
+    vmwrite(0x080e, 0x18);
+    vmwrite(0x480e, 0x67);
+    vmwrite(0x4822, 0x8b);
+    vmwrite(0x6814, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6816, gdtr.base);
+    vmwrite(0x4810, gdtr.limit);
+    vmwrite(0x6818, idtr.base);
+    vmwrite(0x4812, idtr.limit);
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_main);
+    vmwrite(VMCS_GUEST_RSP, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    vmwrite(VMCS_GUEST_RFLAGS, 2);
+}
+
+
+static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept_pd[4][512] __attribute__((aligned(4096)));
+static uint64_t ept_pt[512] __attribute__((aligned(4096)));
+/* Two test pages inside one 2 MiB region that the 4 KiB table maps. */
+static volatile uint64_t test_pages[2][512] __attribute__((aligned(4096)));
+
+#define EPT_RWX 7ull
+#define EPT_WB (6ull << 3)
+#define EPT_PS (1ull << 7)
+
+static inline uint64_t invept(uint64_t type, uint64_t eptp)
+{
+    struct { uint64_t eptp, rsvd; } desc = {eptp, 0};
+    uint64_t fl;
+    __asm__ volatile("invept %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
+    return fl;
+}
+
+static inline uint64_t invvpid(uint64_t type, uint64_t vpid, uint64_t la)
+{
+    struct { uint64_t vpid, la; } desc = {vpid, la};
+    uint64_t fl;
+    __asm__ volatile("invvpid %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
+    return fl;
+}
+
+static uint64_t *test_pte(int i)
+{
+    return &ept_pt[((uintptr_t)test_pages[i] >> 12) & 511];
+}
+
+static uint64_t build_ept(void)
+{
+    ept_pml4[0] = (uintptr_t)ept_pdpt | EPT_RWX;
+    for (int g = 0; g < 4; g++) {
+        ept_pdpt[g] = (uintptr_t)ept_pd[g] | EPT_RWX;
+        for (int i = 0; i < 512; i++)
+            ept_pd[g][i] = ((uint64_t)g << 30 | (uint64_t)i << 21) | EPT_RWX | EPT_WB | EPT_PS;
+    }
+    uintptr_t region = (uintptr_t)test_pages[0] & ~0x1fffffull;
+    for (int i = 0; i < 512; i++)
+        ept_pt[i] = (region + ((uint64_t)i << 12)) | EPT_RWX | EPT_WB;
+    ept_pd[region >> 30][(region >> 21) & 511] = (uintptr_t)ept_pt | EPT_RWX;
+    return (uintptr_t)ept_pml4 | 6 | (3 << 3);   /* WB, 4-level walk */
+}
+
+/* The guest: a write to page 0, a read of page 1, a read of page 0, then VMCALLs. */
+static void guest_main(void)
+{
+    test_pages[0][0] = 0x1234;
+    uint64_t v = test_pages[1][3];
+    __asm__ volatile("vmcall" :: "a"(v));
+    v = test_pages[0][1];
+    __asm__ volatile("vmcall" :: "a"(v));
+    for (;;)
+        __asm__ volatile("vmcall");
+}
+
+static void check_violation(uint64_t r, uint64_t qual, const volatile void *addr, const char *what)
+{
+    uint64_t got_q = vmread(VMCS_EXIT_QUAL), gpa = vmread(0x2400), gla = vmread(0x640a);
+    report(r == 0 && vmread(VMCS_EXIT_REASON) == 48 && got_q == qual && gpa == (uintptr_t)addr &&
+               gla == (uintptr_t)addr,
+           "%s: EPT violation (reason %lu) qual %#lx (want %#lx) gpa %#lx gla %#lx", what,
+           (unsigned long)vmread(VMCS_EXIT_REASON), (unsigned long)got_q, (unsigned long)qual,
+           (unsigned long)gpa, (unsigned long)gla);
+}
+
+int main(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 5))) {
+        report(false, "CPUID.1:ECX.VMX");
+        return report_summary();
+    }
+    uint64_t basic = rdmsr(0x480);
+    uint64_t proc2_cap = rdmsr(0x48b) >> 32, cap = rdmsr(0x48c);
+    report((proc2_cap & 0x22) == 0x22, "PROCBASED_CTLS2 allows enable EPT and enable VPID");
+    report((cap & 0x0f0106104141ull) == 0x0f0106104141ull, "EPT_VPID_CAP %#lx: X-only, 4-level, WB, 2M, INVEPT 1/2, A/D, INVVPID 0-3",
+           (unsigned long)cap);
+    uint64_t fc = rdmsr(0x3a);
+    if (!(fc & 1))
+        wrmsr(0x3a, fc | 5);
+    write_cr0(read_cr0() | (1u << 5));
+    write_cr4(read_cr4() | (1u << 13));
+    uint32_t rev = (uint32_t)basic & 0x7fffffff;
+    *(uint32_t *)vmxon_region = rev;
+    *(uint32_t *)vmcs = rev;
+    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
+    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0,
+           "VMCLEAR, VMPTRLD");
+    setup_vmcs();
+    vmwrite(0x4002, vmread(0x4002) | (1u << 31));               /* secondary controls */
+    vmwrite(0x401e, 0x22);                                      /* enable EPT, enable VPID */
+    vmwrite(0x0000, 1);                                         /* VPID 1 */
+    uint64_t eptp = build_ept();
+    vmwrite(0x201a, eptp);
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_main);
+
+    /* EPTP checks at VM entry: a reserved memory type fails with VMfailValid 7. */
+    vmwrite(0x201a, (eptp & ~7ull) | 2);
+    uint64_t e = enter_guest(true);
+    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP memory type 2: VMfailValid 7");
+    vmwrite(0x0000, 0);
+    vmwrite(0x201a, eptp);
+    e = enter_guest(true);
+    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "enable VPID with VPID 0: VMfailValid 7");
+    vmwrite(0x0000, 1);
+
+    /* Page 0 read-only: the guest's write is an EPT violation on the final translation. */
+    *test_pte(0) &= ~2ull;
+    *test_pte(1) &= ~7ull;
+    e = enter_guest(true);
+    check_violation(e, 0x2 | 0x8 | 0x20 | 0x80 | 0x100, &test_pages[0][0], "write to a read+execute page");
+    report(test_pages[0][0] == 0, "the faulting write did not happen");
+    *test_pte(0) |= 2;
+    report((invept(1, eptp) & STATUS) == 0, "INVEPT single context");
+    /* Page 1 not present: the read faults with no permissions in bits 5:3. */
+    e = enter_guest(false);
+    check_violation(e, 0x1 | 0x80 | 0x100, &test_pages[1][3], "read of a non-present page");
+    report(test_pages[0][0] == 0x1234, "the write completed after the fix");
+    /* A write-only entry is a misconfiguration (reason 49) with the guest-physical address. */
+    *test_pte(1) |= 2;
+    report((invept(2, 0) & STATUS) == 0, "INVEPT all contexts");
+    e = enter_guest(false);
+    report(e == 0 && vmread(VMCS_EXIT_REASON) == 49 && vmread(0x2400) == (uintptr_t)&test_pages[1][3],
+           "write-only EPT entry: misconfiguration (reason %lu) gpa %#lx", (unsigned long)vmread(VMCS_EXIT_REASON),
+           (unsigned long)vmread(0x2400));
+    *test_pte(1) |= 1;
+    test_pages[1][3] = 0x5678;
+    e = enter_guest(false);
+    report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest resumed to its VMCALL after the fixes");
+    skip_insn();
+
+    /* Execute-only page (advertised in EPT_VPID_CAP bit 0): a read is a violation with only
+       bit 5 (executable) among the permission bits. */
+    *test_pte(0) = (*test_pte(0) & ~7ull) | 4;                   /* execute-only */
+    report((invept(1, eptp) & STATUS) == 0, "INVEPT after making page 0 execute-only");
+    e = enter_guest(false);
+    check_violation(e, 0x1 | 0x20 | 0x80 | 0x100, &test_pages[0][1], "read of an execute-only page");
+    *test_pte(0) |= 3;
+    report((invept(1, eptp) & STATUS) == 0, "INVEPT");
+    e = enter_guest(false);
+    report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest read the page after the fix");
+    skip_insn();
+
+    /* INVEPT/INVVPID VMfail cases (SDM 3C §31.3): unsupported types and bad operands. */
+    report((invept(0, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 0: VMfailValid 28");
+    report((invept(3, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 3: VMfailValid 28");
+    report((invept(1, (eptp & ~7ull) | 2) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT of an invalid EPTP: VMfailValid 28");
+    report((invvpid(0, 1, 0x1000) & STATUS) == 0, "INVVPID individual address");
+    report((invvpid(1, 1, 0) & STATUS) == 0, "INVVPID single context");
+    report((invvpid(2, 0, 0) & STATUS) == 0, "INVVPID all contexts");
+    report((invvpid(3, 1, 0) & STATUS) == 0, "INVVPID single context retaining globals");
+    report((invvpid(1, 0, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID of VPID 0: VMfailValid 28");
+    report((invvpid(0, 1, 0x800000000000ull) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28,
+           "INVVPID of a non-canonical address: VMfailValid 28");
+    report((invvpid(1, 0x10001, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID descriptor bits 63:16: VMfailValid 28");
+    report((invvpid(4, 1, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID type 4: VMfailValid 28");
+    e = enter_guest(false);
+    report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest still runs");
+
+    __asm__ volatile("vmxoff" ::: "cc");
+    return report_summary();
+}
