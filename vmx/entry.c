@@ -158,12 +158,14 @@ void vmx_vmentry(struct cpu *c, bool launch)
         log_printf(c->bus.log, LOG_VMX, "cpu%d: VM entry failed check %s (SDM 3C §%s)", c->id,
                    vmx_check_name(x->last_failure.id), vmx_check_section(x->last_failure.id));
         vmx_fail_valid(c, VMXERR_ENTRY_BAD_CONTROL);
+        debug_event(c, DBG_EV_ENTRYFAIL, 0);
         return;
     }
     if (!vmx_check_host(&env, v, &x->last_failure)) {
         log_printf(c->bus.log, LOG_VMX, "cpu%d: VM entry failed check %s (SDM 3C §%s)", c->id,
                    vmx_check_name(x->last_failure.id), vmx_check_section(x->last_failure.id));
         vmx_fail_valid(c, VMXERR_ENTRY_BAD_HOST);
+        debug_event(c, DBG_EV_ENTRYFAIL, 0);
         return;
     }
     /* STEP 2 (§27.3.1): guest state; failure is a VM-entry failure exit (§27.8). */
@@ -210,6 +212,9 @@ void vmx_vmentry(struct cpu *c, bool launch)
     x->mtf_at = (v->proc_controls & PROC_MTF) ? c->insns + ((v->entry_intr_info & INTR_INFO_VALID) ? 1 : 2) : UINT64_MAX;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: VM entry (%s) rip=%#llx", c->id, launch ? "launch" : "resume",
                (unsigned long long)c->rip);
+    debug_event(c, DBG_EV_VMENTRY, 0);
     /* STEP 5: event injection. */
+    if (unlikely(v->entry_intr_info & INTR_INFO_VALID))
+        debug_event(c, DBG_EV_INJECT, v->entry_intr_info);
     inject_event(c, v);
 }

@@ -263,6 +263,7 @@ void vmx_vmexit(struct cpu *c, const struct vmx_exit_info *e)
         return;
     if (!load_host_msrs(c))                 /* STEP 5 */
         vmx_abort(c, 4);
+    debug_event(c, DBG_EV_VMEXIT, e->reason);
 }
 
 void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e)
@@ -275,6 +276,7 @@ void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e)
     load_host_state(c);
     if (c->state != CPU_SHUTDOWN && !load_host_msrs(c))
         vmx_abort(c, 4);
+    debug_event(c, DBG_EV_ENTRYFAIL, e->reason);
 }
 
 void vmx_print_stats(const struct cpu *c, FILE *out)
