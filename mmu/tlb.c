@@ -3,6 +3,7 @@
 
 void tlb_init(struct tlb *t)
 {
+    t->nrecent = TLB_RECENT + 1;   /* nothing known about the entries yet: scan them all */
     tlb_flush_all(t);
     t->fills = t->flushes = 0;
 }
@@ -21,6 +22,10 @@ void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u
     e->flags = flags;
     if (page_size > 4096)
         t->has_large = true;
+    if (t->nrecent < TLB_RECENT)
+        t->recent[t->nrecent++] = (u16)tlb_index(la >> 12);
+    else
+        t->nrecent = TLB_RECENT + 1;
     t->fills++;
 }
 
@@ -29,11 +34,19 @@ static void invalidate(struct tlb_entry *e)
     e->vpn = TLB_VPN_INVALID;
 }
 
+/* Everything, every tag. When few entries were filled since the last flush-all (a guest
+   toggling CR0.WP or CR4.PGE in a loop), only those can be valid: touch just them. */
 void tlb_flush_all(struct tlb *t)
 {
     t->gen++;
-    for (unsigned i = 0; i < TLB_ENTRIES; i++)
-        invalidate(&t->e[i]);
+    if (t->nrecent <= TLB_RECENT) {
+        for (unsigned i = 0; i < t->nrecent; i++)
+            invalidate(&t->e[t->recent[i]]);
+    } else {
+        for (unsigned i = 0; i < TLB_ENTRIES; i++)
+            invalidate(&t->e[i]);
+    }
+    t->nrecent = 0;
     t->has_large = false;
     t->flushes++;
 }

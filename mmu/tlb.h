@@ -33,8 +33,12 @@ struct tlb_entry {
     u8 flags;         /* TLB_GLOBAL, TLB_MMIO */
 };
 
+#define TLB_RECENT 64              /* fills remembered so a flush-all can touch only them */
+
 struct tlb {
     struct tlb_entry e[TLB_ENTRIES];
+    u16 recent[TLB_RECENT];   /* indices filled since the last flush-all ... */
+    unsigned nrecent;         /* ... how many; TLB_RECENT + 1 = more than fit (flush scans all) */
     bool has_large;   /* some entry came from a page larger than 4 KiB */
     u64 fills, flushes;   /* statistics */
     u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */

@@ -151,6 +151,32 @@ START_TEST(vpid_ept_scopes)
 }
 END_TEST
 
+START_TEST(flush_all_after_few_and_many_fills)
+{
+    /* Few fills since the last flush-all: only they are touched, and all of them go. */
+    tlb_flush_all(&T);
+    for (la_t la = 0x10000; la < 0x10000 + 8 * 0x1000; la += 0x1000)
+        fill(la, TAG(0, 0), false, 4096);
+    tlb_flush_all(&T);
+    for (la_t la = 0x10000; la < 0x10000 + 8 * 0x1000; la += 0x1000)
+        ck_assert(!has(la, TAG(0, 0)));
+    /* More fills than the list holds: the flush falls back to scanning every entry. */
+    for (la_t la = 0; la < (la_t)TLB_ENTRIES * 0x1000; la += 0x1000)
+        fill(la, TAG(0, 0), la & 0x1000, 4096);
+    ck_assert(has(0x7000, TAG(0, 0)));
+    tlb_flush_all(&T);
+    for (la_t la = 0; la < (la_t)TLB_ENTRIES * 0x1000; la += 0x1000)
+        ck_assert(!has(la, TAG(0, 0)));
+    /* A flush of one scope does not reset the list: a later flush-all still catches the rest. */
+    fill(0x20000, TAG(0, 1), false, 4096);
+    fill(0x21000, TAG(0, 2), false, 4096);
+    tlb_flush_pcid(&T, TAG(0, 1), false);
+    ck_assert(has(0x21000, TAG(0, 2)));
+    tlb_flush_all(&T);
+    ck_assert(!has(0x21000, TAG(0, 2)));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("tlb");
@@ -160,6 +186,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, flush_scopes);
     tcase_add_test(tc, large_page_invlpg_and_pa);
     tcase_add_test(tc, vpid_ept_scopes);
+    tcase_add_test(tc, flush_all_after_few_and_many_fills);
     suite_add_tcase(s, tc);
     return s;
 }
