@@ -144,19 +144,7 @@ void exec_mov_to_seg(struct cpu *c, const struct insn *in)
 
 static u64 cr4_reserved(const struct cpu *c)
 {
-    const struct cpu_model *m = &c->model;
-    u64 ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-             CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    if (model_has(m, FEAT_UMIP)) ok |= CR4_UMIP;
-    if (model_has(m, FEAT_LA57)) ok |= CR4_LA57;
-    if (model_has(m, FEAT_VMX)) ok |= CR4_VMXE;
-    if (model_has(m, FEAT_FSGSBASE)) ok |= CR4_FSGSBASE;
-    if (model_has(m, FEAT_PCID)) ok |= CR4_PCIDE;
-    if (model_has(m, FEAT_XSAVE)) ok |= CR4_OSXSAVE;
-    if (model_has(m, FEAT_SMEP)) ok |= CR4_SMEP;
-    if (model_has(m, FEAT_SMAP)) ok |= CR4_SMAP;
-    if (model_has(m, FEAT_PKU)) ok |= CR4_PKE;
-    return ~ok;
+    return ~model_cr4_valid(&c->model);
 }
 
 static void write_cr0(struct cpu *c, u64 v)

@@ -2,6 +2,8 @@
  * that advertises each feature, and whether hvsim implements it. */
 #include "cpu/model.h"
 
+#include "cpu/regs.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -236,4 +238,20 @@ void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4])
     for (int f = 0; f < FEAT_COUNT; f++)
         if (features[f].name && features[f].leaf == leaf && model_has(m, f))
             out[features[f].reg] |= 1u << features[f].bit;
+}
+
+u64 model_cr4_valid(const struct cpu_model *m)
+{
+    u64 ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
+             CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    if (model_has(m, FEAT_UMIP)) ok |= CR4_UMIP;
+    if (model_has(m, FEAT_LA57)) ok |= CR4_LA57;
+    if (model_has(m, FEAT_VMX)) ok |= CR4_VMXE;
+    if (model_has(m, FEAT_FSGSBASE)) ok |= CR4_FSGSBASE;
+    if (model_has(m, FEAT_PCID)) ok |= CR4_PCIDE;
+    if (model_has(m, FEAT_XSAVE)) ok |= CR4_OSXSAVE;
+    if (model_has(m, FEAT_SMEP)) ok |= CR4_SMEP;
+    if (model_has(m, FEAT_SMAP)) ok |= CR4_SMAP;
+    if (model_has(m, FEAT_PKU)) ok |= CR4_PKE;
+    return ok;
 }

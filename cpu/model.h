@@ -55,6 +55,10 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
 /* OR the CPUID bits of the model's features that live in `leaf` into out[EAX..EDX]. */
 void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4]);
 
+/* CR4 bits the model supports (a MOV to CR4 setting any other bit is #GP; IA32_VMX_CR4_FIXED1
+ * reports the same set), SDM 3A §2.5. */
+u64 model_cr4_valid(const struct cpu_model *m);
+
 /* The QEMU-style name of a feature. */
 const char *model_feature_name(enum cpu_feature f);
 

@@ -14,21 +14,6 @@ static u64 ctl(u32 must1, u32 may1)
     return (u64)(may1 | must1) << 32 | must1;
 }
 
-static u64 model_cr4_valid(const struct cpu_model *m)
-{
-    u64 ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-             CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_VMXE;
-    if (model_has(m, FEAT_UMIP)) ok |= CR4_UMIP;
-    if (model_has(m, FEAT_LA57)) ok |= CR4_LA57;
-    if (model_has(m, FEAT_FSGSBASE)) ok |= CR4_FSGSBASE;
-    if (model_has(m, FEAT_PCID)) ok |= CR4_PCIDE;
-    if (model_has(m, FEAT_XSAVE)) ok |= CR4_OSXSAVE;
-    if (model_has(m, FEAT_SMEP)) ok |= CR4_SMEP;
-    if (model_has(m, FEAT_SMAP)) ok |= CR4_SMAP;
-    if (model_has(m, FEAT_PKU)) ok |= CR4_PKE;
-    return ok;
-}
-
 void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
 {
     memset(caps, 0, sizeof(*caps));
