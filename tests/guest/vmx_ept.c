@@ -6,6 +6,7 @@
  * write-only entry is an EPT misconfiguration (reason 49). INVEPT/INVVPID types and their
  * VMfail cases. SDM 3C §28.3, §31 (INVEPT, INVVPID). */
 #include "guest.h"
+#include "vmx.h"
 
 #define VMCS_GUEST_RIP 0x681e
 #define VMCS_GUEST_RSP 0x681c
@@ -22,31 +23,6 @@ static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 static uint8_t guest_stack[8192] __attribute__((aligned(16)));
 static uint8_t tss[104] __attribute__((aligned(16)));
 
-static inline bool vmwrite(uint64_t enc, uint64_t v)
-{
-    uint8_t fail;
-    __asm__ volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"(enc), "rm"(v) : "cc", "memory");
-    return !fail;
-}
-
-static inline uint64_t vmread(uint64_t enc)
-{
-    uint64_t v = 0;
-    __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(enc) : "cc");
-    return v;
-}
-
-/* VMX instruction on a 64-bit pointer operand; returns RFLAGS after it. */
-#define VMX_PTR_OP(name, insn)                                                   \
-    static inline uint64_t name(uint64_t pa)                                     \
-    {                                                                            \
-        uint64_t fl;                                                             \
-        __asm__ volatile(insn " %1; pushfq; pop %0" : "=r"(fl) : "m"(pa) : "cc", "memory"); \
-        return fl;                                                               \
-    }
-VMX_PTR_OP(vmxon, "vmxon")
-VMX_PTR_OP(vmclear, "vmclear")
-VMX_PTR_OP(vmptrld, "vmptrld")
 
 #define CF 0x1u
 #define ZF 0x40u
@@ -81,72 +57,24 @@ static void skip_insn(void)
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
 }
 
-static uint32_t ctl(uint32_t msr, uint32_t want)
-{
-    uint64_t v = rdmsr(msr);
-    return (want | (uint32_t)v) & (uint32_t)(v >> 32);
-}
-
 static void setup_vmcs(void)
 {
     uint64_t basic = rdmsr(0x480);
     bool true_ctls = basic & (1ull << 55);
     uint32_t pin_msr = true_ctls ? 0x48d : 0x481, proc_msr = true_ctls ? 0x48e : 0x482;
     uint32_t exit_msr = true_ctls ? 0x48f : 0x483, entry_msr = true_ctls ? 0x490 : 0x484;
-    vmwrite(0x4000, ctl(pin_msr, 0));
+    vmwrite(0x4000, vmx_ctl(pin_msr, 0));
     /* HLT, unconditional I/O, MSR bitmaps, CR3-load exiting */
-    vmwrite(0x4002, ctl(proc_msr, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15)));
-    vmwrite(0x400c, ctl(exit_msr, 1u << 9));            /* host address-space size */
-    vmwrite(0x4012, ctl(entry_msr, 1u << 9));           /* IA-32e mode guest */
+    vmwrite(0x4002, vmx_ctl(proc_msr, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15)));
+    vmwrite(0x400c, vmx_ctl(exit_msr, 1u << 9));            /* host address-space size */
+    vmwrite(0x4012, vmx_ctl(entry_msr, 1u << 9));           /* IA-32e mode guest */
     vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
     msr_bitmap[0x1b / 8] |= 1u << (0x1b % 8);
     vmwrite(0x400a, 0);                                 /* CR3-target count */
     vmwrite(0x2800, ~0ull);                             /* VMCS link pointer */
 
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr, idtr;
-    __asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
-    uint16_t cs, ds;
-    __asm__ volatile("mov %%cs, %0; mov %%ds, %1" : "=r"(cs), "=r"(ds));
-    /* Host state. */
-    vmwrite(0x6c00, read_cr0());
-    vmwrite(0x6c02, read_cr3());
-    vmwrite(0x6c04, read_cr4());
-    vmwrite(0x0c02, cs);
-    vmwrite(0x0c00, ds); vmwrite(0x0c04, ds); vmwrite(0x0c06, ds);
-    vmwrite(0x0c08, 0); vmwrite(0x0c0a, 0);
-    vmwrite(VMCS_HOST_TR_SEL, 0x18);
-    vmwrite(0x6c0a, (uint64_t)(uintptr_t)tss);
-    vmwrite(0x6c0c, gdtr.base);
-    vmwrite(0x6c0e, idtr.base);
-    /* Guest state: the same flat 64-bit environment. */
-    vmwrite(0x6800, read_cr0());
-    vmwrite(0x6802, read_cr3());
-    vmwrite(0x6804, read_cr4());
-    vmwrite(0x681a, 0x400);                             /* DR7 */
-    vmwrite(0x0802, cs);
-    vmwrite(0x4816, 0xa09b);
-    vmwrite(0x4802, 0xffffffff);
-    static const uint32_t data_sel[] = {0x0800, 0x0804, 0x0806};   /* ES, SS, DS */
-    for (int i = 0; i < 3; i++) {
-        vmwrite(data_sel[i], ds);
-        vmwrite(data_sel[i] + 0x4000, 0xffffffff);                 /* limit */
-        vmwrite(data_sel[i] + 0x4014, 0xc093);                     /* access rights */
-        vmwrite(data_sel[i] + 0x6006, 0);                          /* base */
-    }
-    vmwrite(0x4814, 0xc093); vmwrite(0x4818, 0xc093); vmwrite(0x481a, 0xc093);
-    vmwrite(0x481c, 0x10000); vmwrite(0x481e, 0x10000);            /* FS, GS unusable */
-    vmwrite(0x4820, 0x10000);                                      /* LDTR unusable */
-    vmwrite(0x080e, 0x18);
-    vmwrite(0x480e, 0x67);
-    vmwrite(0x4822, 0x8b);
-    vmwrite(0x6814, (uint64_t)(uintptr_t)tss);
-    vmwrite(0x6816, gdtr.base);
-    vmwrite(0x4810, gdtr.limit);
-    vmwrite(0x6818, idtr.base);
-    vmwrite(0x4812, idtr.limit);
-    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_main);
-    vmwrite(VMCS_GUEST_RSP, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
-    vmwrite(VMCS_GUEST_RFLAGS, 2);
+    vmx_setup_flat64(tss, (uint64_t)(uintptr_t)guest_main,
+                     (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
 }
 
 

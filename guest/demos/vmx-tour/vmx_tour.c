@@ -9,6 +9,7 @@
  * Run it:            hvsim -kernel build/guest/demo-vmx-tour.elf -d vmx
  * Step through it:   hvsim -kernel build/guest/demo-vmx-tour.elf -debug   (docs/debugger.md) */
 #include "guest.h"
+#include "vmx.h"
 
 /* VMCS field encodings used here (SDM 3C Appendix B). */
 enum {
@@ -57,31 +58,6 @@ __asm__(".text\n"
         "  vmcall\n"                      /* exit 18: VMCALL always exits */
         "  jmp tour_guest_vmcall\n");
 
-static inline bool vmwrite(uint64_t enc, uint64_t v)
-{
-    uint8_t fail;
-    __asm__ volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"(enc), "rm"(v) : "cc", "memory");
-    return !fail;
-}
-
-static inline uint64_t vmread(uint64_t enc)
-{
-    uint64_t v = 0;
-    __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(enc) : "cc");
-    return v;
-}
-
-/* VMXON/VMCLEAR/VMPTRLD on a physical address; returns RFLAGS (CF/ZF report failure). */
-#define VMX_PTR_OP(name, insn)                                                                  \
-    static inline uint64_t name(uint64_t pa)                                                    \
-    {                                                                                           \
-        uint64_t fl;                                                                            \
-        __asm__ volatile(insn " %1; pushfq; pop %0" : "=r"(fl) : "m"(pa) : "cc", "memory");     \
-        return fl;                                                                              \
-    }
-VMX_PTR_OP(vmxon, "vmxon")
-VMX_PTR_OP(vmclear, "vmclear")
-VMX_PTR_OP(vmptrld, "vmptrld")
 
 /* VMLAUNCH/VMRESUME. Returns 0 after a VM exit (HOST_RIP is label 1), or RFLAGS when the
  * instruction itself failed (VMfailInvalid/VMfailValid). */
@@ -105,21 +81,15 @@ static uint64_t enter_guest(bool launch)
     return r;
 }
 
-/* A control word: the bits we want, adjusted by its capability MSR (allowed 0/1 settings). */
-static uint32_t ctl(uint32_t msr, uint32_t want)
-{
-    uint64_t v = rdmsr(msr);
-    return (want | (uint32_t)v) & (uint32_t)(v >> 32);
-}
-
+/* Control words: the bits we want, adjusted by their capability MSRs (vmx_ctl). */
 static void setup_controls(void)
 {
     bool true_ctls = rdmsr(0x480) & (1ull << 55);
-    vmwrite(F_PIN, ctl(true_ctls ? 0x48d : 0x481, 0));
-    vmwrite(F_PROC, ctl(true_ctls ? 0x48e : 0x482,
+    vmwrite(F_PIN, vmx_ctl(true_ctls ? 0x48d : 0x481, 0));
+    vmwrite(F_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482,
                         PROC_HLT_EXITING | PROC_CR3_LOAD_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS));
-    vmwrite(F_EXIT_CTL, ctl(true_ctls ? 0x48f : 0x483, 1u << 9));    /* host address-space size */
-    vmwrite(F_ENTRY_CTL, ctl(true_ctls ? 0x490 : 0x484, 1u << 9));   /* IA-32e mode guest */
+    vmwrite(F_EXIT_CTL, vmx_ctl(true_ctls ? 0x48f : 0x483, 1u << 9));    /* host address-space size */
+    vmwrite(F_ENTRY_CTL, vmx_ctl(true_ctls ? 0x490 : 0x484, 1u << 9));   /* IA-32e mode guest */
     io_bitmap_a[COM1 / 8] |= 1u << (COM1 % 8);                        /* only COM1's data port */
     vmwrite(F_IO_BITMAP_A, (uint64_t)(uintptr_t)io_bitmap_a);
     vmwrite(F_IO_BITMAP_B, (uint64_t)(uintptr_t)io_bitmap_b);

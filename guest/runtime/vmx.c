@@ -1,0 +1,50 @@
+/* guest/runtime/vmx.c — see vmx.h. Field encodings: SDM 3C Appendix B. */
+#include "vmx.h"
+
+void vmx_setup_flat64(void *tss, uint64_t rip, uint64_t rsp)
+{
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr, idtr;
+    __asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+    uint16_t cs, ds;
+    __asm__ volatile("mov %%cs, %0; mov %%ds, %1" : "=r"(cs), "=r"(ds));
+    /* Host state. */
+    vmwrite(0x6c00, read_cr0());
+    vmwrite(0x6c02, read_cr3());
+    vmwrite(0x6c04, read_cr4());
+    vmwrite(0x0c02, cs);
+    vmwrite(0x0c00, ds); vmwrite(0x0c04, ds); vmwrite(0x0c06, ds);
+    vmwrite(0x0c08, 0); vmwrite(0x0c0a, 0);
+    vmwrite(0x0c0c, 0x18);                                         /* TR */
+    vmwrite(0x6c0a, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6c0c, gdtr.base);
+    vmwrite(0x6c0e, idtr.base);
+    /* Guest state: the same flat 64-bit environment. */
+    vmwrite(0x6800, read_cr0());
+    vmwrite(0x6802, read_cr3());
+    vmwrite(0x6804, read_cr4());
+    vmwrite(0x681a, 0x400);                                        /* DR7 */
+    vmwrite(0x0802, cs);
+    vmwrite(0x4816, 0xa09b);
+    vmwrite(0x4802, 0xffffffff);
+    static const uint32_t data_sel[] = {0x0800, 0x0804, 0x0806};   /* ES, SS, DS */
+    for (int i = 0; i < 3; i++) {
+        vmwrite(data_sel[i], ds);
+        vmwrite(data_sel[i] + 0x4000, 0xffffffff);                 /* limit */
+        vmwrite(data_sel[i] + 0x4014, 0xc093);                     /* access rights */
+        vmwrite(data_sel[i] + 0x6006, 0);                          /* base */
+    }
+    vmwrite(0x4814, 0xc093); vmwrite(0x4818, 0xc093); vmwrite(0x481a, 0xc093);
+    vmwrite(0x481c, 0x10000); vmwrite(0x481e, 0x10000);            /* FS, GS unusable */
+    vmwrite(0x4820, 0x10000);                                      /* LDTR unusable */
+    vmwrite(0x080e, 0x18);
+    vmwrite(0x480e, 0x67);
+    vmwrite(0x4822, 0x8b);
+    vmwrite(0x6814, (uint64_t)(uintptr_t)tss);
+    vmwrite(0x6816, gdtr.base);
+    vmwrite(0x4810, gdtr.limit);
+    vmwrite(0x6818, idtr.base);
+    vmwrite(0x4812, idtr.limit);
+    vmwrite(0x681e, rip);
+    vmwrite(0x681c, rsp);
+    vmwrite(0x6820, 2);                                            /* RFLAGS */
+}

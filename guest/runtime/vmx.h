@@ -1,0 +1,50 @@
+/* guest/runtime/vmx.h — VMX helpers for hypervisors of our own that run inside hvsim (guest
+ * tests and demos): the VMX instructions as inline functions, control values allowed by the
+ * capability MSRs, and the host/guest state of a flat 64-bit guest sharing the host's address
+ * space (SDM 3C ch. 24-26, 31). */
+#ifndef HVSIM_GUEST_VMX_H
+#define HVSIM_GUEST_VMX_H
+
+#include "guest.h"
+
+/* VMWRITE; false on VMfail. */
+static inline bool vmwrite(uint64_t enc, uint64_t v)
+{
+    uint8_t fail;
+    __asm__ volatile("vmwrite %2, %1; setna %0" : "=q"(fail) : "r"(enc), "rm"(v) : "cc", "memory");
+    return !fail;
+}
+
+static inline uint64_t vmread(uint64_t enc)
+{
+    uint64_t v = 0;
+    __asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(enc) : "cc");
+    return v;
+}
+
+/* VMXON/VMCLEAR/VMPTRLD on a physical address; returns RFLAGS (CF/ZF report failure). */
+#define VMX_PTR_OP(name, insn)                                                                  \
+    static inline uint64_t name(uint64_t pa)                                                    \
+    {                                                                                           \
+        uint64_t fl;                                                                            \
+        __asm__ volatile(insn " %1; pushfq; pop %0" : "=r"(fl) : "m"(pa) : "cc", "memory");     \
+        return fl;                                                                              \
+    }
+VMX_PTR_OP(vmxon, "vmxon")
+VMX_PTR_OP(vmclear, "vmclear")
+VMX_PTR_OP(vmptrld, "vmptrld")
+#undef VMX_PTR_OP
+
+/* `want` adjusted to the allowed 0/1 settings of capability MSR `msr` (SDM 3C Appendix A.3). */
+static inline uint32_t vmx_ctl(uint32_t msr, uint32_t want)
+{
+    uint64_t v = rdmsr(msr);
+    return (want | (uint32_t)v) & (uint32_t)(v >> 32);
+}
+
+/* Host and guest state for a guest in the host's own flat 64-bit environment: the host's CR0/
+ * CR3/CR4, CS/DS, GDT and IDT; TR = 0x18 based at `tss` (104 bytes); the guest starts at `rip`
+ * with `rsp`, RFLAGS = 2 and DR7 = 0x400. Controls are the caller's. */
+void vmx_setup_flat64(void *tss, uint64_t rip, uint64_t rsp);
+
+#endif
