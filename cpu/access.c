@@ -204,6 +204,8 @@ int access_debug_translate(struct cpu *c, la_t la, pa_t *pa)
 {
     struct paging_ctx ctx;
     struct paging_result r;
+    if (unlikely(vmx_ept_active(c)))
+        return vmx_ept_debug_translate(c, la, pa);   /* guest tables and the gpa through EPT */
     access_paging_ctx(c, &ctx);
     ctx.cmpxchg = walk_cmpxchg_none;
     if (paging_walk(&ctx, la, PAGING_READ, PAGING_SUP_AC, &r) != PAGING_OK)

@@ -5,6 +5,7 @@
 #include "debugger/cmds.h"
 #include "debugger/dbg.h"
 #include "mmu/paging.h"
+#include "vmx/hooks.h"
 
 static bool at_end(const char *s)
 {
@@ -184,6 +185,24 @@ static void print_entry_bits(struct dbg *d, u64 e, bool leaf_capable, bool nx)
         dbg_printf(d, " XD");
 }
 
+/* Under EPT: translate the guest-physical address of a paging-structure entry; on an EPT
+ * violation or misconfiguration show the EPT walk and return true (the walk ends there). */
+static bool table_through_ept(struct dbg *d, struct cpu *c, pa_t *ea, const char *name, unsigned idx)
+{
+    struct ept_result r;
+    if (vmx_ept_peek(c, *ea, EPT_R, &r) == EPT_OK) {
+        dbg_printf(d, "  %-5s[%u] at gpa 0x%llx (EPT -> 0x%llx)", name, idx, (unsigned long long)*ea,
+                   (unsigned long long)r.pa);
+        *ea = r.pa;
+        return false;
+    }
+    dbg_printf(d, "  %-5s[%u] at guest-physical 0x%llx: EPT walk of the table address:\n", name, idx,
+               (unsigned long long)*ea);
+    pa_t unused;
+    (void)dbg_ept_show(d, c, *ea, EPT_R, true, &unused);
+    return true;
+}
+
 int cmd_info_pagewalk(struct dbg *d, const char *args)
 {
     struct cpu *c = dbg_cpu(d);
@@ -203,8 +222,9 @@ int cmd_info_pagewalk(struct dbg *d, const char *args)
     const char *const *names = names5 + (5 - levels);
     unsigned esz = levels == 2 ? 4 : 8;
     u64 maxpa_mask = ((1ull << c->model.maxphyaddr) - 1) & ~0xfffull;
-    dbg_printf(d, "page walk of 0x%llx: %u-level paging, CR3 0x%llx\n", (unsigned long long)la, levels,
-               (unsigned long long)c->cr3);
+    bool ept = vmx_ept_active(c);   /* 2-D walk: every table address is guest-physical */
+    dbg_printf(d, "page walk of 0x%llx: %u-level paging, CR3 0x%llx%s\n", (unsigned long long)la, levels,
+               (unsigned long long)c->cr3, ept ? " (guest-physical; each access goes through EPT)" : "");
     u64 table = levels == 2 ? (c->cr3 & 0xfffff000ull) : (c->cr3 & maxpa_mask);
     bool w = true, u = true, x = true;
     for (unsigned lv = 0; lv < levels; lv++) {
@@ -219,12 +239,15 @@ int cmd_info_pagewalk(struct dbg *d, const char *args)
             e = c->pdpte[idx];   /* PAE: the PDPTE registers loaded at the CR3 write */
             dbg_printf(d, "  %-5s[%u] (register)   : 0x%016llx", names[lv], idx, (unsigned long long)e);
         } else {
+            if (ept && table_through_ept(d, c, &ea, names[lv], idx))
+                return 0;
+            if (!ept)
+                dbg_printf(d, "  %-5s[%u] at 0x%llx", names[lv], idx, (unsigned long long)ea);
             if (dbg_read_pa(d, ea, &e, esz)) {
-                dbg_printf(d, "  %-5s[%u] at 0x%llx: cannot read (not RAM)\n", names[lv], idx, (unsigned long long)ea);
+                dbg_printf(d, ": cannot read (not RAM)\n");
                 return 0;
             }
-            dbg_printf(d, "  %-5s[%u] at 0x%llx: 0x%0*llx", names[lv], idx, (unsigned long long)ea, (int)(2 * esz),
-                       (unsigned long long)e);
+            dbg_printf(d, ": 0x%0*llx", (int)(2 * esz), (unsigned long long)e);
         }
         bool leaf_capable = (lv > 0 || levels == 2) && lv < levels - 1 && !(levels == 3 && lv == 0);
         if (levels >= 4 && lv == levels - 3)
@@ -248,10 +271,15 @@ int cmd_info_pagewalk(struct dbg *d, const char *args)
             if (levels == 2 && shift == 12)
                 frame = e & 0xfffff000ull;
             pa_t pa = frame | (la & (size - 1));
-            dbg_printf(d, "\n  => physical 0x%llx (%s page at 0x%llx), %s, %s, %s\n", (unsigned long long)pa,
+            dbg_printf(d, "\n  => %s 0x%llx (%s page at 0x%llx), %s, %s, %s\n", ept ? "guest-physical" : "physical",
+                       (unsigned long long)pa,
                        size == 4096 ? "4 KiB" : size == 1ull << 21 ? "2 MiB" : size == 1ull << 22 ? "4 MiB" : "1 GiB",
                        (unsigned long long)frame, w ? "writable" : "read-only", u ? "user" : "supervisor",
                        x ? "executable" : "no-execute");
+            if (ept) {
+                dbg_printf(d, "  EPT walk of the guest-physical address:\n");
+                (void)dbg_ept_show(d, c, pa, EPT_R, true, &pa);
+            }
             return 0;
         }
         table = levels == 2 ? (e & 0xfffff000ull) : (e & maxpa_mask);

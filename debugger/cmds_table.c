@@ -63,6 +63,7 @@ static const struct dbg_cmd cmds_vmx[] = {
 static const struct dbg_cmd info_vmx[] = {
     {"vmcs", cmd_info_vmcs, 0, "info vmcs [controls|exit|guest|host|FIELD]", "the current VMCS decoded, by SDM field name"},
     {"exits", cmd_info_exits, 0, "info exits", "VM exits per reason with counts and modelled cycles"},
+    {"ept", cmd_info_ept, 0, "info ept GPA [read|write|fetch]", "the EPT walk of a guest-physical address, level by level, and its verdict"},
 };
 
 const struct dbg_cmd_table dbg_cmd_tables[] = {{cmds_core, ARRAY_SIZE(cmds_core)}, {cmds_vmx, ARRAY_SIZE(cmds_vmx)}};

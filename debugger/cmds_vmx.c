@@ -9,6 +9,7 @@
 #include "debugger/cmds.h"
 #include "debugger/dbg.h"
 #include "debugger/vmxinfo.h"
+#include "vmx/hooks.h"
 #include "vmx/vmx.h"
 
 static bool at_end(const char *s)
@@ -103,13 +104,38 @@ static int walk_cmpxchg_none(void *opaque, pa_t pa, u64 old, u64 new_val, unsign
     return 0;
 }
 
-/* Read guest-linear memory as the guest of v saw it (its CR0/CR3/CR4/EFER; guest-physical is
- * taken as physical, so with EPT on this shows host-physical memory at the guest address). */
+static int walk_read_ram(void *opaque, pa_t pa, u64 *val, unsigned size)
+{
+    *val = 0;
+    return dbg_read_pa(opaque, pa, val, size);
+}
+
+/* Guest-physical to physical: through the current VMCS's EPT when it enables EPT. */
+static int guest_pa(struct cpu *c, bool ept, gpa_t gpa, pa_t *pa)
+{
+    struct ept_result r;
+    if (!ept) {
+        *pa = gpa;
+        return 0;
+    }
+    if (vmx_ept_peek(c, gpa, EPT_R, &r) != EPT_OK)
+        return -1;
+    *pa = r.pa;
+    return 0;
+}
+
+/* Read guest-linear memory as the guest of v saw it (its CR0/CR3/CR4/EFER, and its EPT when
+ * enabled); nothing is changed, only RAM is read. */
 static int read_guest_la(struct dbg *d, struct cpu *c, const struct vmcs *v, u64 la, u8 *buf, size_t n)
 {
     struct paging_ctx ctx;
+    bool ept = (v->proc_controls & PROC_SECONDARY) && (v->proc2_controls & PROC2_EPT);
     access_paging_ctx(c, &ctx);
+    ctx.opaque = d;
+    ctx.read = walk_read_ram;
     ctx.cmpxchg = walk_cmpxchg_none;
+    if (ept)
+        vmx_ept_peek_ctx(c, &ctx);
     bool lma = v->entry_controls & ENTRY_IA32E;
     if (!(v->guest_cr0 & CR0_PG))
         ctx.mode = PAGING_NONE;
@@ -124,20 +150,25 @@ static int read_guest_la(struct dbg *d, struct cpu *c, const struct vmcs *v, u64
     ctx.pse = v->guest_cr4 & CR4_PSE;
     ctx.smep = ctx.smap = ctx.pke = false;
     if (ctx.mode == PAGING_PAE) {
-        /* The PDPTEs the guest had loaded are not in the VMCS without EPT: read them. */
-        for (unsigned k = 0; k < 4; k++)
-            if (dbg_read_pa(d, (v->guest_cr3 & ~0x1full) + 8 * k, &ctx.pdpte[k], 8))
-                return -1;
+        if (ept) {   /* with EPT the VMCS holds the guest's PDPTEs (SDM 3C §25.4.2) */
+            ctx.pdpte[0] = v->guest_pdpte0, ctx.pdpte[1] = v->guest_pdpte1;
+            ctx.pdpte[2] = v->guest_pdpte2, ctx.pdpte[3] = v->guest_pdpte3;
+        } else {     /* without EPT they are not in the VMCS: read them */
+            for (unsigned k = 0; k < 4; k++)
+                if (dbg_read_pa(d, (v->guest_cr3 & ~0x1full) + 8 * k, &ctx.pdpte[k], 8))
+                    return -1;
+        }
     }
     if (!lma)
         la = (u32)la;
     for (size_t k = 0; k < n; k++) {
         struct paging_result r;
+        pa_t pa;
         if (ctx.mode == PAGING_NONE)
             r.pa = (la + k) & 0xffffffffu;
         else if (paging_walk(&ctx, la + k, PAGING_READ, PAGING_SUP_AC, &r) != PAGING_OK)
             return k ? 0 : -1;
-        if (dbg_read_pa(d, r.pa, buf + k, 1))
+        if (guest_pa(c, ept, r.pa, &pa) || dbg_read_pa(d, pa, buf + k, 1))
             return k ? 0 : -1;
     }
     return 0;
@@ -189,8 +220,10 @@ void dbg_vmx_report_stop(struct dbg *d)
             if (q[0])
                 dbg_printf(d, "  qualification %#llx: %s\n", (unsigned long long)v->exit_qualification, q);
             guest_insn_text(d, c, v, text, sizeof text);
-            dbg_printf(d, "  guest rip 0x%llx: %s (length %u)\n", (unsigned long long)v->guest_rip, text,
-                       v->exit_instruction_len);
+            dbg_printf(d, "  guest rip 0x%llx: %s", (unsigned long long)v->guest_rip, text);
+            if (v->exit_instruction_len)   /* only exits caused by an instruction report one */
+                dbg_printf(d, " (length %u)", v->exit_instruction_len);
+            dbg_printf(d, "\n");
         }
         dbg_printf(d, "  cycles %llu (the exit cost is included)\n", (unsigned long long)c->cycles);
         break;

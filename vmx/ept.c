@@ -216,3 +216,64 @@ void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la)
     default: tlb_flush_match(&c->tlb, TLB_VPID_MASK, val, true); break;
     }
 }
+
+/* ---- looking without touching (the debugger): RAM only, no A/D updates, no exits ---- */
+
+static int peek_ram(void *opaque, pa_t pa, u64 *val, unsigned size)
+{
+    struct cpu *c = opaque;
+    const struct iomap_range *r = iomap_find(c->bus.phys->mem, pa);
+    if (!r || !r->host || pa - r->base + size > r->len)
+        return -1;   /* never a device read */
+    *val = 0;
+    memcpy(val, r->host + (pa - r->base), size);
+    return 0;
+}
+
+static int peek_cmpxchg(void *opaque, pa_t pa, u64 old, u64 new_val, unsigned size, bool *ok)
+{
+    (void)opaque, (void)pa, (void)old, (void)new_val, (void)size;
+    *ok = true;   /* pretend the flag was set; change nothing */
+    return 0;
+}
+
+enum ept_status vmx_ept_peek(struct cpu *c, gpa_t gpa, unsigned access, struct ept_result *r)
+{
+    struct ept_ctx e;
+    ept_ctx_init(c, &e);
+    e.eptp &= ~EPTP_AD;   /* no accessed/dirty updates (and no dirty-based W masking) */
+    e.read = peek_ram;
+    e.cmpxchg = peek_cmpxchg;
+    return ept_walk(&e, gpa, access, r);
+}
+
+static int peek_gpa_read(void *opaque, pa_t gpa, u64 *val, unsigned size)
+{
+    struct cpu *c = opaque;
+    struct ept_result r;
+    if (vmx_ept_peek(c, gpa, EPT_R, &r) != EPT_OK)
+        return -1;
+    return peek_ram(c, r.pa, val, size);
+}
+
+void vmx_ept_peek_ctx(struct cpu *c, struct paging_ctx *ctx)
+{
+    ctx->opaque = c;
+    ctx->read = peek_gpa_read;
+    ctx->cmpxchg = peek_cmpxchg;
+}
+
+int vmx_ept_debug_translate(struct cpu *c, la_t la, pa_t *pa)
+{
+    struct paging_ctx ctx;
+    struct paging_result pr;
+    access_paging_ctx(c, &ctx);
+    vmx_ept_peek_ctx(c, &ctx);
+    if (paging_walk(&ctx, la, PAGING_READ, PAGING_SUP_AC, &pr) != PAGING_OK)
+        return -1;
+    struct ept_result r;
+    if (vmx_ept_peek(c, pr.pa, EPT_R, &r) != EPT_OK)
+        return -1;
+    *pa = r.pa;
+    return 0;
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "mmu/ept.h"
 #include "mmu/paging.h"
 
 /* Per-CPU VMX state: created with the CPU, dropped on RESET (leaves VMX operation). */
@@ -86,5 +87,20 @@ u64 vmx_tlb_vtag(struct cpu *c);
 
 /* Point a paging context's memory callbacks through EPT (PDPTE loads under EPT). */
 void vmx_ept_paging_ctx(struct cpu *c, struct paging_ctx *ctx);
+
+/* Is the CPU translating through EPT now (non-root operation with "enable EPT")? */
+static inline bool vmx_ept_active(const struct cpu *c)
+{
+    return (c->tlb_tag & TLB_EPT_MASK) != 0;
+}
+
+/* The debugger's view, side-effect free (RAM only, no A/D flags, no VM exit, no counters):
+ * the EPT walk of gpa under the current VMCS's EPTP (its A/D-enable bit ignored), and the 2-D
+ * translation of a linear address (0, or -1 when it would fault). */
+enum ept_status vmx_ept_peek(struct cpu *c, gpa_t gpa, unsigned access, struct ept_result *r);
+int vmx_ept_debug_translate(struct cpu *c, la_t la, pa_t *pa);
+/* Point a paging context's memory callbacks through vmx_ept_peek (guest tables read through
+ * the current VMCS's EPT, no flags set). */
+void vmx_ept_peek_ctx(struct cpu *c, struct paging_ctx *ctx);
 
 #endif
