@@ -1,6 +1,6 @@
 /* vmx/caps.c — capability MSRs from the model (SDM 3C Appendix A). Only controls hvsim
- * implements are advertised as allowed-1: EPT and VPID (vmx/ept.c) included; unrestricted
- * guest, PML, EPT-violation #VE and VMFUNC are not modelled yet and reported unsupported. */
+ * implements are advertised as allowed-1: EPT and VPID (vmx/ept.c) and unrestricted guest
+ * included; PML, EPT-violation #VE and VMFUNC are not modelled yet and reported unsupported. */
 #include "vmx/caps.h"
 
 #include <string.h>
@@ -38,8 +38,9 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     if (model_has(m, FEAT_RDTSCP)) proc2 |= PROC2_RDTSCP;
     if (model_has(m, FEAT_RDRAND)) proc2 |= PROC2_RDRAND;
     if (model_has(m, FEAT_RDSEED)) proc2 |= PROC2_RDSEED;
-    /* EPT and VPID (vmx/ept.c); unrestricted guest is not modelled yet. */
-    proc2 |= PROC2_EPT | PROC2_VPID;
+    /* EPT and VPID (vmx/ept.c); unrestricted guest (real mode and unpaged protected mode
+       under EPT: the entry checks, the CR0 fixed bits in non-root, PDPTEs saved at exit). */
+    proc2 |= PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED;
     u64 ept_vpid = EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
                    EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_AD | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL |
                    EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |

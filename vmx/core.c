@@ -45,6 +45,10 @@ bool vmx_msr_read(struct cpu *c, u32 idx, u64 *v)
 /* SDM 3C §24.8: in VMX operation CR0/CR4 bits fixed by IA32_VMX_CR*_FIXED* cannot change. */
 bool vmx_cr0_allowed(const struct cpu *c, u64 v)
 {
+    const struct vmcs *vm = &c->vmx->vmcs;
+    /* SDM 3C §25.8 / §A.7: with "unrestricted guest" a guest may clear CR0.PE and CR0.PG. */
+    if (c->vmx_nonroot && (vm->proc_controls & PROC_SECONDARY) && (vm->proc2_controls & PROC2_UNRESTRICTED))
+        v |= CR0_PE | CR0_PG;
     return vmx_caps_cr0_ok(&c->vmx->caps, v);
 }
 

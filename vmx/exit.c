@@ -69,6 +69,12 @@ static void save_guest_state(struct cpu *c)
     v->guest_rip = c->rip;
     v->guest_rsp = c->gpr[RSP];
     v->guest_rflags = c->rflags;
+    /* §28.3.4: with EPT, the PDPTEs in use under PAE paging are saved (else left as they are). */
+    u32 proc2 = (v->proc_controls & PROC_SECONDARY) ? v->proc2_controls : 0;
+    if ((proc2 & PROC2_EPT) && (c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA)) {
+        v->guest_pdpte0 = c->pdpte[0], v->guest_pdpte1 = c->pdpte[1];
+        v->guest_pdpte2 = c->pdpte[2], v->guest_pdpte3 = c->pdpte[3];
+    }
     u32 intr = 0;
     if (c->intr_shadow && c->shadow_at == c->insns)
         intr |= c->movss_shadow ? INTERRUPTIBILITY_MOVSS : INTERRUPTIBILITY_STI;

@@ -48,3 +48,35 @@ void vmx_setup_flat64(void *tss, uint64_t rip, uint64_t rsp)
     vmwrite(0x681c, rsp);
     vmwrite(0x6820, 2);                                            /* RFLAGS */
 }
+
+uint64_t vmx_enter(bool launch)
+{
+    uint64_t r, l = launch;
+    __asm__ volatile(
+        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
+        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"          /* HOST_RSP */
+        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"   /* HOST_RIP */
+        "test %%rcx, %%rcx; jz 2f\n"
+        "vmlaunch; jmp 3f\n"
+        "2: vmresume\n"
+        "3: pushfq; pop %%rax; jmp 4f\n"
+        "1: xor %%eax, %%eax\n"
+        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
+        : "=&a"(r), "+c"(l)
+        :
+        : "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
+    return r;
+}
+
+uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512])
+{
+    for (int i = 0; i < 512; i++)
+        pml4[i] = pdpt[i] = 0;
+    pml4[0] = (uintptr_t)pdpt | 7;
+    for (int g = 0; g < 4; g++) {
+        pdpt[g] = (uintptr_t)pd[g] | 7;
+        for (int i = 0; i < 512; i++)
+            pd[g][i] = ((uint64_t)g << 30 | (uint64_t)i << 21) | 7 | 6 << 3 | 1 << 7;   /* RWX, WB, 2 MiB */
+    }
+    return (uintptr_t)pml4 | 6 | 3 << 3;
+}

@@ -47,4 +47,13 @@ static inline uint32_t vmx_ctl(uint32_t msr, uint32_t want)
  * with `rsp`, RFLAGS = 2 and DR7 = 0x400. Controls are the caller's. */
 void vmx_setup_flat64(void *tss, uint64_t rip, uint64_t rsp);
 
+/* VMLAUNCH (launch) or VMRESUME with HOST_RSP/HOST_RIP set so a VM exit returns here; the
+ * callee-saved registers survive. Returns 0 after a VM exit, or RFLAGS (CF/ZF) when the
+ * instruction failed (VMfailInvalid/VMfailValid). */
+uint64_t vmx_enter(bool launch);
+
+/* An identity EPT of the first 4 GiB with 2 MiB write-back RWX pages (pml4, pdpt and four
+ * page directories, each 4 KiB aligned); returns the EPTP (WB, 4-level walk, A/D off). */
+uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512]);
+
 #endif
