@@ -5,6 +5,7 @@
 #include "cpu/access.h"
 #include "cpu/debug.h"
 #include "cpu/seg.h"
+#include "cpu/task.h"
 #include "vmx/hooks.h"
 
 bool event_has_error_code(unsigned v)
@@ -156,15 +157,17 @@ static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_
     bool present = lo & (1ull << 47);
     bool gate32 = type == DESC_INT || type == DESC_TRAP;
     bool gate16 = type == DESC_INT16 || type == DESC_TRAP16;
-    if (lm ? !gate32 : !(gate32 || gate16)) {
-        if (!lm && type == DESC_TASK)
-            cpu_unimplemented(c, "interrupt through a task gate (vector %u)", vector);
+    bool task = !lm && type == DESC_TASK;
+    if (!task && (lm ? !gate32 : !(gate32 || gate16)))
         cpu_fault(c, EXC_GP, idt_err);
-    }
     if ((kind == EVT_SW_INT || kind == EVT_SW_EXC) && gdpl < c->cpl)
         cpu_fault(c, EXC_GP, idt_err);
     if (!present)
         cpu_fault(c, EXC_NP, idt_err);
+    if (task) {
+        task_gate_event(c, lo, has_err, err, ext);   /* interrupt task (SDM 3A §6.12.2) */
+        return;
+    }
     bool intgate = type == DESC_INT || type == DESC_INT16;
     u16 csel = (u16)(lo >> 16);
     u64 off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ull) | (hi << 32);

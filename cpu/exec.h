@@ -24,6 +24,8 @@ enum insn_sub {
 u64 branch_check(struct cpu *c, unsigned opsize, u64 target);
 void branch_near(struct cpu *c, unsigned opsize, u64 target);
 void far_return(struct cpu *c, unsigned osz, u16 cs, u64 ip, u64 popped, bool iret, u64 fl);
+/* MOV to CR3 semantics (PAE PDPTE load with #GP(0), TLB invalidation); also task switches. */
+void cpu_write_cr3(struct cpu *c, u64 v);
 void io_check(struct cpu *c, u16 port, unsigned size);
 u64 io_in(struct cpu *c, u16 port, unsigned size);
 void io_out(struct cpu *c, u16 port, unsigned size, u64 v);

@@ -1,10 +1,11 @@
 /* cpu/exec_far.c — far control transfers and the flags image: far JMP/CALL, RETF, IRET,
- * PUSHF/POPF (SDM 2A "JMP", "CALL", "RET", "IRET", 2B "POPF"). Call gates and task
- * switches stop the run with an "unimplemented" message for now. */
+ * PUSHF/POPF (SDM 2A "JMP", "CALL", "RET", "IRET", 2B "POPF"). Task switches are in
+ * cpu/task.c; call gates stop the run with an "unimplemented" message for now. */
 #include "cpu/events.h"
 #include "cpu/exec.h"
 #include "cpu/operand.h"
 #include "cpu/seg.h"
+#include "cpu/task.h"
 
 /* Resolve the selector:offset of a far JMP/CALL operand (ptr16:16/32 or m16:16/32/64). */
 static void far_operand(struct cpu *c, const struct insn *in, u16 *sel, u64 *off)
@@ -22,8 +23,9 @@ static void far_operand(struct cpu *c, const struct insn *in, u16 *sel, u64 *off
 }
 
 /* Checks for a direct far transfer to a code segment at the same privilege (SDM 2A "JMP"
- * protected-mode pseudo-code). Returns the descriptor. */
-static u64 far_code_desc(struct cpu *c, u16 sel, la_t *dla)
+ * protected-mode pseudo-code). Returns the descriptor; or 0 when sel named a TSS or a task
+ * gate and the task switch is done. */
+static u64 far_code_desc(struct cpu *c, u16 sel, la_t *dla, enum task_source src)
 {
     if ((sel & ~3u) == 0)
         cpu_fault(c, EXC_GP, 0);
@@ -33,8 +35,10 @@ static u64 far_code_desc(struct cpu *c, u16 sel, la_t *dla)
         unsigned type = ar & 0xf;
         if (type == 0xc || type == 0x4)
             cpu_unimplemented(c, "far transfer through a call gate (selector %#x)", sel);
-        if (type == 0x5 || type == 0x9 || type == 0x1)
-            cpu_unimplemented(c, "task switch by far JMP/CALL (selector %#x)", sel);
+        if (type == DESC_TASK || type == DESC_TSS_AVAIL || type == DESC_TSS16_AVAIL) {
+            task_far_transfer(c, sel, desc, src);
+            return 0;
+        }
         cpu_fault(c, EXC_GP, sel & ~3u);
     }
     if (!(ar & 0x8))
@@ -86,7 +90,9 @@ void exec_jmp_far(struct cpu *c, const struct insn *in)
         return;
     }
     la_t dla;
-    u64 desc = far_code_desc(c, sel, &dla);
+    u64 desc = far_code_desc(c, sel, &dla, TASK_JMP);
+    if (!desc)
+        return;
     off = far_target_check(c, desc, off, in->opsize);
     seg_set_accessed(c, dla, desc);
     seg_load_cs(c, sel, desc, c->cpl);
@@ -110,7 +116,9 @@ void exec_call_far(struct cpu *c, const struct insn *in)
         return;
     }
     la_t dla;
-    u64 desc = far_code_desc(c, sel, &dla);
+    u64 desc = far_code_desc(c, sel, &dla, TASK_CALL);
+    if (!desc)
+        return;
     off = far_target_check(c, desc, off, osz);
     unsigned as = stack_addr_size(c);
     la_t low = access_seg_la(c, SEG_SS, (c->gpr[RSP] - 2 * osz) & bits_mask_bytes(as), 2 * osz, true);
@@ -172,6 +180,28 @@ void exec_popf(struct cpu *c, const struct insn *in)
     flags_write(c, v, mask);
 }
 
+/* RETURN-TO-VIRTUAL-8086-MODE (SDM 2A "IRET"): a 32-bit IRET at CPL 0 whose EFLAGS image
+ * has VM = 1 pops ESP, SS, ES, DS, FS, GS too and resumes at CPL 3 in virtual-8086 mode. */
+static void iret_to_v86(struct cpu *c, u64 ip, u16 cs, u64 fl)
+{
+    u64 sp = stack_peek(c, 4, 12);
+    u16 sel[SEG_COUNT];
+    sel[SEG_CS] = cs;
+    sel[SEG_SS] = (u16)stack_peek(c, 4, 16);
+    sel[SEG_ES] = (u16)stack_peek(c, 4, 20);
+    sel[SEG_DS] = (u16)stack_peek(c, 4, 24);
+    sel[SEG_FS] = (u16)stack_peek(c, 4, 28);
+    sel[SEG_GS] = (u16)stack_peek(c, 4, 32);
+    if ((u32)ip > 0xffff)
+        cpu_fault(c, EXC_GP, 0);   /* beyond the 64 KiB virtual-8086 CS limit */
+    flags_write(c, fl, flags_writable(c, 4, true));
+    cpu_update_mode(c);            /* VM = 1: virtual-8086 mode, CPL 3 */
+    for (unsigned s = 0; s < SEG_COUNT; s++)
+        seg_load(c, s, sel[s]);
+    c->gpr[RSP] = (u32)sp;
+    c->rip = (u32)ip;
+}
+
 void exec_iret(struct cpu *c, const struct insn *in)
 {
     unsigned osz = in->opsize;
@@ -198,14 +228,16 @@ void exec_iret(struct cpu *c, const struct insn *in)
     if (c->rflags & RFLAGS_NT) {
         if (c->efer & EFER_LMA)
             cpu_fault(c, EXC_GP, 0);
-        cpu_unimplemented(c, "IRET task return (NT=1)");
+        task_iret(c);   /* TASK-RETURN to the previous task */
+    } else {
+        u64 ip = stack_peek(c, osz, 0);
+        u16 cs = (u16)stack_peek(c, osz, osz);
+        u64 fl = stack_peek(c, osz, 2 * osz);
+        if (!(c->efer & EFER_LMA) && (fl & RFLAGS_VM) && c->cpl == 0 && osz == 4)
+            iret_to_v86(c, ip, cs, fl);
+        else
+            far_return(c, osz, cs, ip, 3 * osz, true, fl);
     }
-    u64 ip = stack_peek(c, osz, 0);
-    u16 cs = (u16)stack_peek(c, osz, osz);
-    u64 fl = stack_peek(c, osz, 2 * osz);
-    if (!(c->efer & EFER_LMA) && (fl & RFLAGS_VM) && c->cpl == 0 && osz == 4)
-        cpu_unimplemented(c, "IRET to virtual-8086 mode");
-    far_return(c, osz, cs, ip, 3 * osz, true, fl);
     c->nmi_blocked = false;   /* IRET unblocks NMIs (SDM 3A §6.7.1) */
     if (c->nmi_pending)
         c->attention = true;   /* a held NMI is taken right after the IRET */

@@ -183,7 +183,7 @@ static void write_cr0(struct cpu *c, u64 v)
     cpu_update_mode(c);
 }
 
-static void write_cr3(struct cpu *c, u64 v)
+void cpu_write_cr3(struct cpu *c, u64 v)
 {
     bool noflush = false;
     if (c->cr4 & CR4_PCIDE) {
@@ -262,7 +262,7 @@ void exec_mov_crdr(struct cpu *c, const struct insn *in)
         switch (d->reg) {
         case 0: write_cr0(c, v); break;
         case 2: c->cr2 = v; break;
-        case 3: write_cr3(c, v); break;
+        case 3: cpu_write_cr3(c, v); break;
         case 4: write_cr4(c, v); break;
         case 8: write_cr8(c, v); break;
         default: cpu_fault(c, EXC_UD, 0);

@@ -49,6 +49,10 @@ bool vmx_clts(struct cpu *c, const struct insn *in);             /* false: CR0.T
 u64 vmx_lmsw(struct cpu *c, const struct insn *in, u64 src);       /* new CR0[3:0] source */
 void vmx_mov_dr(struct cpu *c, const struct insn *in, unsigned dr, unsigned gpr, bool to_dr);
 
+/* A task switch in non-root operation: always a VM exit (SDM 3C §26.1.2), qualification =
+ * TSS selector | source << 30 (Table 28-2; source is enum task_source). Does not return. */
+_Noreturn void vmx_task_switch(struct cpu *c, u16 sel, unsigned source);
+
 /* TSC as the guest reads it (TSC offsetting). */
 u64 vmx_guest_tsc(const struct cpu *c, u64 tsc);
 

@@ -307,6 +307,21 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind)
     longjmp(c->step_env, 1);
 }
 
+_Noreturn void vmx_task_switch(struct cpu *c, u16 sel, unsigned source)
+{
+    /* CALL/IRET/JMP report their length; a task gate in the IDT reports the event through
+       the IDT-vectoring information (and a software interrupt's length with it). */
+    struct vmx_exit_info e = {
+        .reason = EXIT_REASON_TASK_SWITCH,
+        .qual = sel | (u64)source << 30,
+        .insn_len = source != 3 && c->cur ? c->cur->len : 0,
+    };
+    c->rip = c->insn_rip;
+    c->gpr[RSP] = c->insn_rsp;
+    vmx_vmexit(c, &e);
+    longjmp(c->step_env, 1);
+}
+
 void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err)
 {
     unsigned type;

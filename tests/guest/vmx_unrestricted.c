@@ -3,7 +3,7 @@
  * guest (vmx_unrestricted_guest.S) stores through EPT, takes a software interrupt through its
  * IVT, exits on CPUID, faults on an EPT-absent page, switches to unpaged protected mode and
  * back to real mode (clearing CR0.PE, which only unrestricted guest allows in VMX operation)
- * and halts. Each VM exit's guest state is checked. Without unrestricted guest the same VMCS
+ * and halts; in protected mode a far JMP to a TSS causes a task-switch exit. Each VM exit's guest state is checked. Without unrestricted guest the same VMCS
  * fails VM entry (exit reason 33); unrestricted guest without EPT fails with VMfailValid 7. */
 #include "guest.h"
 #include "vmx.h"
@@ -182,6 +182,15 @@ int main(void)
            (unsigned long)vmread(0x4816));
     report(!(vmread(VMCS_ENTRY) & (1u << 9)), "IA-32e mode guest stays 0");
     skip_insn();
+
+    /* A far JMP to a TSS: task switches always exit (SDM 3C §26.1.2); qualification = the
+       TSS selector with source 2 (JMP) in bits 31:30. */
+    if (expect_exit(vmx_enter(false), 9, "task switch by JMP")) {
+        report(vmread(VMCS_EXIT_QUAL) == (0x28u | 2u << 30) && vmread(VMCS_EXIT_LEN) == 7,
+               "task switch: qualification %#lx (want 0x80000028), length %lu", (unsigned long)vmread(VMCS_EXIT_QUAL),
+               (unsigned long)vmread(VMCS_EXIT_LEN));
+        skip_insn();
+    }
 
     /* Exit 4: CPUID in real mode again, after the guest cleared CR0.PE. */
     if (!expect_exit(vmx_enter(false), 10, "CPUID after returning to real mode"))

@@ -29,6 +29,7 @@ pm32:
     movl $0x63000, %esp
     movl $0x33, %eax
     cpuid                           /* exit 3: CPUID in unpaged protected mode */
+    ljmp $0x28, $0                  /* task-switch exit (the hypervisor skips it) */
     ljmp $0x18, $OFF(pm16)          /* 16-bit code segment based at URG_BASE */
     .code16
 pm16:
@@ -56,6 +57,7 @@ urg_gdt:
     .quad 0x00cf93000000ffff        /* 0x10: 32-bit data */
     .quad 0x00009b060000ffff        /* 0x18: 16-bit code, base URG_BASE */
     .quad 0x000093060000ffff        /* 0x20: 16-bit data, base URG_BASE */
+    .quad 0x0000890660000067        /* 0x28: available 32-bit TSS at 0x66000 */
 urg_gdtr:
     .word urg_gdtr - urg_gdt - 1
     .long URG_BASE + OFF(urg_gdt)
