@@ -115,32 +115,6 @@ static void deliver_real(struct cpu *c, unsigned vector)
 
 /* ---- protected and long mode (SDM 3A §6.12.1, §6.14) ---- */
 
-/* Read the inner stack pointer for privilege level `dpl` (or an IST slot) from the TSS. */
-static void tss_stack(struct cpu *c, unsigned dpl, unsigned ist, u16 *ss, u64 *sp, u32 ext)
-{
-    const struct seg *tr = &c->tr;
-    if (c->efer & EFER_LMA) {
-        u32 off = ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * dpl;
-        if (off + 7 > tr->limit)
-            cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
-        *sp = sys_read(c, tr->base + off, 8);
-        *ss = 0;
-        return;
-    }
-    bool tss32 = (tr->ar & SEG_AR_TYPE) == DESC_TSS_BUSY;
-    u32 off = tss32 ? 4 + 8 * dpl : 2 + 4 * dpl;
-    u32 sz = tss32 ? 8 : 4;
-    if (off + sz - 1 > tr->limit)
-        cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
-    if (tss32) {
-        *sp = sys_read(c, tr->base + off, 4);
-        *ss = (u16)sys_read(c, tr->base + off + 4, 2);
-    } else {
-        *sp = sys_read(c, tr->base + off, 2);
-        *ss = (u16)sys_read(c, tr->base + off + 2, 2);
-    }
-}
-
 static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_err,
                               enum event_kind kind)
 {
@@ -195,30 +169,17 @@ static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_
 
     /* Stack. */
     bool to_inner = new_cpl < c->cpl;
-    u16 ss_sel = c->seg[SEG_SS].sel;
-    u64 sp = c->gpr[RSP];
-    struct seg new_ss = c->seg[SEG_SS];
-    la_t ss_dla = 0;
-    u64 ss_desc = 0;
+    struct inner_stack in = {.sel = c->seg[SEG_SS].sel, .sp = c->gpr[RSP], .ss = c->seg[SEG_SS]};
     if (to_inner || (lm && ist)) {
-        tss_stack(c, new_cpl, ist, &ss_sel, &sp, ext);
-        if (lm) {
-            if (to_inner)
-                ss_sel = (u16)new_cpl;
-            if (!bits_is_canonical(sp, c->la_width))
-                cpu_fault(c, EXC_SS, ext);
-        } else {
-            if ((ss_sel & ~3u) == 0)
-                cpu_fault(c, EXC_TS, ext);
-            ss_desc = seg_read_desc(c, ss_sel, EXC_TS, &ss_dla);
-            unsigned sar = (ss_desc >> 40) & 0xff;
-            if ((ss_sel & 3) != new_cpl || ((sar >> 5) & 3) != new_cpl || (sar & 0x1a) != 0x12)
-                cpu_fault(c, EXC_TS, (ss_sel & ~3u) | ext);
-            if (!(sar & 0x80))
-                cpu_fault(c, EXC_SS, (ss_sel & ~3u) | ext);
-            seg_from_desc(&new_ss, ss_sel, ss_desc | (1ull << 40));
-        }
+        task_inner_stack(c, new_cpl, ist, ext, &in);
+        if (lm && to_inner)
+            in.sel = (u16)new_cpl;
     }
+    u16 ss_sel = in.sel;
+    u64 sp = in.sp;
+    struct seg new_ss = in.ss;
+    la_t ss_dla = in.dla;
+    u64 ss_desc = in.desc;
 
     u64 rfl = c->rflags;
 

@@ -1,8 +1,9 @@
 /* cpu/exec_far.c — far control transfers and the flags image: far JMP/CALL, RETF, IRET,
  * PUSHF/POPF (SDM 2A "JMP", "CALL", "RET", "IRET", 2B "POPF"). Task switches are in
- * cpu/task.c; call gates stop the run with an "unimplemented" message for now. */
+ * cpu/task.c, call gates in cpu/gate.c. */
 #include "cpu/events.h"
 #include "cpu/exec.h"
+#include "cpu/gate.h"
 #include "cpu/operand.h"
 #include "cpu/seg.h"
 #include "cpu/task.h"
@@ -23,8 +24,8 @@ static void far_operand(struct cpu *c, const struct insn *in, u16 *sel, u64 *off
 }
 
 /* Checks for a direct far transfer to a code segment at the same privilege (SDM 2A "JMP"
- * protected-mode pseudo-code). Returns the descriptor; or 0 when sel named a TSS or a task
- * gate and the task switch is done. */
+ * protected-mode pseudo-code). Returns the descriptor; or 0 when sel named a call gate, a
+ * TSS or a task gate and the transfer through it is done. */
 static u64 far_code_desc(struct cpu *c, u16 sel, la_t *dla, enum task_source src)
 {
     if ((sel & ~3u) == 0)
@@ -33,8 +34,10 @@ static u64 far_code_desc(struct cpu *c, u16 sel, la_t *dla, enum task_source src
     unsigned ar = (desc >> 40) & 0xff, dpl = (ar >> 5) & 3, rpl = sel & 3;
     if (!(ar & 0x10)) {
         unsigned type = ar & 0xf;
-        if (type == 0xc || type == 0x4)
-            cpu_unimplemented(c, "far transfer through a call gate (selector %#x)", sel);
+        if (type == DESC_CALL || type == DESC_CALL16) {
+            gate_far_transfer(c, sel, desc, *dla, src == TASK_CALL);
+            return 0;
+        }
         if (type == DESC_TASK || type == DESC_TSS_AVAIL || type == DESC_TSS16_AVAIL) {
             task_far_transfer(c, sel, desc, src);
             return 0;
@@ -331,6 +334,8 @@ void far_return(struct cpu *c, unsigned osz, u16 cs, u64 ip, u64 popped, bool ir
         } else {
             seg_from_desc(&c->seg[SEG_SS], ss, ss_desc | (1ull << 40));
         }
+        if (!iret)
+            new_sp += popped - 2 * osz;   /* RETF imm16: release the caller's parameters too */
         u64 mask = (lm && to64) ? ~0ull : ((c->seg[SEG_SS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull);
         c->gpr[RSP] = (c->gpr[RSP] & ~mask) | (new_sp & mask);
         if (mask == 0xffffffffull)

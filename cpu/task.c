@@ -278,3 +278,35 @@ void task_gate_event(struct cpu *c, u64 gate, bool has_err, u32 err, u32 ext)
     u64 desc = available_tss(c, sel, ext);
     task_switch(c, sel, desc, TASK_INT, has_err, err);
 }
+
+void task_inner_stack(struct cpu *c, unsigned cpl, unsigned ist, u32 ext, struct inner_stack *out)
+{
+    const struct seg *tr = &c->tr;
+    if (c->efer & EFER_LMA) {
+        /* 64-bit TSS: RSP0-2 at 4, IST1-7 at 24H; SS becomes a null selector (caller). */
+        u32 off = ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * cpl;
+        if (off + 7 > tr->limit)
+            cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
+        out->sp = sys_read(c, tr->base + off, 8);
+        if (!bits_is_canonical(out->sp, c->la_width))
+            cpu_fault(c, EXC_SS, ext);
+        return;
+    }
+    bool tss32 = tss_is32(tr->ar & SEG_AR_TYPE);
+    u32 off = tss32 ? 4 + 8 * cpl : 2 + 4 * cpl, sz = tss32 ? 8 : 4;
+    if (off + sz - 1 > tr->limit)
+        cpu_fault(c, EXC_TS, (tr->sel & ~3u) | ext);
+    out->sp = sys_read(c, tr->base + off, tss32 ? 4 : 2);
+    u16 sel = (u16)sys_read(c, tr->base + off + sz / 2, 2);
+    /* The new SS (SDM 3A §6.12.1.1, §5.8.5): present, writable data, RPL = DPL = new CPL. */
+    if ((sel & ~3u) == 0)
+        cpu_fault(c, EXC_TS, ext);
+    out->desc = seg_read_desc(c, sel, EXC_TS, &out->dla);
+    unsigned sar = (out->desc >> 40) & 0xff;
+    if ((sel & 3) != cpl || ((sar >> 5) & 3) != cpl || (sar & 0x1a) != 0x12)
+        cpu_fault(c, EXC_TS, (sel & ~3u) | ext);
+    if (!(sar & 0x80))
+        cpu_fault(c, EXC_SS, (sel & ~3u) | ext);
+    out->sel = sel;
+    seg_from_desc(&out->ss, sel, out->desc | (1ull << 40));
+}
