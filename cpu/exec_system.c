@@ -326,9 +326,10 @@ void exec_clts(struct cpu *c, const struct insn *in)
 void exec_lmsw(struct cpu *c, const struct insn *in)
 {
     require_cpl0(c);
-    u64 v = opnd_read(c, in, 0) & 0xf;
+    u64 v = opnd_read(c, in, 0) & 0xffff;
     if (unlikely(c->vmx_nonroot))
-        v = vmx_lmsw(c, in, v);
+        v = vmx_lmsw(c, in, v);   /* the exit qualification reports all 16 source bits */
+    v &= 0xf;
     /* LMSW can set PE but never clear it (SDM 2A "LMSW"). */
     v |= c->cr0 & CR0_PE;
     write_cr0(c, (c->cr0 & ~0xfull) | v);
@@ -337,10 +338,13 @@ void exec_lmsw(struct cpu *c, const struct insn *in)
 void exec_smsw(struct cpu *c, const struct insn *in)
 {
     umip_check(c);
+    u64 v = c->cr0;
+    if (unlikely(c->vmx_nonroot))
+        v = vmx_cr_read(c, in, 0, 0, v);   /* host-owned bits read from the CR0 read shadow */
     if (in->op[0].kind == OPND_MEM)
-        mem_write(c, in->op[0].seg, opnd_ea(c, in, &in->op[0]), 2, c->cr0);
+        mem_write(c, in->op[0].seg, opnd_ea(c, in, &in->op[0]), 2, v);
     else
-        gpr_write(c, in->op[0].reg, in->op[0].size, c->cr0);
+        gpr_write(c, in->op[0].reg, in->op[0].size, v);
 }
 
 void exec_invlpg(struct cpu *c, const struct insn *in)

@@ -255,10 +255,11 @@ u64 vmx_lmsw(struct cpu *c, const struct insn *in, u64 src)
     const struct vmcs *vm = &c->vmx->vmcs;
     u64 mask = vm->cr0_guest_host_mask & 0xf, shadow = vm->cr0_read_shadow;
     /* Exit if a host-owned bit among 3:1 differs from the shadow, or PE is host-owned, clear
-       in the shadow and being set (LMSW never clears PE). */
+       in the shadow and being set (LMSW never clears PE). The qualification carries all 16
+       source bits (Table 28-3); only bits 3:0 are loaded. */
     if (((src ^ shadow) & mask & 0xe) || ((mask & CR0_PE) && !(shadow & CR0_PE) && (src & CR0_PE)))
         cr_exit(c, in, 0, 3, 0, src);
-    return (src & ~mask) | (c->cr0 & mask);
+    return ((src & ~mask) | (c->cr0 & mask)) & 0xf;
 }
 
 void vmx_mov_dr(struct cpu *c, const struct insn *in, unsigned dr, unsigned gpr, bool to_dr)
