@@ -223,8 +223,11 @@ void exec_cmpxchg(struct cpu *c, const struct insn *in)
     if (acc == dst) {
         opnd_write_rmw(c, in, 0, &r, opnd_read(c, in, 1));
     } else {
-        /* The destination is written back with its own value (a locked RMW on hardware). */
-        opnd_write_rmw(c, in, 0, &r, dst);
+        /* A memory destination is written back with its own value (a locked RMW on hardware);
+           a register destination is left alone: a 32-bit one keeps its upper half, as on
+           Intel and AMD parts (the SDM's "DEST := TEMP" does not zero-extend it). */
+        if (r.mem)
+            opnd_write_rmw(c, in, 0, &r, dst);
         gpr_write(c, RAX, size, dst);
     }
 }
