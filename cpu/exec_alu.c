@@ -257,18 +257,6 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *in)
     }
 }
 
-/* BMI1/BMI2 and ADX are decoded but not executed yet: #UD (the models do not advertise
-   them until they are implemented — see cpu/model.c). */
-void exec_bmi(struct cpu *c, const struct insn *in)
-{
-    exec_unimplemented(c, in);
-}
-
-void exec_adx(struct cpu *c, const struct insn *in)
-{
-    exec_unimplemented(c, in);
-}
-
 /* Decimal adjust and ASCII adjust (SDM 2A "DAA", "DAS", "AAA", "AAS", "AAM", "AAD") and
  * SALC. SF/ZF/PF follow the final AL where the SDM leaves them undefined; OF is cleared. */
 void exec_bcd(struct cpu *c, const struct insn *in)

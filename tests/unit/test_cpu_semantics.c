@@ -41,12 +41,73 @@ START_TEST(cmpxchg_r32_keeps_unwritten_upper_halves)
 }
 END_TEST
 
+/* MULX with both destinations the same register keeps the high half (SDM 2B "MULX"). */
+START_TEST(mulx_same_destination_gets_high_half)
+{
+    /* mulx %rcx,%rax,%rax; hlt */
+    H.cpu.gpr[RDX] = 1ull << 63;
+    H.cpu.gpr[RCX] = 4;
+    H.cpu.rflags = RFLAGS_FIXED1 | RFLAGS_ZF;
+    ck_assert_int_eq(RUN("\xc4\xe2\xfb\xf6\xc1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 2);
+    ck_assert_uint_eq(H.cpu.rflags & RFLAGS_ARITH, RFLAGS_ZF);   /* flags unaffected */
+}
+END_TEST
+
+/* ADOX adds through OF and leaves CF alone. */
+START_TEST(adox_uses_of_only)
+{
+    /* adox %rbx,%rax; hlt */
+    H.cpu.gpr[RAX] = ~0ull;
+    H.cpu.gpr[RBX] = 0;
+    H.cpu.rflags = RFLAGS_FIXED1 | RFLAGS_OF;
+    ck_assert_int_eq(RUN("\xf3\x48\x0f\x38\xf6\xc3\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 0);
+    ck_assert_uint_eq(H.cpu.rflags & RFLAGS_ARITH, RFLAGS_OF);
+}
+END_TEST
+
+/* BMI1 is a model bit: with it, F3 0F BC is TZCNT and ANDN executes; without it (-bmi1),
+   F3 0F BC is BSF and ANDN raises #UD (here: no IDT, so a triple fault). */
+START_TEST(bmi1_follows_the_model)
+{
+    /* tzcnt %ecx,%eax; hlt */
+    H.cpu.gpr[RCX] = 0;
+    H.cpu.gpr[RAX] = 0x77;
+    ck_assert_int_eq(RUN("\xf3\x0f\xbc\xc1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 32);
+    ck_assert(H.cpu.rflags & RFLAGS_CF);
+    /* andn %ecx,%ebx,%eax; hlt */
+    harness_long_mode(&H);
+    H.cpu.state = CPU_RUNNING;
+    H.cpu.gpr[RBX] = 0xf0;
+    H.cpu.gpr[RCX] = 0xff;
+    ck_assert_int_eq(RUN("\xc4\xe2\x60\xf2\xc1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 0x0f);
+
+    harness_destroy(&H);
+    harness_init(&H, "intel,-bmi1");
+    harness_long_mode(&H);
+    H.cpu.gpr[RCX] = 0;
+    H.cpu.gpr[RAX] = 0x77;
+    ck_assert_int_eq(RUN("\xf3\x0f\xbc\xc1\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 0x77);   /* BSF of 0: destination unchanged */
+    ck_assert(H.cpu.rflags & RFLAGS_ZF);
+    harness_long_mode(&H);
+    H.cpu.state = CPU_RUNNING;
+    ck_assert_int_eq(RUN("\xc4\xe2\x60\xf2\xc1\xf4"), STOP_SHUTDOWN);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_semantics");
     TCase *tc = tcase_create("semantics");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, cmpxchg_r32_keeps_unwritten_upper_halves);
+    tcase_add_test(tc, mulx_same_destination_gets_high_half);
+    tcase_add_test(tc, adox_uses_of_only);
+    tcase_add_test(tc, bmi1_follows_the_model);
     suite_add_tcase(s, tc);
     return s;
 }
