@@ -236,6 +236,8 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *in)
 {
     const struct opnd *o = &in->op[0];
     bool wide = in->opsize == 8 && c->mode == MODE_LONG64 && o->size == 16;
+    if (wide && !model_has(&c->model, FEAT_CX16))
+        cpu_fault(c, EXC_UD, 0);   /* CMPXCHG16B exists only with CPUID.01H:ECX.CX16 */
     unsigned half = wide ? 8 : 4;
     u64 ea = opnd_ea(c, in, o);
     if (wide && (ea & 15))

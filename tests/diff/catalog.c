@@ -101,15 +101,36 @@ static u64 u_bsf(struct dcase *c)
    here: that case is kept too, it is just another input. */
 static bool fix_div(struct dcase *c, struct rng *r)
 {
-    if (rng_below(r, 8) == 0)
-        return true;
     unsigned w = c->w;
     u64 m = bits_mask_bytes(w);
+    bool idiv = c->t->mnem == ZYDIS_MNEMONIC_IDIV;
+    switch (rng_below(r, 16)) {
+    case 0: case 1:   /* as generated */
+        return true;
+    case 2:           /* divide by zero */
+        gen_set(c, 0, 0);
+        return true;
+    case 3:           /* quotient overflow by the smallest margin: most negative / -1, or hi = d */
+        if (idiv) {
+            gen_set(c, 0, m);
+            gen_set_reg(c, RAX, w == 1 ? 2 : w, w == 1 ? 0xff80 : (m >> 1) + 1);
+            if (w > 1)
+                gen_set_reg(c, RDX, w, m);
+        } else if (gen_get(c, 0)) {
+            if (w == 1)
+                gen_set_reg(c, RAX, 2, gen_get(c, 0) << 8 | (rng_next(r) & 0xff));
+            else
+                gen_set_reg(c, RDX, w, gen_get(c, 0));
+        }
+        return true;
+    default:
+        break;
+    }
     u64 d = gen_get(c, 0) & m;
     if (!d)
         gen_set(c, 0, d = 1 + rng_below(r, m));
     u128 n;
-    if (c->t->mnem == ZYDIS_MNEMONIC_DIV) {
+    if (!idiv) {
         n = (u128)(rng_next(r) & m) * d + rng_below(r, d);
     } else {
         i128 sd = (i64)bits_sext_bytes(d, w), q = (i64)bits_sext_bytes(rng_next(r), w);
@@ -215,6 +236,11 @@ static bool fix_xlat(struct dcase *c, struct rng *r)
 #define STR4(m, pfx, p) STR(, m##B, 1, pfx, p #m "b"), STR(, m##W, 2, pfx, p #m "w"), \
         STR(, m##D, 4, pfx, p #m "d"), STR(, m##Q, 8, pfx, p #m "q")
 
+#define LOCK ZYDIS_ATTRIB_HAS_LOCK
+#define ALU2M {"M R", "M I"}
+#define BTM {"M R", "M B"}
+#define LOCKED(name, m, w, forms, fix, undef) \
+        {"lock " name, ZYDIS_MNEMONIC_##m, w, forms, 0, LOCK, 0, 0, fix, undef}
 #define REP ZYDIS_ATTRIB_HAS_REP
 #define REPE ZYDIS_ATTRIB_HAS_REPE
 #define REPNE ZYDIS_ATTRIB_HAS_REPNE
@@ -267,6 +293,18 @@ const struct tmpl diff_catalog[] = {
     {"cmpxchg", ZYDIS_MNEMONIC_CMPXCHG, BWDQ, {"R R", "M R"}, 1u << RAX, 0, 0, 0, fix_cmpxchg, NULL},
     {"cmpxchg8b", ZYDIS_MNEMONIC_CMPXCHG8B, 8, {"M64"}, 0xf, 0, 0, 0, fix_cmpxchg8b, NULL},
     {"cmpxchg16b", ZYDIS_MNEMONIC_CMPXCHG16B, 8, {"M128"}, 0xf, 0, HOST_CX16, T_ALIGN16, fix_cmpxchg8b, NULL},
+
+    /* LOCK on the read-modify-write memory forms */
+    LOCKED("add", ADD, BWDQ, ALU2M, NULL, NULL), LOCKED("adc", ADC, BWDQ, ALU2M, NULL, NULL),
+    LOCKED("sub", SUB, BWDQ, ALU2M, NULL, NULL), LOCKED("sbb", SBB, BWDQ, ALU2M, NULL, NULL),
+    LOCKED("and", AND, BWDQ, ALU2M, NULL, u_af), LOCKED("or", OR, BWDQ, ALU2M, NULL, u_af),
+    LOCKED("xor", XOR, BWDQ, ALU2M, NULL, u_af), LOCKED("inc", INC, BWDQ, {"M"}, NULL, NULL),
+    LOCKED("dec", DEC, BWDQ, {"M"}, NULL, NULL), LOCKED("neg", NEG, BWDQ, {"M"}, NULL, NULL),
+    LOCKED("not", NOT, BWDQ, {"M"}, NULL, NULL), LOCKED("xadd", XADD, BWDQ, {"M R"}, NULL, NULL),
+    LOCKED("bts", BTS, WDQ, BTM, fix_bt, u_bt), LOCKED("btr", BTR, WDQ, BTM, fix_bt, u_bt),
+    LOCKED("btc", BTC, WDQ, BTM, fix_bt, u_bt),
+    {"lock cmpxchg", ZYDIS_MNEMONIC_CMPXCHG, BWDQ, {"M R"}, 1u << RAX, LOCK, 0, 0, fix_cmpxchg, NULL},
+    {"lock cmpxchg8b", ZYDIS_MNEMONIC_CMPXCHG8B, 8, {"M64"}, 0xf, LOCK, 0, 0, fix_cmpxchg8b, NULL},
 
     /* shifts and rotates */
     {"rol", ZYDIS_MNEMONIC_ROL, BWDQ, SHIFTS, 0, 0, 0, 0, NULL, u_rotate},

@@ -205,7 +205,8 @@ static void place_mem(struct dcase *c, struct dop *o, u16 avoid, struct rng *r)
         return;
     }
     unsigned size = o->size ? o->size : c->w;
-    u32 align = (c->t->flags & T_ALIGN16) ? 16 : 1;
+    /* T_ALIGN16: aligned but for one case in eight (#GP, compared as an exception) */
+    u32 align = (c->t->flags & T_ALIGN16) && rng_below(r, 8) ? 16 : 1;
     o->off = (u32)(256 + rng_below(r, DIFF_DATA_SIZE - 512 - size)) & ~(align - 1);
     u64 ea = DIFF_DATA + o->off - (u64)(i64)o->disp;
     if (o->index != NOREG) {

@@ -2,6 +2,7 @@
  * checked here on its own so a regression names the instruction. Byte strings were produced
  * with GNU as; the source is in each comment. */
 #include <check.h>
+#include <string.h>
 
 #include "tests/unit/cpu_harness.h"
 
@@ -99,6 +100,31 @@ START_TEST(bmi1_follows_the_model)
 }
 END_TEST
 
+/* CMPXCHG16B: a 16-byte compare-exchange when the model has CX16, #UD without it. */
+START_TEST(cmpxchg16b_follows_the_model)
+{
+    /* cmpxchg16b (%rbx); hlt */
+    static const u64 old[2] = {0x1111, 0x2222};
+    memcpy(H.ram + 0x3000, old, sizeof old);
+    H.cpu.gpr[RBX] = 0x3000;
+    H.cpu.gpr[RAX] = 0x1111;
+    H.cpu.gpr[RDX] = 0x2222;
+    H.cpu.gpr[RCX] = 0x4444;
+    ck_assert_int_eq(RUN("\x48\x0f\xc7\x0b\xf4"), STOP_HALT);
+    u64 now[2];
+    memcpy(now, H.ram + 0x3000, sizeof now);
+    ck_assert_uint_eq(now[0], 0x3000);   /* RBX:RCX stored */
+    ck_assert_uint_eq(now[1], 0x4444);
+    ck_assert(H.cpu.rflags & RFLAGS_ZF);
+
+    harness_destroy(&H);
+    harness_init(&H, "intel,-cx16");
+    harness_long_mode(&H);
+    H.cpu.gpr[RBX] = 0x3000;
+    ck_assert_int_eq(RUN("\x48\x0f\xc7\x0b\xf4"), STOP_SHUTDOWN);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_semantics");
@@ -108,6 +134,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, mulx_same_destination_gets_high_half);
     tcase_add_test(tc, adox_uses_of_only);
     tcase_add_test(tc, bmi1_follows_the_model);
+    tcase_add_test(tc, cmpxchg16b_follows_the_model);
     suite_add_tcase(s, tc);
     return s;
 }
