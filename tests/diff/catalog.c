@@ -184,6 +184,11 @@ static bool fix_string(struct dcase *c, struct rng *r)
     c->in.gpr[RDI] = di;
     if (c->t->prefixes || rng_next(r) & 1)
         c->in.gpr[RCX] = rng_below(r, 4) == 0 ? rng_below(r, 3) : rng_below(r, 40);
+    if (c->t->flags & T_A32) {   /* ESI/EDI/ECX only: the upper halves must not matter */
+        c->in.gpr[RSI] |= rng_next(r) << 32;
+        c->in.gpr[RDI] |= rng_next(r) << 32;
+        c->in.gpr[RCX] |= rng_next(r) << 32;
+    }
     unsigned w = c->w;
     switch (c->t->mnem) {
     case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW: case ZYDIS_MNEMONIC_CMPSD:
@@ -216,6 +221,17 @@ static bool fix_string(struct dcase *c, struct rng *r)
     return true;
 }
 
+/* LOOP/JRCXZ: counts around 0 and 1, and an RCX whose low half alone is 0 or 1 (ECX forms). */
+static bool fix_loop(struct dcase *c, struct rng *r)
+{
+    static const u64 pool[] = {0, 1, 2, 0x100000000ull, 0x100000001ull, 0xffffffffull};
+    u64 v = pool[rng_below(r, ARRAY_SIZE(pool))];
+    if (rng_below(r, 4) == 0)
+        v = rng_next(r);
+    c->in.gpr[RCX] = v;
+    return true;
+}
+
 static bool fix_xlat(struct dcase *c, struct rng *r)
 {
     c->in.gpr[RBX] = DIFF_DATA + rng_below(r, DIFF_DATA_SIZE - 256);
@@ -233,6 +249,9 @@ static bool fix_xlat(struct dcase *c, struct rng *r)
 #define SET(cc) {"set" #cc, ZYDIS_MNEMONIC_SET##cc, 1, R_M, 0, 0, 0, T_SEQ, NULL, NULL}
 #define STR(n, m, w, pfx, name) {name, ZYDIS_MNEMONIC_##m, w, {""}, \
         (1u << RSI) | (1u << RDI) | (1u << RCX) | (1u << RAX), pfx, 0, T_STRING, fix_string, NULL}
+#define STR32(m, w, pfx, name) {name, ZYDIS_MNEMONIC_##m, w, {""}, \
+        (1u << RSI) | (1u << RDI) | (1u << RCX) | (1u << RAX), pfx, 0, T_STRING | T_A32, fix_string, NULL}
+#define JCC(cc) {"j" #cc, ZYDIS_MNEMONIC_J##cc, 8, {"L"}, 0, 0, 0, 0, NULL, NULL}
 #define STR4(m, pfx, p) STR(, m##B, 1, pfx, p #m "b"), STR(, m##W, 2, pfx, p #m "w"), \
         STR(, m##D, 4, pfx, p #m "d"), STR(, m##Q, 8, pfx, p #m "q")
 
@@ -352,12 +371,26 @@ const struct tmpl diff_catalog[] = {
     {"adcx", ZYDIS_MNEMONIC_ADCX, DQ, RM, 0, 0, HOST_ADX, 0, NULL, NULL},
     {"adox", ZYDIS_MNEMONIC_ADOX, DQ, RM, 0, 0, HOST_ADX, 0, NULL, NULL},
 
+    /* branches (over a marker instruction, so taken or not is visible) */
+    JCC(O), JCC(NO), JCC(B), JCC(NB), JCC(Z), JCC(NZ), JCC(BE), JCC(NBE),
+    JCC(S), JCC(NS), JCC(P), JCC(NP), JCC(L), JCC(NL), JCC(LE), JCC(NLE),
+    {"loop", ZYDIS_MNEMONIC_LOOP, 8, {"L"}, 1u << RCX, 0, 0, 0, fix_loop, NULL},
+    {"loope", ZYDIS_MNEMONIC_LOOPE, 8, {"L"}, 1u << RCX, 0, 0, 0, fix_loop, NULL},
+    {"loopne", ZYDIS_MNEMONIC_LOOPNE, 8, {"L"}, 1u << RCX, 0, 0, 0, fix_loop, NULL},
+    {"loop (ecx)", ZYDIS_MNEMONIC_LOOP, 4, {"L"}, 1u << RCX, 0, 0, T_A32, fix_loop, NULL},
+    {"jrcxz", ZYDIS_MNEMONIC_JRCXZ, 8, {"L"}, 1u << RCX, 0, 0, 0, fix_loop, NULL},
+    {"jecxz", ZYDIS_MNEMONIC_JECXZ, 4, {"L"}, 1u << RCX, 0, 0, 0, fix_loop, NULL},
+
     /* strings, plain and repeated */
     STR4(MOVS, 0, ""), STR4(MOVS, REP, "rep "),
     STR4(STOS, 0, ""), STR4(STOS, REP, "rep "),
     STR4(LODS, 0, ""), STR4(LODS, REP, "rep "),
     STR4(CMPS, 0, ""), STR4(CMPS, REPE, "repe "), STR4(CMPS, REPNE, "repne "),
     STR4(SCAS, 0, ""), STR4(SCAS, REPE, "repe "), STR4(SCAS, REPNE, "repne "),
+    /* ... and with 32-bit addressing (67h: ESI, EDI, ECX) */
+    STR32(MOVSB, 1, REP, "rep movsb (a32)"), STR32(MOVSQ, 8, REP, "rep movsq (a32)"),
+    STR32(STOSD, 4, REP, "rep stosd (a32)"), STR32(LODSW, 2, 0, "lodsw (a32)"),
+    STR32(CMPSB, 1, REPE, "repe cmpsb (a32)"), STR32(SCASW, 2, REPNE, "repne scasw (a32)"),
 };
 
 const unsigned diff_catalog_len = ARRAY_SIZE(diff_catalog);

@@ -30,6 +30,7 @@ bool gen_parse_form(const char *s, struct form *f)
         case 'N': k = K_N; break;
         case 'C': k = K_CL; break;
         case '1': k = K_ONE; break;
+        case 'L': k = K_REL; break;
         default: return false;
         }
         unsigned bits = 0;
@@ -238,6 +239,9 @@ static ZydisRegister zreg(unsigned g, unsigned size, bool high8)
     }
 }
 
+/* What a K_REL branch jumps over: taken or not shows in R11. */
+static const u8 branch_marker[3] = {0x49, 0xf7, 0xd3};   /* not r11 */
+
 static bool encode(struct dcase *c, u8 *out, size_t *len)
 {
     ZydisEncoderRequest q;
@@ -273,6 +277,10 @@ static bool encode(struct dcase *c, u8 *out, size_t *len)
             z->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
             z->imm.u = 1;
             break;
+        case K_REL:
+            z->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
+            z->imm.s = sizeof branch_marker;
+            break;
         default:
             z->type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
             z->imm.u = o->kind == K_I ? bits_sext_bytes(o->imm, size > 4 ? 4 : size)
@@ -282,9 +290,16 @@ static bool encode(struct dcase *c, u8 *out, size_t *len)
         n++;
     }
     q.operand_count = (ZyanU8)n;
+    if (c->t->flags & T_A32)
+        q.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
     ZyanUSize l = ZYDIS_MAX_INSTRUCTION_LENGTH;
     if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&q, out, &l)))
         return false;
+    for (unsigned i = 0; i < c->f.n; i++)
+        if (c->op[i].kind == K_REL) {
+            memcpy(out + l, branch_marker, sizeof branch_marker);
+            l += sizeof branch_marker;
+        }
     /* Zydis may pick the D1 form for a count immediate of 1 and the C1 form for K_ONE never:
        both are fine, they are the same instruction. */
     *len = l;
@@ -335,6 +350,8 @@ static void place_operands(struct dcase *c, struct rng *r)
         } else if (o->kind == K_CL) {
             o->reg = RCX;
             c->used |= 1u << RCX;
+        } else if (o->kind == K_REL) {
+            c->used |= 1u << R11;
         }
     }
 }
@@ -344,7 +361,7 @@ unsigned gen_edge_count(const struct tmpl *t, unsigned w, const struct form *f)
     (void)t, (void)w;
     unsigned n = 1, vary = 0;
     for (unsigned i = 0; i < f->n && vary < 2; i++) {
-        if (f->kind[i] == K_ONE)
+        if (f->kind[i] == K_ONE || f->kind[i] == K_REL)
             continue;
         n *= (f->kind[i] == K_N || f->kind[i] == K_CL) ? COUNT_POOL : VALUE_POOL;
         vary++;
@@ -359,7 +376,7 @@ static void set_values(struct dcase *c, long edge, struct rng *r)
     for (unsigned i = 0; i < c->f.n; i++) {
         unsigned kind = c->f.kind[i], size = kind == K_B ? 1 : opsize(c, i);
         bool count = kind == K_N || kind == K_CL;
-        if (kind == K_ONE)
+        if (kind == K_ONE || kind == K_REL)
             continue;
         u64 v;
         if (edge >= 0 && vary < 2) {

@@ -34,6 +34,7 @@ enum okind {
     K_N,     /* 8-bit immediate shift/rotate count */
     K_CL,    /* CL as a count */
     K_ONE,   /* the implicit 1 of D0/D1 shifts */
+    K_REL,   /* branch displacement: always over the 3-byte marker "not r11" that follows */
 };
 
 /* "R M8", "M R N", ... parsed once: kind and size in bytes (0 = the case's width). */
@@ -51,6 +52,7 @@ enum {
     T_AGEN = 1u << 1,    /* the memory operand is address generation only (LEA) */
     T_ALIGN16 = 1u << 2, /* the memory operand must be 16-byte aligned (CMPXCHG16B) */
     T_STRING = 1u << 3,  /* string instruction: RSI/RDI/RCX set up by fix */
+    T_A32 = 1u << 4,     /* encoded with the 67h address-size prefix (ESI/EDI/ECX) */
 };
 
 /* One catalog entry: a mnemonic with the widths and operand forms to test. */

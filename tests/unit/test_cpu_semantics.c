@@ -125,6 +125,22 @@ START_TEST(cmpxchg16b_follows_the_model)
 }
 END_TEST
 
+/* LOOP with a 32-bit address size counts in ECX, and writing ECX clears RCX[63:32] like any
+   32-bit register write (SDM 1 §3.4.1.1); 16-bit CX merges. */
+START_TEST(loop_ecx_zero_extends_rcx)
+{
+    /* addr32 loop 1f; 1: hlt */
+    H.cpu.gpr[RCX] = 0x100000001ull;
+    ck_assert_int_eq(RUN("\x67\xe2\x00\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+    harness_long_mode(&H);
+    H.cpu.state = CPU_RUNNING;
+    H.cpu.gpr[RCX] = 0xabcd000000000000ull;
+    ck_assert_int_eq(RUN("\x67\xe2\x00\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0xffffffffull);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("cpu_semantics");
@@ -135,6 +151,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, adox_uses_of_only);
     tcase_add_test(tc, bmi1_follows_the_model);
     tcase_add_test(tc, cmpxchg16b_follows_the_model);
+    tcase_add_test(tc, loop_ecx_zero_extends_rcx);
     suite_add_tcase(s, tc);
     return s;
 }
