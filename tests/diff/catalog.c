@@ -289,6 +289,8 @@ const struct tmpl diff_catalog[] = {
     {"clc", ZYDIS_MNEMONIC_CLC, 1, {""}, 0, 0, 0, T_SEQ, NULL, NULL},
     {"stc", ZYDIS_MNEMONIC_STC, 1, {""}, 0, 0, 0, T_SEQ, NULL, NULL},
     {"cmc", ZYDIS_MNEMONIC_CMC, 1, {""}, 0, 0, 0, T_SEQ, NULL, NULL},
+    {"cld", ZYDIS_MNEMONIC_CLD, 1, {""}, 0, 0, 0, T_SEQ, NULL, NULL},
+    {"std", ZYDIS_MNEMONIC_STD, 1, {""}, 0, 0, 0, T_SEQ, NULL, NULL},
     CMOV(O), CMOV(NO), CMOV(B), CMOV(NB), CMOV(Z), CMOV(NZ), CMOV(BE), CMOV(NBE),
     CMOV(S), CMOV(NS), CMOV(P), CMOV(NP), CMOV(L), CMOV(NL), CMOV(LE), CMOV(NLE),
     SET(O), SET(NO), SET(B), SET(NB), SET(Z), SET(NZ), SET(BE), SET(NBE),
