@@ -375,6 +375,8 @@ static void set_values(struct dcase *c, long edge, struct rng *r)
     long k = edge >= 0 ? edge / 2 : 0;
     for (unsigned i = 0; i < c->f.n; i++) {
         unsigned kind = c->f.kind[i], size = kind == K_B ? 1 : opsize(c, i);
+        if (size > 8)
+            size = 8;   /* CMPXCHG16B's m128: the generator fills the low half, the page the rest */
         bool count = kind == K_N || kind == K_CL;
         if (kind == K_ONE || kind == K_REL)
             continue;
