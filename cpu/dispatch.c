@@ -8,6 +8,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include "cpu/alu_bmi.h"
 #include "cpu/exec.h"
 #include "cpu/exec_fast.h"
 #include "vmx/insn.h"
@@ -98,12 +99,21 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_XADD: B(exec_xadd, SUB_NONE, 2);
     case ZYDIS_MNEMONIC_CMPXCHG: B(exec_cmpxchg, SUB_NONE, 5);
     case ZYDIS_MNEMONIC_CMPXCHG8B: case ZYDIS_MNEMONIC_CMPXCHG16B: B(exec_cmpxchg8b, SUB_NONE, 10);
-    case ZYDIS_MNEMONIC_ANDN: case ZYDIS_MNEMONIC_BEXTR: case ZYDIS_MNEMONIC_BLSI:
-    case ZYDIS_MNEMONIC_BLSMSK: case ZYDIS_MNEMONIC_BLSR: case ZYDIS_MNEMONIC_BZHI:
-    case ZYDIS_MNEMONIC_PDEP: case ZYDIS_MNEMONIC_PEXT: case ZYDIS_MNEMONIC_SARX:
-    case ZYDIS_MNEMONIC_SHLX: case ZYDIS_MNEMONIC_SHRX: case ZYDIS_MNEMONIC_RORX:
-    case ZYDIS_MNEMONIC_MULX: B(exec_bmi, SUB_NONE, 1);
-    case ZYDIS_MNEMONIC_ADCX: case ZYDIS_MNEMONIC_ADOX: B(exec_adx, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_ANDN: B(exec_bmi, BMI_ANDN, 1);
+    case ZYDIS_MNEMONIC_BEXTR: B(exec_bmi, BMI_BEXTR, 2);
+    case ZYDIS_MNEMONIC_BLSI: B(exec_bmi, BMI_BLSI, 1);
+    case ZYDIS_MNEMONIC_BLSMSK: B(exec_bmi, BMI_BLSMSK, 1);
+    case ZYDIS_MNEMONIC_BLSR: B(exec_bmi, BMI_BLSR, 1);
+    case ZYDIS_MNEMONIC_BZHI: B(exec_bmi, BMI_BZHI, 1);
+    case ZYDIS_MNEMONIC_PDEP: B(exec_bmi, BMI_PDEP, 3);
+    case ZYDIS_MNEMONIC_PEXT: B(exec_bmi, BMI_PEXT, 3);
+    case ZYDIS_MNEMONIC_SARX: B(exec_bmi, BMI_SARX, 1);
+    case ZYDIS_MNEMONIC_SHLX: B(exec_bmi, BMI_SHLX, 1);
+    case ZYDIS_MNEMONIC_SHRX: B(exec_bmi, BMI_SHRX, 1);
+    case ZYDIS_MNEMONIC_RORX: B(exec_bmi, BMI_RORX, 1);
+    case ZYDIS_MNEMONIC_MULX: B(exec_bmi, BMI_MULX, 4);
+    case ZYDIS_MNEMONIC_ADCX: B(exec_adx, 0, 1);
+    case ZYDIS_MNEMONIC_ADOX: B(exec_adx, 1, 1);
 
     /* strings */
     case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:

@@ -48,7 +48,9 @@ insn_fn exec_lgdt_lidt, exec_sgdt_sidt, exec_lldt_ltr, exec_sldt_str, exec_mov_t
 /* exec_alu.c */
 insn_fn exec_alu2, exec_test, exec_incdec, exec_neg, exec_not, exec_shift, exec_shxd,
     exec_mul, exec_imul, exec_div, exec_idiv, exec_bt, exec_bitscan, exec_xadd, exec_cmpxchg,
-    exec_cmpxchg8b, exec_bmi, exec_adx, exec_bcd;
+    exec_cmpxchg8b, exec_bcd;
+/* exec_bmi.c (insn.sub: enum alu_bmi_op; for ADX 0 = ADCX, 1 = ADOX) */
+insn_fn exec_bmi, exec_adx;
 /* exec_desc.c */
 insn_fn exec_lar_lsl, exec_verr_verw, exec_arpl, exec_rdrand, exec_load_far_ptr;
 /* exec_string.c */

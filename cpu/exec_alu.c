@@ -223,8 +223,11 @@ void exec_cmpxchg(struct cpu *c, const struct insn *in)
     if (acc == dst) {
         opnd_write_rmw(c, in, 0, &r, opnd_read(c, in, 1));
     } else {
-        /* The destination is written back with its own value (a locked RMW on hardware). */
-        opnd_write_rmw(c, in, 0, &r, dst);
+        /* A memory destination is written back with its own value (a locked RMW on hardware);
+           a register destination is left alone: a 32-bit one keeps its upper half, as on
+           Intel and AMD parts (the SDM's "DEST := TEMP" does not zero-extend it). */
+        if (r.mem)
+            opnd_write_rmw(c, in, 0, &r, dst);
         gpr_write(c, RAX, size, dst);
     }
 }
@@ -233,6 +236,8 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *in)
 {
     const struct opnd *o = &in->op[0];
     bool wide = in->opsize == 8 && c->mode == MODE_LONG64 && o->size == 16;
+    if (wide && !model_has(&c->model, FEAT_CX16))
+        cpu_fault(c, EXC_UD, 0);   /* CMPXCHG16B exists only with CPUID.01H:ECX.CX16 */
     unsigned half = wide ? 8 : 4;
     u64 ea = opnd_ea(c, in, o);
     if (wide && (ea & 15))
@@ -252,18 +257,6 @@ void exec_cmpxchg8b(struct cpu *c, const struct insn *in)
         gpr_write(c, RDX, half, hi);
         c->rflags &= ~RFLAGS_ZF;
     }
-}
-
-/* BMI1/BMI2 and ADX are decoded but not executed yet: #UD (the models do not advertise
-   them until they are implemented — see cpu/model.c). */
-void exec_bmi(struct cpu *c, const struct insn *in)
-{
-    exec_unimplemented(c, in);
-}
-
-void exec_adx(struct cpu *c, const struct insn *in)
-{
-    exec_unimplemented(c, in);
 }
 
 /* Decimal adjust and ASCII adjust (SDM 2A "DAA", "DAS", "AAA", "AAS", "AAM", "AAD") and

@@ -72,7 +72,7 @@ void exec_loop(struct cpu *c, const struct insn *in)
     u64 target = rel_target(c, in);
     if (take)
         branch_near(c, in->opsize, target);
-    c->gpr[RCX] = (c->gpr[RCX] & ~mask) | cnt;
+    gpr_write(c, RCX, in->addrsize, cnt);   /* ECX (67h in 64-bit mode) zero-extends into RCX */
 }
 
 void exec_call(struct cpu *c, const struct insn *in)
