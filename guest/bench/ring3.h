@@ -1,0 +1,27 @@
+/* guest/bench/ring3.h — user mode for the ring-transition benchmarks (int80, syscall): a GDT
+ * with 64-bit user segments laid out for SYSCALL/SYSRET, a TSS whose RSP0 receives ring-0
+ * entries, user-accessible identity paging, and a way into ring 3 and back. SDM 3A §5.8.8
+ * (SYSCALL/SYSRET), §6.14 (64-bit IDT), §7.7 (64-bit TSS). */
+#ifndef HVSIM_GUEST_BENCH_RING3_H
+#define HVSIM_GUEST_BENCH_RING3_H
+
+#include "guest.h"
+
+#define RING3_KCODE 0x08
+#define RING3_KDATA 0x10
+#define RING3_UDATA 0x1b   /* selector 0x18, RPL 3 */
+#define RING3_UCODE 0x23   /* selector 0x20, RPL 3 */
+/* IA32_STAR for this GDT: SYSCALL loads CS 0x08/SS 0x10, SYSRETQ CS 0x23/SS 0x1b. */
+#define RING3_STAR ((uint64_t)0x10 << 48 | (uint64_t)RING3_KCODE << 32)
+
+/* Load the GDT and TSS, make the identity map user-accessible, and point vector `vector` (DPL 3,
+ * so INT from ring 3 may use it) at `handler`, an interrupt stub that ends with IRETQ (none if
+ * NULL). */
+void ring3_setup(unsigned vector, void (*handler)(void));
+
+/* Run `fn` in ring 3 (IF = 0) on a user stack; fn ends with `int $RING3_DONE_VECTOR`, which
+ * brings the CPU back to ring 0 and returns from ring3_run. */
+#define RING3_DONE_VECTOR 0x81
+void ring3_run(void (*fn)(void));
+
+#endif
