@@ -1,5 +1,7 @@
 #include "base/iomap.h"
 
+#include "base/bits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +107,12 @@ u64 iomap_read(const struct iomap *m, u64 addr, unsigned size)
     const struct iomap_range *r = iomap_whole(m, addr, size);
     if (r) {
         if (r->host) {
+            const u8 *h = r->host + (addr - r->base);
             u64 v = 0;
-            memcpy(&v, r->host + (addr - r->base), size);
+            if (size & (size - 1))
+                memcpy(&v, h, size);   /* 3, 5, 6 or 7 bytes: the end of a split access */
+            else
+                v = bits_load_le(h, size);
             return v;
         }
         return r->read ? r->read(r->opaque, addr - r->base, size) : ~0ull >> (64 - 8 * size);
@@ -128,8 +134,13 @@ void iomap_write(const struct iomap *m, u64 addr, u64 value, unsigned size)
     const struct iomap_range *r = iomap_whole(m, addr, size);
     if (r) {
         if (r->host) {
-            if (!r->readonly)
-                memcpy(r->host + (addr - r->base), &value, size);
+            u8 *h = r->host + (addr - r->base);
+            if (r->readonly)
+                ;
+            else if (size & (size - 1))
+                memcpy(h, &value, size);   /* 3, 5, 6 or 7 bytes: the end of a split access */
+            else
+                bits_store_le(h, size, value);
         } else if (r->write) {
             r->write(r->opaque, addr - r->base, value, size);
         }

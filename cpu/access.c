@@ -217,11 +217,8 @@ int access_debug_translate(struct cpu *c, la_t la, pa_t *pa)
 static u64 page_read(struct cpu *c, struct tlb_entry *e, la_t la, unsigned size)
 {
     pa_t pa = e->pa | (la & 0xfff);
-    if (e->host) {
-        u64 v = 0;
-        memcpy(&v, (u8 *)(e->host + (la & 0xfff)), size);
-        return v;
-    }
+    if (e->host)
+        return bits_load_le((const u8 *)(e->host + (la & 0xfff)), size);
     return phys_read(c, pa, size);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "base/bits.h"
 #include "cpu/cpu.h"
 #include "mmu/paging.h"
 
@@ -47,28 +48,6 @@ void access_write_la_slow(struct cpu *c, la_t la, unsigned size, u64 v, enum pag
  * instructions with several writes commit all or nothing. */
 void access_probe_write(struct cpu *c, la_t la, unsigned size, enum paging_priv priv);
 
-/* Host loads and stores of 1, 2, 4 or 8 bytes with constant-size copies, so the compiler
-   emits one move instead of a call to memcpy. */
-static inline u64 access_host_load(const u8 *h, unsigned size)
-{
-    switch (size) {
-    case 1: return *h;
-    case 2: { u16 v; memcpy(&v, h, 2); return v; }
-    case 4: { u32 v; memcpy(&v, h, 4); return v; }
-    default: { u64 v; memcpy(&v, h, 8); return v; }
-    }
-}
-
-static inline void access_host_store(u8 *h, unsigned size, u64 v)
-{
-    switch (size) {
-    case 1: *h = (u8)v; break;
-    case 2: { u16 t = (u16)v; memcpy(h, &t, 2); break; }
-    case 4: { u32 t = (u32)v; memcpy(h, &t, 4); break; }
-    default: memcpy(h, &v, 8); break;
-    }
-}
-
 static inline u8 *access_fast(struct cpu *c, la_t la, unsigned size, unsigned permbit)
 {
     struct tlb_entry *e = tlb_lookup(&c->tlb, la, c->tlb_tag);
@@ -81,7 +60,7 @@ static inline u64 access_read_la(struct cpu *c, la_t la, unsigned size, enum pag
 {
     u8 *h = access_fast(c, la, size, PAGING_PERM_BIT(PAGING_READ, priv));
     if (likely(h))
-        return access_host_load(h, size);
+        return bits_load_le(h, size);
     return access_read_la_slow(c, la, size, priv);
 }
 
@@ -89,7 +68,7 @@ static inline void access_write_la(struct cpu *c, la_t la, unsigned size, u64 v,
 {
     u8 *h = access_fast(c, la, size, PAGING_PERM_BIT(PAGING_WRITE, priv));
     if (likely(h)) {
-        access_host_store(h, size, v);
+        bits_store_le(h, size, v);
         return;
     }
     access_write_la_slow(c, la, size, v, priv);

@@ -89,7 +89,7 @@ static inline u64 opnd_read_rmw(struct cpu *c, const struct insn *in, unsigned i
     r->la = access_seg_la(c, o->seg, opnd_ea(c, in, o), o->size, true);
     r->host = access_fast(c, r->la, o->size, PAGING_PERM_BIT(PAGING_WRITE, r->priv));
     if (likely(r->host))
-        return access_host_load(r->host, o->size);
+        return bits_load_le(r->host, o->size);
     access_probe_write(c, r->la, o->size, r->priv);
     return access_read_la_slow(c, r->la, o->size, r->priv);
 }
@@ -101,7 +101,7 @@ static inline void opnd_write_rmw(struct cpu *c, const struct insn *in, unsigned
     if (!r->mem)
         opnd_reg_write(c, o, v);
     else if (likely(r->host))
-        access_host_store(r->host, o->size, v);
+        bits_store_le(r->host, o->size, v);
     else
         access_write_la_slow(c, r->la, o->size, v, r->priv);
 }
