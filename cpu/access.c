@@ -60,10 +60,37 @@ static u64 apic_read(struct cpu *c, pa_t pa, unsigned size)
     return (c->apic.mmio_read(c->apic.opaque, off & ~3u) >> (8 * (off & 3))) & (~0ull >> (64 - 8 * size));
 }
 
+/* phys_ram's search of the bus map, out of line: keeps the range found in c->ram_hint. */
+static __attribute__((noinline)) u8 *phys_ram_lookup(struct cpu *c, pa_t pa, u64 size)
+{
+    const struct iomap_range *r = iomap_find(c->bus.phys->mem, pa);
+    if (!r || !r->host || r->readonly || r->len - (pa - r->base) < size)
+        return NULL;
+    c->ram_hint.base = r->base;
+    c->ram_hint.len = r->len;
+    c->ram_hint.host = r->host;
+    return r->host + (pa - r->base);
+}
+
+/* The host address of [pa, pa + size) when it lies in writable RAM, else NULL; a run of
+   accesses to the same RAM range does not search the map. */
+static inline __attribute__((always_inline)) u8 *phys_ram(struct cpu *c, pa_t pa, u64 size)
+{
+    u64 off = pa - c->ram_hint.base;
+    if (likely(off < c->ram_hint.len && c->ram_hint.len - off >= size))
+        return c->ram_hint.host + off;
+    return phys_ram_lookup(c, pa, size);
+}
+
 u64 phys_read(struct cpu *c, pa_t pa, unsigned size)
 {
     if (unlikely((pa & ~0xfffull) == c->apic_page))
         return apic_read(c, pa, size);
+    if (!(size & (size - 1))) {   /* 1, 2, 4, 8: the sizes bits_load_le takes */
+        const u8 *h = phys_ram(c, pa, size);
+        if (h)
+            return bits_load_le(h, size);
+    }
     return iomap_read(c->bus.phys->mem, pa, size);
 }
 
@@ -93,7 +120,11 @@ static int walk_read(void *opaque, pa_t pa, u64 *val, unsigned size)
 {
     struct cpu *c = opaque;
     c->walk_refs++;
-    *val = phys_read(c, pa, size);
+    const u8 *h;
+    if (likely((pa & ~0xfffull) != c->apic_page && (size == 4 || size == 8)) && (h = phys_ram(c, pa, size)))
+        *val = size == 8 ? bits_load_le(h, 8) : bits_load_le(h, 4);   /* paging-structure entry in RAM */
+    else
+        *val = phys_read(c, pa, size);
     return 0;
 }
 
@@ -177,20 +208,28 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
         cpu_fault(c, EXC_PF, r.error_code);
     }
     pa_t pa_page = r.pa & ~0xfffull;
-    const struct iomap_range *rg = iomap_find(c->bus.phys->mem, pa_page);
     uintptr_t host = 0;
+    bool readonly = false;
     u8 flags = 0;
-    if (rg && rg->host && pa_page - rg->base + 0x1000 <= rg->len && pa_page != c->apic_page)
-        host = (uintptr_t)(rg->host + (pa_page - rg->base));
-    else
-        flags |= TLB_MMIO;
+    u8 *ram = pa_page != c->apic_page ? phys_ram(c, pa_page, 0x1000) : NULL;
+    if (ram) {
+        host = (uintptr_t)ram;
+    } else {
+        const struct iomap_range *rg = iomap_find(c->bus.phys->mem, pa_page);
+        if (rg && rg->host && pa_page - rg->base + 0x1000 <= rg->len && pa_page != c->apic_page) {
+            host = (uintptr_t)(rg->host + (pa_page - rg->base));
+            readonly = rg->readonly;
+        } else {
+            flags |= TLB_MMIO;
+        }
+    }
     if (r.global && (c->cr4 & CR4_PGE))
         flags |= TLB_GLOBAL;
     tlb_insert(&c->tlb, la, c->tlb_tag, pa_page, host, r.page_size, r.perm, flags);
     e = tlb_lookup(&c->tlb, la, c->tlb_tag);
     /* Direct host access: RAM only; writes only to pages without decoded code and not ROM. */
     u16 fast = host ? r.perm : 0;
-    if (host && (rg->readonly || (pa_page < c->bus.phys->limit && c->bus.phys->code[pa_page >> 12].chunks)))
+    if (host && (readonly || (pa_page < c->bus.phys->limit && c->bus.phys->code[pa_page >> 12].chunks)))
         fast &= ~(PAGING_PERM_BIT(PAGING_WRITE, PAGING_USER) | PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_SMAP) |
                   PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_AC));
     /* A page holding a data breakpoint takes the slow path, which checks DR0-DR3. */

@@ -139,6 +139,10 @@ struct cpu {
     u64 horizon;                         /* cycles at which the board wants control back */
     u64 timer_at;                        /* cycles of the APIC's next timer event */
     u64 apic_page;                       /* physical page of the xAPIC window, or UINT64_MAX */
+    /* The RAM range (writable, host-backed) of the last slow-path physical access, copied from
+       the bus map, whose RAM ranges never change once the machine is built; len 0 = none yet.
+       Page walks and TLB fills find their RAM here without searching the map. */
+    struct { pa_t base; u64 len; u8 *host; } ram_hint;
     struct cpu_apic apic;                /* (C) */
     bool stop_request;
     enum cpu_stop stop_reason;

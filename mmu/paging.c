@@ -70,22 +70,25 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
         return PAGING_OK;
     }
     u64 phys_rsvd = GENMASK(51, ctx->maxphyaddr);
+    u64 table_mask = GENMASK(51, 12) & ~phys_rsvd;                 /* next table, 64-bit entries */
+    u64 rsvd8 = phys_rsvd | (ctx->nxe ? 0 : PTE_XD);                /* reserved in every 64-bit entry */
     for (int attempt = 0; attempt < 4; attempt++) {
         struct walk_level lv[5];
         unsigned n = 0, shift, levels, esize;
         pa_t table;
         bool user = true, rw = true, xd = false;
+        u64 all = ~0ull;   /* AND of every entry: A set everywhere when all & PTE_A */
         switch (ctx->mode) {
         case PAGING_32: levels = 2; shift = 22; esize = 4; table = ctx->cr3 & 0xfffff000ull; break;
         case PAGING_PAE: {
             u64 pdpte = ctx->pdpte[(la >> 30) & 3];
             if (!(pdpte & PTE_P))
                 return fault(out, 0, kind, priv, ctx);
-            levels = 2; shift = 21; esize = 8; table = pdpte & GENMASK(51, 12) & ~phys_rsvd;
+            levels = 2; shift = 21; esize = 8; table = pdpte & table_mask;
             break;
         }
-        case PAGING_4LVL: levels = 4; shift = 39; esize = 8; table = ctx->cr3 & GENMASK(51, 12) & ~phys_rsvd; break;
-        default: levels = 5; shift = 48; esize = 8; table = ctx->cr3 & GENMASK(51, 12) & ~phys_rsvd; break;
+        case PAGING_4LVL: levels = 4; shift = 39; esize = 8; table = ctx->cr3 & table_mask; break;
+        default: levels = 5; shift = 48; esize = 8; table = ctx->cr3 & table_mask; break;
         }
         unsigned idx_bits = esize == 4 ? 10 : 9;
         u64 leaf_pa = 0, page_size = 4096;
@@ -98,10 +101,11 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
             if (ctx->read(ctx->opaque, w->addr, &w->val, esize))
                 return PAGING_EXT;
             u64 e = w->val;
+            all &= e;
             if (!(e & PTE_P))
                 return fault(out, 0, kind, priv, ctx);
             /* Reserved bits (SDM 3A §4.7, Tables 4-4..4-20). */
-            u64 rsvd = esize == 8 ? phys_rsvd | (ctx->nxe ? 0 : PTE_XD) : 0;
+            u64 rsvd = esize == 8 ? rsvd8 : 0;
             bool ps = (e & PTE_PS) && l > 1;
             if (ps) {
                 bool ps_ok = esize == 4 ? (l == 2 && ctx->pse) : (l == 2 || (l == 3 && ctx->pdpe1gb));
@@ -130,7 +134,7 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
                 page_size = 1ull << shift;
                 break;
             }
-            table = esize == 4 ? (e & 0xfffff000ull) : (e & GENMASK(51, 12) & ~phys_rsvd);
+            table = esize == 4 ? (e & 0xfffff000ull) : (e & table_mask);
             shift -= idx_bits;
         }
         u64 leaf = lv[n - 1].val;
@@ -141,9 +145,11 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
             u32 err = PF_P | ((nopku & PAGING_PERM_BIT(kind, priv)) ? PF_PK : 0);
             return fault(out, err, kind, priv, ctx);
         }
-        /* Success: set A on every entry and D on the leaf for writes (SDM 3A §4.8). */
+        /* Success: set A on every entry and D on the leaf for writes (SDM 3A §4.8); usually
+           they are set already. */
         bool retry = false;
-        for (unsigned i = 0; i < n && !retry; i++) {
+        bool ad_set = (all & PTE_A) && (kind != PAGING_WRITE || (leaf & PTE_D));
+        for (unsigned i = 0; i < n && !retry && !ad_set; i++) {
             u64 want = lv[i].val | PTE_A;
             if (i == n - 1 && kind == PAGING_WRITE)
                 want |= PTE_D;
