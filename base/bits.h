@@ -30,6 +30,7 @@ static inline void bits_store_le(u8 *p, unsigned size, u64 v)
     default: memcpy(p, &v, 8); break;
     }
 }
+
 /* GENMASK(hi, lo): bits hi..lo set (inclusive), hi <= 63. */
 #define GENMASK(hi, lo) ((~0ull >> (63 - (hi))) & (~0ull << (lo)))
 

@@ -26,10 +26,13 @@ la_t access_seg_la_slow(struct cpu *c, unsigned seg, u64 off, unsigned size, boo
 static inline la_t access_seg_la(struct cpu *c, unsigned seg, u64 off, unsigned size, bool write)
 {
     /* 64-bit mode, the common case: only FS/GS add a base, and both ends must be canonical
-       (SDM 3A §3.3.7.1); anything else, including the fault, is out of line. */
+       (SDM 3A §3.3.7.1). When the access stays in one 4 KiB page, la canonical (bits 63..
+       width-1 all equal) makes the last byte canonical too; a page-crossing access, and any
+       fault, is out of line. */
     if (likely(c->mode == MODE_LONG64)) {
         la_t la = seg >= SEG_FS ? off + c->seg[seg].base : off;
-        if (likely(bits_is_canonical(la, c->la_width) && bits_is_canonical(la + size - 1, c->la_width)))
+        u64 top = (u64)((i64)la >> (c->la_width - 1)) + 1;   /* 0 or 1 when canonical */
+        if (likely(top <= 1 && (la & 0xfff) + size <= 0x1000))
             return la;
     }
     return access_seg_la_slow(c, seg, off, size, write);

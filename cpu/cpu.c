@@ -153,7 +153,11 @@ void cpu_update_mode(struct cpu *c)
     c->la_width = (c->cr4 & CR4_LA57) ? 57 : 48;
     u64 pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & TLB_PCID_MASK) : 0;
     u64 vtag = unlikely(c->vmx_nonroot) ? vmx_tlb_vtag(c) : 0;   /* VPID / EPTP identity */
-    c->tlb_tag = vtag | pcid;
+    u64 tag = vtag | pcid;
+    if (tag != c->tlb_tag) {
+        c->tlb_tag = tag;
+        c->tlb.gen++;   /* translations cached under the old tag (the fetch page) are stale */
+    }
 }
 
 u64 cpu_read_tsc(const struct cpu *c)

@@ -149,13 +149,13 @@ struct cpu {
     char stop_msg[160];
 
     /* ---- fetch-page cache (cpu/icache.h): the translation of the last code page, valid while
-       tlb.gen, the TLB tag and the privilege are unchanged; zeroed at creation, when tlb.gen
-       is already past 0 (tlb_init flushes), so it starts invalid ---- */
+       tlb.gen (which a change of tlb_tag bumps too) and the CPL are unchanged; zeroed at
+       creation, when tlb.gen is already past 0 (tlb_init flushes), so it starts invalid ---- */
     u64 fetch_page;                      /* la >> 12 */
-    u64 fetch_tag, fetch_tlb_gen;
+    u64 fetch_tlb_gen;
     pa_t fetch_pa;                       /* physical page */
     const u32 *fetch_gen;                /* its code-page generation, or NULL (not RAM) */
-    u8 fetch_priv;
+    u8 fetch_cpl;
 
     /* ---- step bookkeeping (S) ---- */
     jmp_buf step_env;

@@ -35,23 +35,22 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
 
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
  * #UD) are raised here. The hit path is inline in the step loop: it must stay small. It first
- * reuses the translation of the previous fetch's page (c->fetch_*), valid while no TLB
- * invalidation happened (tlb.gen) and the tag and privilege are the same; then the TLB.
+ * reuses the translation of the previous fetch's page (c->fetch_*), valid while tlb.gen
+ * (bumped by every invalidation and by every change of the TLB tag, cpu_update_mode) and
+ * the CPL are the same; then the TLB.
  * long64 must equal (c->mode == MODE_LONG64). */
 static inline __attribute__((always_inline)) const struct insn *icache_fetch_mode(struct cpu *c, bool long64)
 {
     /* In 64-bit mode the CS base is treated as 0 (SDM 3A §3.4.4). */
     la_t la = long64 ? c->rip : (u32)(c->seg[SEG_CS].base + c->rip);
-    enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
-    if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen ||
-                 c->tlb_tag != c->fetch_tag || priv != c->fetch_priv)) {
+    if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl)) {
+        enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
         struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
         if (!te || !(te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)) || te->pa >= c->bus.phys->limit)
             return icache_fetch_slow(c, la, priv);
         c->fetch_page = la >> 12;
-        c->fetch_tag = c->tlb_tag;
         c->fetch_tlb_gen = c->tlb.gen;
-        c->fetch_priv = (u8)priv;
+        c->fetch_cpl = c->cpl;
         c->fetch_pa = te->pa;
         c->fetch_gen = &c->bus.phys->code[te->pa >> 12].gen;
     }
@@ -63,7 +62,7 @@ static inline __attribute__((always_inline)) const struct insn *icache_fetch_mod
         ic->hits++;
         return &e->in;
     }
-    return icache_fetch_slow(c, la, priv);
+    return icache_fetch_slow(c, la, c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP);
 }
 
 /* The same with the mode test first, so that 64-bit mode (long64 = true) compiles to the
