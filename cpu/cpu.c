@@ -9,6 +9,7 @@
 #include "cpu/decode.h"
 #include "cpu/events.h"
 #include "cpu/icache.h"
+#include "cpu/pmu.h"
 #include "vmx/hooks.h"
 
 int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct cpu_bus *bus)
@@ -120,6 +121,7 @@ void cpu_reset(struct cpu *c, bool init_only)
     c->state = CPU_RUNNING;
     c->intr_shadow = false;
     c->nmi_blocked = false;
+    c->monitor_armed = false;
     c->nmi_pending = c->init_pending = c->sipi_pending = false;
     c->exc_depth = 0;
     if (c->apic.reset) {
@@ -150,6 +152,8 @@ void cpu_update_mode(struct cpu *c)
         c->cpl = 0;
     else if (c->mode == MODE_V86)
         c->cpl = 3;
+    if (unlikely(c->msr.pmu_active) && c->cpl != c->msr.pmu_cpl)
+        pmu_sync(c);   /* counters filtered by OS/USR */
     c->la_width = (c->cr4 & CR4_LA57) ? 57 : 48;
     u64 pcid = (c->cr4 & CR4_PCIDE) ? (c->cr3 & TLB_PCID_MASK) : 0;
     u64 vtag = unlikely(c->vmx_nonroot) ? vmx_tlb_vtag(c) : 0;   /* VPID / EPTP identity */

@@ -92,6 +92,9 @@ struct cpu_msrs {
     u64 mtrr_cap, mtrr_def_type, mtrr_fix[11], mtrr_var[16];
     u64 spec_ctrl;
     u64 pmc[8], perfevtsel[8], fixed_ctr[3], fixed_ctr_ctrl, perf_global_ctrl, perf_global_status;
+    u64 pmu_insns, pmu_cycles;           /* c->insns, c->cycles at the last pmu_sync */
+    u8 pmu_cpl;                          /* CPL since the last pmu_sync */
+    bool pmu_active;                     /* some counter is counting (cpu/pmu.c) */
     u64 amd_perf_ctl[6], amd_perf_ctr[6];
     u64 mcg_status, mcg_ctl, mc_regs[4 * 10];
     u64 tsc_offset;                      /* (R) TSC = cycles + tsc_offset */
@@ -128,6 +131,7 @@ struct cpu {
     u64 shadow_at;                       /* ... at the boundary where insns == shadow_at */
     bool movss_shadow;                   /* ... and it comes from MOV SS/POP SS (holds #DB too) */
     bool nmi_blocked;
+    bool monitor_armed;                  /* MONITOR armed an address range (MWAIT disarms it) */
     bool nmi_pending, init_pending, sipi_pending, yield_pending;
     u32 dbg_pending;                     /* DR6 bits of debug traps not yet delivered (cpu/debug.c) */
     bool dbg_exec_armed;                 /* DR7 enables an instruction breakpoint */

@@ -1,6 +1,8 @@
 /* cpu/cpuid.c — CPUID leaves built from the CPU model (SDM 2A "CPUID", Table 3-8). */
 #include "cpu/cpuid.h"
 
+#include "cpu/pmu.h"
+
 #include <string.h>
 
 void cpuid_query(const struct cpu *c, u32 leaf, u32 subleaf, u32 out[4])
@@ -52,6 +54,18 @@ void cpuid_query(const struct cpu *c, u32 leaf, u32 subleaf, u32 out[4])
         }
         return;
     }
+    case 5:
+        /* MONITOR/MWAIT (SDM 2A Table 3-8): 64-byte monitor line, MWAIT extensions with
+           interrupts as break events (ECX[1]); no C-state sub-states are enumerated, as
+           MWAIT returns at once (cpu/exec_system.c). */
+        if (model_has(m, FEAT_MONITOR)) {
+            out[0] = out[1] = 64;
+            out[2] = 3;
+        }
+        return;
+    case 0xa:
+        pmu_cpuid(m, out);
+        return;
     case 7:
         if (subleaf == 0) {
             model_cpuid_features(m, 7, out);

@@ -57,6 +57,7 @@ static bool isa_allowed(const struct cpu_model *m, ZydisISAExt ext)
 {
     switch (ext) {
     case ZYDIS_ISA_EXT_VTX: return model_has(m, FEAT_VMX);
+    case ZYDIS_ISA_EXT_MONITOR: return model_has(m, FEAT_MONITOR);
     case ZYDIS_ISA_EXT_SVM: return model_has(m, FEAT_SVM);
     case ZYDIS_ISA_EXT_BMI1: return model_has(m, FEAT_BMI1);
     case ZYDIS_ISA_EXT_BMI2: return model_has(m, FEAT_BMI2);

@@ -178,6 +178,10 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_RDTSC: B(exec_rdtsc, SUB_RDTSC, 25);
     case ZYDIS_MNEMONIC_RDTSCP: B(exec_rdtsc, SUB_RDTSCP, 32);
     case ZYDIS_MNEMONIC_RDPID: B(exec_rdpid, SUB_NONE, 10);
+    case ZYDIS_MNEMONIC_RDPMC: B(exec_rdpmc, SUB_NONE, 35);
+    case ZYDIS_MNEMONIC_MONITOR: B(exec_monitor, SUB_NONE, 30);
+    case ZYDIS_MNEMONIC_MWAIT: B(exec_mwait, SUB_NONE, 30);
+    case ZYDIS_MNEMONIC_GETSEC: B(exec_getsec, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_IN: B(exec_in, SUB_NONE, 30);
     case ZYDIS_MNEMONIC_OUT: B(exec_out, SUB_NONE, 30);
     case ZYDIS_MNEMONIC_SYSENTER: B(exec_sysenter, SUB_NONE, 40);

@@ -7,6 +7,7 @@
 #include "cpu/exec.h"
 #include "cpu/msr.h"
 #include "cpu/operand.h"
+#include "cpu/pmu.h"
 #include "cpu/seg.h"
 #include "vmx/hooks.h"
 
@@ -365,6 +366,8 @@ void exec_invlpg(struct cpu *c, const struct insn *in)
  * current virtualization tag. */
 void exec_invpcid(struct cpu *c, const struct insn *in)
 {
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_INVPCID);   /* "enable INVPCID" #UD first, then INVLPG exiting */
     if (c->mode == MODE_V86)
         cpu_fault(c, EXC_UD, 0);
     require_cpl0(c);
@@ -482,6 +485,79 @@ void exec_rdtsc(struct cpu *c, const struct insn *in)
     c->gpr[RDX] = t >> 32;
     if (in->sub == SUB_RDTSCP)
         c->gpr[RCX] = (u32)c->msr.tsc_aux;
+}
+
+/* RDPMC (SDM 2B "RDPMC"): CPL > 0 needs CR4.PCE (a privilege check, so it comes before the
+ * RDPMC-exiting VM exit, SDM 3C §26.1.1); ECX must name a counter of the model. */
+void exec_rdpmc(struct cpu *c, const struct insn *in)
+{
+    if (c->cpl != 0 && !(c->cr4 & CR4_PCE))
+        cpu_fault(c, EXC_GP, 0);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_RDPMC);
+    u64 v;
+    if (!pmu_rdpmc(c, (u32)c->gpr[RCX], &v))
+        cpu_fault(c, EXC_GP, 0);
+    c->gpr[RAX] = (u32)v;
+    c->gpr[RDX] = (u32)(v >> 32);
+}
+
+/* The segment of an implicit DS operand: the last segment-override prefix, else DS. */
+static unsigned implicit_ds(const struct insn *in)
+{
+    static const u8 prefix_seg[][2] = {{0x26, SEG_ES}, {0x2e, SEG_CS}, {0x36, SEG_SS},
+                                       {0x3e, SEG_DS}, {0x64, SEG_FS}, {0x65, SEG_GS}};
+    unsigned seg = SEG_DS;
+    if (!(in->flags & INSN_SEG_OVR))
+        return seg;
+    for (unsigned i = 0; i < in->len && in->bytes[i] != 0x0f; i++)
+        for (unsigned k = 0; k < 6; k++)
+            if (in->bytes[i] == prefix_seg[k][0])
+                seg = prefix_seg[k][1];
+    return seg;
+}
+
+/* MONITOR (SDM 2B "MONITOR"): #UD at CPL > 0 (the model gates CPUID.1:ECX.MONITOR at
+ * decode), VM exit with MONITOR exiting, #GP(0) for ECX != 0 (no extensions), then the
+ * segment and paging checks of a 1-byte read at DS:rAX, which arms the monitor. */
+void exec_monitor(struct cpu *c, const struct insn *in)
+{
+    if (c->cpl != 0)
+        cpu_fault(c, EXC_UD, 0);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_MONITOR);
+    if ((u32)c->gpr[RCX] != 0)
+        cpu_fault(c, EXC_GP, 0);
+    unsigned seg = implicit_ds(in);
+    la_t la = access_seg_la(c, seg, c->gpr[RAX] & bits_mask_bytes(in->addrsize), 1, false);
+    (void)access_read_la(c, la, 1, access_data_priv(c));
+    c->monitor_armed = true;
+}
+
+/* MWAIT (SDM 2B "MWAIT"): #UD at CPL > 0, VM exit with MWAIT exiting, #GP(0) for ECX bits
+ * other than 0 (interrupts as break events, CPUID.5:ECX[1]). hvsim does not model the
+ * optimized state: MWAIT returns at once, which the SDM allows ("may exit for
+ * implementation-specific reasons"), so a guest spinning on a flag keeps running. */
+void exec_mwait(struct cpu *c, const struct insn *in)
+{
+    if (c->cpl != 0)
+        cpu_fault(c, EXC_UD, 0);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_MWAIT);
+    if ((u32)c->gpr[RCX] & ~1u)
+        cpu_fault(c, EXC_GP, 0);
+    c->monitor_armed = false;
+}
+
+/* GETSEC (SDM 2D "GETSEC"): #UD with CR4.SMXE = 0, which has priority over its unconditional
+ * VM exit (SDM 3C §26.1.1-26.1.2). The model has no SMX, so CR4.SMXE cannot be set. */
+void exec_getsec(struct cpu *c, const struct insn *in)
+{
+    if (!(c->cr4 & CR4_SMXE))
+        cpu_fault(c, EXC_UD, 0);
+    if (unlikely(c->vmx_nonroot))
+        vmx_intercept(c, in, ICPT_GETSEC);
+    exec_unimplemented(c, in);
 }
 
 void exec_rdpid(struct cpu *c, const struct insn *in)

@@ -57,7 +57,7 @@ static bool feature_implemented(enum cpu_feature f)
     switch (f) {
     case FEAT_SVM: case FEAT_SSE:
     case FEAT_SSE2: case FEAT_SSE3: case FEAT_XSAVE:
-    case FEAT_MONITOR: case FEAT_HYPERVISOR: case FEAT_FXSR:
+    case FEAT_HYPERVISOR: case FEAT_FXSR:
     case FEAT_VME: case FEAT_FSGSBASE: case FEAT_LA57: case FEAT_MCE: case FEAT_MCA:
         return false;
     default:
@@ -84,6 +84,12 @@ static void model_base(struct cpu_model *m, enum cpu_vendor v)
         m->signature = 0x000506e3;   /* family 6 model 94 (Skylake) stepping 3 */
         m->brand = "hvsim Skylake-class Intel-architecture model";
         model_set(m, FEAT_LAHF_LM, true);
+        /* Architectural PMU version 2: 8 general-purpose and 3 fixed 48-bit counters that
+           count instructions and cycles (cpu/pmu.c). */
+        m->pmu_version = 2;
+        m->pmu_gp = 8;
+        m->pmu_gp_width = 48;
+        m->pmu_fixed = 3;
     } else {
         m->name = "amd";
         m->signature = 0x00800f12;   /* family 17h (Zen) */
@@ -206,7 +212,9 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
             }
         }
         enum cpu_feature f;
-        if (feature_lookup(name, nlen, &f)) {
+        if (nlen == 9 && !strncmp(name, "fc-locked", 9)) {
+            out->fc_locked = on;
+        } else if (feature_lookup(name, nlen, &f)) {
             if (on && !feature_implemented(f)) {
                 snprintf(err, errlen, "-cpu: feature '%.*s' is not implemented by hvsim yet",
                          (int)nlen, name);
@@ -237,6 +245,13 @@ void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4])
     for (int f = 0; f < FEAT_COUNT; f++)
         if (features[f].name && features[f].leaf == leaf && model_has(m, f))
             out[features[f].reg] |= 1u << features[f].bit;
+}
+
+u64 model_perf_global_valid(const struct cpu_model *m)
+{
+    if (m->pmu_version < 2)
+        return 0;
+    return (BIT(m->pmu_gp) - 1) | (BIT(m->pmu_fixed) - 1) << 32;   /* counts are < 32 */
 }
 
 u64 model_cr4_valid(const struct cpu_model *m)

@@ -30,6 +30,10 @@ struct cpu_model {
     u8 maxphyaddr;             /* physical-address width */
     u8 maxlinaddr;             /* 48 (57 with LA57) */
     unsigned nr_cpus;          /* logical processors in the package (-smp; 0 counts as 1) */
+    u8 pmu_version;            /* CPUID.0AH architectural PMU version, 0: none (cpu/pmu.c) */
+    u8 pmu_gp, pmu_gp_width;   /* general-purpose counters and their width in bits */
+    u8 pmu_fixed;              /* fixed-function counters */
+    bool fc_locked;            /* IA32_FEATURE_CONTROL starts locked, as firmware leaves it */
     u64 features[(FEAT_COUNT + 63) / 64];
 };
 
@@ -47,7 +51,8 @@ static inline void model_set(struct cpu_model *m, enum cpu_feature f, bool on)
 }
 
 /* Build a model from a -cpu string: "intel", "amd", "max", "qemu64", "host", each optionally
- * followed by ",+feat", ",-feat", ",feat=on|off". "+vmx" selects the Intel model, "+svm" the
+ * followed by ",+feat", ",-feat", ",feat=on|off". "fc-locked" (same forms) is no CPUID bit:
+ * IA32_FEATURE_CONTROL then starts locked with VMXON outside SMX enabled. "+vmx" selects the Intel model, "+svm" the
  * AMD one. Returns 0, or -1 with a one-line message in err (unknown model or feature,
  * a known feature hvsim does not implement yet). */
 int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen) MUST_CHECK;
@@ -58,6 +63,11 @@ void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4]);
 /* CR4 bits the model supports (a MOV to CR4 setting any other bit is #GP; IA32_VMX_CR4_FIXED1
  * reports the same set), SDM 3A §2.5. */
 u64 model_cr4_valid(const struct cpu_model *m);
+
+/* Bits of IA32_PERF_GLOBAL_CTRL that name a counter of the model's PMU (one per general-purpose
+ * counter from bit 0, one per fixed counter from bit 32; 0 without a version >= 2 PMU); the
+ * others are reserved: WRMSR #GP and the VM-entry checks (SDM 3B §20.2.2, SDM 3C §27.2.2). */
+u64 model_perf_global_valid(const struct cpu_model *m);
 
 /* The QEMU-style name of a feature. */
 const char *model_feature_name(enum cpu_feature f);

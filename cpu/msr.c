@@ -2,6 +2,7 @@
 #include "cpu/msr.h"
 
 #include "base/bits.h"
+#include "cpu/pmu.h"
 #include "vmx/hooks.h"
 
 #define MCE_BANKS 10
@@ -33,6 +34,8 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
     bool ok;
     if (c->apic.msr_read && c->apic.msr_read(c->apic.opaque, idx, v, &ok))
         return ok;   /* IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC registers */
+    if (pmu_msr_read(c, idx, v, &ok))
+        return ok;
     switch (idx) {
     case MSR_IA32_TSC: *v = cpu_read_tsc(c); return true;
     case MSR_IA32_PLATFORM_ID: *v = 0; return intel;
@@ -57,10 +60,6 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
     case MSR_IA32_MTRR_FIX16K_80000: *v = m->mtrr_fix[1]; return true;
     case MSR_IA32_MTRR_FIX16K_A0000: *v = m->mtrr_fix[2]; return true;
     case MSR_IA32_PERF_CAPABILITIES: *v = 0; return intel;
-    case MSR_IA32_FIXED_CTR_CTRL: *v = m->fixed_ctr_ctrl; return intel;
-    case MSR_IA32_PERF_GLOBAL_STATUS: *v = m->perf_global_status; return intel;
-    case MSR_IA32_PERF_GLOBAL_CTRL: *v = m->perf_global_ctrl; return intel;
-    case MSR_IA32_PERF_GLOBAL_OVF_CTRL: *v = 0; return intel;
     case MSR_EFER: *v = c->efer; return true;
     case MSR_STAR: *v = m->star; return true;
     case MSR_LSTAR: *v = m->lstar; return true;
@@ -85,16 +84,6 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
         *v = m->mc_regs[idx - MSR_IA32_MC0_CTL];
         return true;
     }
-    if (intel && idx >= MSR_IA32_PMC0 && idx < MSR_IA32_PMC0 + 8) { *v = m->pmc[idx - MSR_IA32_PMC0]; return true; }
-    if (intel && idx >= MSR_IA32_PERFEVTSEL0 && idx < MSR_IA32_PERFEVTSEL0 + 8) { *v = m->perfevtsel[idx - MSR_IA32_PERFEVTSEL0]; return true; }
-    if (intel && idx >= MSR_IA32_FIXED_CTR0 && idx < MSR_IA32_FIXED_CTR0 + 3) { *v = m->fixed_ctr[idx - MSR_IA32_FIXED_CTR0]; return true; }
-    if (!intel && idx >= MSR_K7_PERFCTL0 && idx < MSR_K7_PERFCTL0 + 4) { *v = m->amd_perf_ctl[idx - MSR_K7_PERFCTL0]; return true; }
-    if (!intel && idx >= MSR_K7_PERFCTR0 && idx < MSR_K7_PERFCTR0 + 4) { *v = m->amd_perf_ctr[idx - MSR_K7_PERFCTR0]; return true; }
-    if (!intel && idx >= MSR_F15H_PERF_CTL0 && idx < MSR_F15H_PERF_CTL0 + 12) {
-        unsigned k = idx - MSR_F15H_PERF_CTL0;
-        *v = (k & 1) ? m->amd_perf_ctr[k / 2] : m->amd_perf_ctl[k / 2];
-        return true;
-    }
     return false;
 }
 
@@ -112,6 +101,8 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
         c->attention = true;   /* the timer or a pending interrupt may have changed */
         return ok;
     }
+    if (pmu_msr_write(c, idx, v, &ok))
+        return ok;
     switch (idx) {
     case MSR_IA32_TSC:
         /* Writing the TSC moves TSC_ADJUST by the same delta (SDM 3B §18.17.3). */
@@ -159,10 +150,6 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
     case MSR_IA32_MTRR_FIX64K: m->mtrr_fix[0] = v; return true;
     case MSR_IA32_MTRR_FIX16K_80000: m->mtrr_fix[1] = v; return true;
     case MSR_IA32_MTRR_FIX16K_A0000: m->mtrr_fix[2] = v; return true;
-    case MSR_IA32_FIXED_CTR_CTRL: if (!intel) return false; m->fixed_ctr_ctrl = v; return true;
-    case MSR_IA32_PERF_GLOBAL_STATUS: return false;   /* read-only */
-    case MSR_IA32_PERF_GLOBAL_CTRL: if (!intel) return false; m->perf_global_ctrl = v; return true;
-    case MSR_IA32_PERF_GLOBAL_OVF_CTRL: if (!intel) return false; m->perf_global_status &= ~v; return true;
     case MSR_EFER: {
         if (v & ~efer_allowed(c))
             return false;
@@ -205,19 +192,6 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
         if (reg == 1 && v != 0)
             return false;
         m->mc_regs[idx - MSR_IA32_MC0_CTL] = v;
-        return true;
-    }
-    if (intel && idx >= MSR_IA32_PMC0 && idx < MSR_IA32_PMC0 + 8) { m->pmc[idx - MSR_IA32_PMC0] = v & GENMASK(47, 0); return true; }
-    if (intel && idx >= MSR_IA32_PERFEVTSEL0 && idx < MSR_IA32_PERFEVTSEL0 + 8) { m->perfevtsel[idx - MSR_IA32_PERFEVTSEL0] = v; return true; }
-    if (intel && idx >= MSR_IA32_FIXED_CTR0 && idx < MSR_IA32_FIXED_CTR0 + 3) { m->fixed_ctr[idx - MSR_IA32_FIXED_CTR0] = v & GENMASK(47, 0); return true; }
-    if (!intel && idx >= MSR_K7_PERFCTL0 && idx < MSR_K7_PERFCTL0 + 4) { m->amd_perf_ctl[idx - MSR_K7_PERFCTL0] = v; return true; }
-    if (!intel && idx >= MSR_K7_PERFCTR0 && idx < MSR_K7_PERFCTR0 + 4) { m->amd_perf_ctr[idx - MSR_K7_PERFCTR0] = v & GENMASK(47, 0); return true; }
-    if (!intel && idx >= MSR_F15H_PERF_CTL0 && idx < MSR_F15H_PERF_CTL0 + 12) {
-        unsigned k = idx - MSR_F15H_PERF_CTL0;
-        if (k & 1)
-            m->amd_perf_ctr[k / 2] = v & GENMASK(47, 0);
-        else
-            m->amd_perf_ctl[k / 2] = v;
         return true;
     }
     return false;

@@ -29,7 +29,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     u32 proc1 = PROC_INTR_WINDOW | PROC_TSC_OFFSET | PROC_HLT | PROC_INVLPG | PROC_RDTSC |
                 PROC_CR3_LOAD | PROC_CR3_STORE | PROC_CR8_LOAD | PROC_CR8_STORE | PROC_MOV_DR |
                 PROC_UNCOND_IO | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY |
-                PROC_NMI_WINDOW | PROC_MTF | PROC_PAUSE;
+                PROC_NMI_WINDOW | PROC_MTF | PROC_PAUSE | PROC_MWAIT | PROC_RDPMC | PROC_MONITOR;
     u32 exit1 = EXIT_SAVE_DEBUG | EXIT_HOST_ADDR64 | EXIT_LOAD_PERF_GLOBAL | EXIT_ACK_INTR |
                 EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT;
     u32 entry1 = ENTRY_LOAD_DEBUG | ENTRY_IA32E | ENTRY_LOAD_PERF_GLOBAL | ENTRY_LOAD_PAT |
@@ -38,6 +38,14 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     if (model_has(m, FEAT_RDTSCP)) proc2 |= PROC2_RDTSCP;
     if (model_has(m, FEAT_RDRAND)) proc2 |= PROC2_RDRAND;
     if (model_has(m, FEAT_RDSEED)) proc2 |= PROC2_RDSEED;
+    if (model_has(m, FEAT_INVPCID)) proc2 |= PROC2_INVPCID;
+    /* "load IA32_PERF_GLOBAL_CTRL" needs the MSR (architectural PMU version 2). */
+    bool perf = m->pmu_version >= 2;
+    caps->perf_global_valid = model_perf_global_valid(m);
+    if (!perf) {
+        exit1 &= ~EXIT_LOAD_PERF_GLOBAL;
+        entry1 &= ~ENTRY_LOAD_PERF_GLOBAL;
+    }
     /* EPT and VPID (vmx/ept.c); unrestricted guest (real mode and unpaged protected mode
        under EPT: the entry checks, the CR0 fixed bits in non-root, PDPTEs saved at exit). */
     proc2 |= PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED;
@@ -67,7 +75,8 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     SET(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
     SET(MSR_IA32_VMX_VMFUNC, 0);
 
-    caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = caps->fcap[FC_PERF] = true;
+    caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = true;
+    caps->fcap[FC_PERF] = perf;
     caps->fcap[FC_PREEMPT] = caps->fcap[FC_EPT] = caps->fcap[FC_VPID] = true;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)

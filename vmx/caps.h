@@ -30,6 +30,7 @@ struct vmx_caps {
     u64 msr[VMX_CAP_MSR_COUNT];     /* indexed by MSR - 480H; 0 = not present (#GP) */
     bool fcap[FC_COUNT];            /* which VMCS fields exist */
     u64 cr4_valid;                  /* CR4 bits the model supports */
+    u64 perf_global_valid;          /* IA32_PERF_GLOBAL_CTRL bits that name a counter */
     u8 maxphyaddr;
 };
 

@@ -6,6 +6,7 @@
 #include "cpu/debug.h"
 #include "cpu/events.h"
 #include "cpu/msr.h"
+#include "cpu/pmu.h"
 #include "vmx/vmx.h"
 
 static bool check_read_phys(void *opaque, u64 pa, unsigned size, u64 *v)
@@ -52,7 +53,7 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     c->msr.sysenter_esp = v->guest_sysenter_esp;
     c->msr.sysenter_eip = v->guest_sysenter_eip;
     if (v->entry_controls & ENTRY_LOAD_PERF_GLOBAL)
-        c->msr.perf_global_ctrl = v->guest_perf_global_ctrl;
+        pmu_set_global_ctrl(c, v->guest_perf_global_ctrl);
     if (v->entry_controls & ENTRY_LOAD_PAT)
         c->msr.pat = v->guest_pat;
     if (v->entry_controls & ENTRY_LOAD_EFER)

@@ -57,8 +57,6 @@ static bool pat_bad(u64 pat)
 
 /* EFER bits VM entry allows (SCE, LME, LMA, NXE). */
 #define EFER_VMX_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-/* IA32_PERF_GLOBAL_CTRL: 8 general counters, 3 fixed (bits 32..34). */
-#define PERF_GLOBAL_VALID (0xffull | (7ull << 32))
 
 bool vmx_check_controls(const struct vmx_check_env *env, const struct vmcs *v, struct vmx_check_failure *f)
 {
@@ -120,7 +118,7 @@ bool vmx_check_host(const struct vmx_check_env *env, const struct vmcs *v, struc
     FAIL_IF(v->host_cr3 >> caps->maxphyaddr, HOST_CR3, VMCS_HOST_CR3, v->host_cr3);
     FAIL_IF(!canonical(env, v->host_sysenter_esp), HOST_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_ESP, v->host_sysenter_esp);
     FAIL_IF(!canonical(env, v->host_sysenter_eip), HOST_SYSENTER_EIP, VMCS_HOST_IA32_SYSENTER_EIP, v->host_sysenter_eip);
-    FAIL_IF((v->exit_controls & EXIT_LOAD_PERF_GLOBAL) && (v->host_perf_global_ctrl & ~PERF_GLOBAL_VALID),
+    FAIL_IF((v->exit_controls & EXIT_LOAD_PERF_GLOBAL) && (v->host_perf_global_ctrl & ~env->caps->perf_global_valid),
             HOST_PERF_GLOBAL, VMCS_HOST_IA32_PERF_GLOBAL_CTRL, v->host_perf_global_ctrl);
     FAIL_IF((v->exit_controls & EXIT_LOAD_PAT) && pat_bad(v->host_pat), HOST_PAT, VMCS_HOST_IA32_PAT, v->host_pat);
     if (v->exit_controls & EXIT_LOAD_EFER) {
@@ -197,7 +195,7 @@ bool vmx_check_guest(const struct vmx_check_env *env, const struct vmcs *v, stru
     FAIL_IF((entry & ENTRY_LOAD_DEBUG) && (v->guest_dr7 >> 32), GUEST_DR7, VMCS_GUEST_DR7, v->guest_dr7);
     FAIL_IF(!canonical(env, v->guest_sysenter_esp), GUEST_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP, v->guest_sysenter_esp);
     FAIL_IF(!canonical(env, v->guest_sysenter_eip), GUEST_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP, v->guest_sysenter_eip);
-    FAIL_IF((entry & ENTRY_LOAD_PERF_GLOBAL) && (v->guest_perf_global_ctrl & ~PERF_GLOBAL_VALID),
+    FAIL_IF((entry & ENTRY_LOAD_PERF_GLOBAL) && (v->guest_perf_global_ctrl & ~env->caps->perf_global_valid),
             GUEST_PERF_GLOBAL, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, v->guest_perf_global_ctrl);
     FAIL_IF((entry & ENTRY_LOAD_PAT) && pat_bad(v->guest_pat), GUEST_PAT, VMCS_GUEST_IA32_PAT, v->guest_pat);
     if (entry & ENTRY_LOAD_EFER) {

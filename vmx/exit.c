@@ -3,6 +3,7 @@
 #include "cpu/access.h"
 #include "cpu/debug.h"
 #include "cpu/msr.h"
+#include "cpu/pmu.h"
 #include "vmx/vmx.h"
 
 /* STEP 1 (§28.2): exit information fields. */
@@ -172,7 +173,7 @@ static void load_host_state(struct cpu *c)
     c->msr.sysenter_esp = v->host_sysenter_esp;
     c->msr.sysenter_eip = v->host_sysenter_eip;
     if (v->exit_controls & EXIT_LOAD_PERF_GLOBAL)
-        c->msr.perf_global_ctrl = v->host_perf_global_ctrl;
+        pmu_set_global_ctrl(c, v->host_perf_global_ctrl);
     if (v->exit_controls & EXIT_LOAD_PAT)
         c->msr.pat = v->host_pat;
     if (v->exit_controls & EXIT_LOAD_EFER)

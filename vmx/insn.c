@@ -28,6 +28,11 @@ static u32 insn_info(const struct insn *in, int mem_or_reg1, int reg2)
     return info;
 }
 
+u32 vmx_insn_info(const struct insn *in, int mem_or_reg1, int reg2)
+{
+    return insn_info(in, mem_or_reg1, reg2);
+}
+
 static u64 mem_qual(const struct insn *in, int mem)
 {
     return (mem >= 0 && in->op[mem].kind == OPND_MEM) ? in->op[mem].disp : 0;

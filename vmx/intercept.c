@@ -93,8 +93,9 @@ void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what)
             vmx_exit_insn(c, in, EXIT_REASON_PAUSE, 0, 0);
         return;
     case ICPT_MWAIT:
+        /* SDM 3C §28.2.1: bit 0 of the qualification is set if the monitor was armed. */
         if (proc & PROC_MWAIT)
-            vmx_exit_insn(c, in, EXIT_REASON_MWAIT, 0, 0);
+            vmx_exit_insn(c, in, EXIT_REASON_MWAIT, c->monitor_armed ? 1 : 0, 0);
         return;
     case ICPT_MONITOR:
         if (proc & PROC_MONITOR)
@@ -129,7 +130,16 @@ void vmx_intercept(struct cpu *c, const struct insn *in, enum vmx_icpt what)
         }
         return;
     case ICPT_INVPCID:
-        return;   /* not advertised */
+        /* SDM 3C §26.3: #UD without "enable INVPCID", ahead of every other exception; then
+           the mode/CPL checks, then a VM exit if "INVLPG exiting" (§26.1.3), qualification
+           and instruction information as for INVEPT (§28.2.1, §28.2.5). */
+        if (!(proc2 & PROC2_INVPCID) || c->mode == MODE_V86)
+            cpu_fault(c, EXC_UD, 0);
+        if (c->cpl != 0)
+            cpu_fault(c, EXC_GP, 0);
+        if (proc & PROC_INVLPG)
+            vmx_exit_insn(c, in, EXIT_REASON_INVPCID, in->op[1].disp, vmx_insn_info(in, 1, 0));
+        return;
     }
 }
 

@@ -83,6 +83,11 @@ void vmx_vmexit_failed_entry(struct cpu *c, const struct vmx_exit_info *e);
  * exit, unwind to the step loop. */
 _Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info);
 
+/* VM-exit instruction information of an instruction with a memory (or register) operand and
+ * a register operand, INVEPT/INVPCID/INVVPID/VMX-instruction layout (SDM 3C §28.2.5
+ * Table 28-13); -1 for an absent operand. */
+u32 vmx_insn_info(const struct insn *in, int mem_or_reg1, int reg2);
+
 /* The scopes of INVEPT and INVVPID by type (vmx/ept.c, SDM 3C §29.4.3.3); the tag itself is
  * vmx_tlb_vtag (vmx/hooks.h), applied by cpu_update_mode in non-root operation. */
 enum { VMX_INVEPT_SINGLE = 1, VMX_INVEPT_ALL = 2 };

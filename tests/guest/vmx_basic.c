@@ -27,28 +27,6 @@ static uint8_t tss[104] __attribute__((aligned(16)));
 #define ZF 0x40u
 #define STATUS 0x8d5u
 
-/* Enter the guest; returns 0 after a VM exit, or RFLAGS when the VM entry failed with
- * VMfailInvalid/VMfailValid. Host RSP/RIP are set here so the exit lands on label 1. */
-static uint64_t enter_guest(bool launch)
-{
-    uint64_t r;
-    __asm__ volatile(
-        "mov %1, %%rcx\n"
-        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
-        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"
-        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"
-        "test %%rcx, %%rcx; jz 2f\n"
-        "vmlaunch; jmp 3f\n"
-        "2: vmresume\n"
-        "3: pushfq; pop %%rax; jmp 4f\n"
-        "1: xor %%eax, %%eax\n"
-        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
-        : "=&a"(r)
-        : "r"((uint64_t)launch)
-        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
-    return r;
-}
-
 /* The guest: each instruction below causes one VM exit; the host skips it and resumes. */
 static void guest_main(void)
 {
@@ -133,32 +111,32 @@ int main(void)
     report(bad && vmread(VMCS_INSN_ERROR) == 12, "VMWRITE of an unknown field: error 12");
 
     setup_vmcs();
-    if (expect_exit(enter_guest(true), 10, 2, "CPUID"))
+    if (expect_exit(vmx_enter(true), 10, 2, "CPUID"))
         skip_insn();
-    if (expect_exit(enter_guest(false), 18, 3, "VMCALL"))
+    if (expect_exit(vmx_enter(false), 18, 3, "VMCALL"))
         skip_insn();
-    if (expect_exit(enter_guest(false), 30, 2, "OUT")) {
+    if (expect_exit(vmx_enter(false), 30, 2, "OUT")) {
         report(vmread(VMCS_EXIT_QUAL) == ((0x80u << 16) | (1u << 6)), "OUT qualification %#lx",
                (unsigned long)vmread(VMCS_EXIT_QUAL));
         skip_insn();
     }
-    if (expect_exit(enter_guest(false), 31, 2, "RDMSR of a bitmap-intercepted MSR"))
+    if (expect_exit(vmx_enter(false), 31, 2, "RDMSR of a bitmap-intercepted MSR"))
         skip_insn();
-    if (expect_exit(enter_guest(false), 28, 3, "MOV to CR3")) {
+    if (expect_exit(vmx_enter(false), 28, 3, "MOV to CR3")) {
         report((vmread(VMCS_EXIT_QUAL) & 0x3f) == 3, "CR access qualification %#lx",
                (unsigned long)vmread(VMCS_EXIT_QUAL));
         skip_insn();
     }
-    if (expect_exit(enter_guest(false), 12, 1, "HLT"))
+    if (expect_exit(vmx_enter(false), 12, 1, "HLT"))
         skip_insn();
-    expect_exit(enter_guest(false), 18, 3, "VMCALL loop");
+    expect_exit(vmx_enter(false), 18, 3, "VMCALL loop");
     skip_insn();
 
     /* Monitor trap flag: an exit after one guest instruction (the loop's JMP). */
     uint64_t proc = vmread(0x4002), rip = vmread(VMCS_GUEST_RIP);
     if (rdmsr(0x48e) & (1ull << (32 + 27))) {
         vmwrite(0x4002, proc | (1u << 27));
-        uint64_t r = enter_guest(false);
+        uint64_t r = vmx_enter(false);
         report(r == 0 && vmread(VMCS_EXIT_REASON) == 37 && vmread(VMCS_GUEST_RIP) != rip,
                "MTF exit after one instruction (reason %lu)", (unsigned long)vmread(VMCS_EXIT_REASON));
         vmwrite(0x4002, proc);
@@ -171,7 +149,7 @@ int main(void)
         rip = vmread(VMCS_GUEST_RIP);
         vmwrite(0x4000, pin | (1u << 6));
         vmwrite(0x482e, 0);
-        uint64_t r = enter_guest(false);
+        uint64_t r = vmx_enter(false);
         report(r == 0 && vmread(VMCS_EXIT_REASON) == 52 && vmread(VMCS_GUEST_RIP) == rip,
                "preemption timer 0: exit before the first instruction (reason %lu)",
                (unsigned long)vmread(VMCS_EXIT_REASON));
@@ -179,20 +157,20 @@ int main(void)
     } else {
         report_skip("VMX-preemption timer not supported");
     }
-    expect_exit(enter_guest(false), 18, 3, "VMCALL loop again");
+    expect_exit(vmx_enter(false), 18, 3, "VMCALL loop again");
 
     /* VM-entry failure due to guest state: exit reason 33 with bit 31 (SDM 3C §27.8). */
     vmwrite(VMCS_GUEST_RFLAGS, 0);
-    uint64_t e = enter_guest(false);
+    uint64_t e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == (0x80000000u | 33), "invalid guest RFLAGS: exit reason %#lx",
            (unsigned long)vmread(VMCS_EXIT_REASON));
     vmwrite(VMCS_GUEST_RFLAGS, 2);
     /* Invalid host state: VMfailValid(8), execution continues after VMRESUME. */
     vmwrite(VMCS_HOST_TR_SEL, 0);
-    e = enter_guest(false);
+    e = vmx_enter(false);
     report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 8, "null host TR selector: VMfailValid 8");
     vmwrite(VMCS_HOST_TR_SEL, 0x18);
-    expect_exit(enter_guest(false), 18, 3, "VMCALL after the failed entries");
+    expect_exit(vmx_enter(false), 18, 3, "VMCALL after the failed entries");
 
     __asm__ volatile("vmxoff" ::: "cc");
     report(true, "VMXOFF");

@@ -59,28 +59,6 @@ __asm__(".text\n"
         "  jmp tour_guest_vmcall\n");
 
 
-/* VMLAUNCH/VMRESUME. Returns 0 after a VM exit (HOST_RIP is label 1), or RFLAGS when the
- * instruction itself failed (VMfailInvalid/VMfailValid). */
-static uint64_t enter_guest(bool launch)
-{
-    uint64_t r;
-    __asm__ volatile(
-        "mov %1, %%rcx\n"
-        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
-        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"                 /* HOST_RSP */
-        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"   /* HOST_RIP */
-        "test %%rcx, %%rcx; jz 2f\n"
-        "vmlaunch; jmp 3f\n"
-        "2: vmresume\n"
-        "3: pushfq; pop %%rax; jmp 4f\n"
-        "1: xor %%eax, %%eax\n"
-        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
-        : "=&a"(r)
-        : "r"((uint64_t)launch)
-        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
-    return r;
-}
-
 /* Control words: the bits we want, adjusted by their capability MSRs (vmx_ctl). */
 static void setup_controls(void)
 {
@@ -207,7 +185,7 @@ int main(void)
 
     bool launch = true, broke = false;
     for (unsigned n = 1; n <= 16; n++) {
-        uint64_t fl = enter_guest(launch);
+        uint64_t fl = vmx_enter(launch);
         launch = false;
         if (fl) {
             guest_printf("tour: VM entry failed: rflags %#lx, VM-instruction error %lu\n", (unsigned long)fl,
