@@ -31,6 +31,8 @@ static uint8_t guest_stack[8192] __attribute__((aligned(16)));
 static uint8_t tss[104] __attribute__((aligned(16)));
 static uint64_t monitor_line[8] __attribute__((aligned(64)));
 static uint64_t invpcid_desc[4] __attribute__((aligned(16)));
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+static volatile uint64_t guest_pgc;
 
 /* ---- root operation: faults are caught and skipped ---- */
 
@@ -146,6 +148,14 @@ static void guest_main(void)
         __asm__ volatile("vmcall");
 }
 
+/* Reads IA32_PERF_GLOBAL_CTRL (the MSR bitmap lets RDMSR through), then VMCALLs. */
+static void guest_perf(void)
+{
+    guest_pgc = rdmsr(0x38f);
+    for (;;)
+        __asm__ volatile("vmcall");
+}
+
 static bool expect_exit(unsigned reason, unsigned len, const char *what)
 {
     uint64_t r = vmx_enter(false);
@@ -158,6 +168,41 @@ static bool expect_exit(unsigned reason, unsigned len, const char *what)
 static void skip(unsigned len)
 {
     vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + len);
+}
+
+/* "load IA32_PERF_GLOBAL_CTRL" on entry (bit 13) and exit (bit 12), and the reserved-bit
+ * checks of both values (SDM 3C §27.2.2, §27.3.1.1, §27.3.2.1, §28.5.1). */
+static void perf_global_tests(bool true_ctls)
+{
+    uint64_t exit_cap = rdmsr(true_ctls ? 0x48f : 0x483), entry_cap = rdmsr(true_ctls ? 0x490 : 0x484);
+    if (!((exit_cap >> 32) & (1u << 12)) || !((entry_cap >> 32) & (1u << 13))) {
+        report(false, "load IA32_PERF_GLOBAL_CTRL controls allowed-1");
+        return;
+    }
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, 1u << 28));   /* MSR bitmaps */
+    vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
+    vmwrite(VMCS_EXC_BITMAP, 0);
+    vmwrite(0x400c, vmread(0x400c) | (1u << 12));
+    vmwrite(0x4012, vmread(0x4012) | (1u << 13));
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_perf);
+    vmwrite(0x681c, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    vmwrite(0x2808, 3 | 1ull << 32);                    /* guest value */
+    vmwrite(0x2c04, 5);                                 /* host value */
+    wrmsr(0x38f, 0);
+    if (expect_exit(18, 3, "guest with PERF_GLOBAL_CTRL loaded")) {
+        report(guest_pgc == (3 | 1ull << 32), "the guest read the VMCS value (%#lx)", (unsigned long)guest_pgc);
+        report(rdmsr(0x38f) == 5, "VM exit loaded the host value (%#lx)", (unsigned long)rdmsr(0x38f));
+    }
+    vmwrite(0x2808, 1ull << 8);                         /* counter 8 does not exist */
+    uint64_t r = vmx_enter(false);
+    report(r == 0 && vmread(VMCS_EXIT_REASON) == (0x80000000u | 33), "reserved guest PERF_GLOBAL_CTRL bit: exit %#lx",
+           (unsigned long)vmread(VMCS_EXIT_REASON));
+    vmwrite(0x2808, 0);
+    vmwrite(0x2c04, 1ull << 40);
+    r = vmx_enter(false);
+    report((r & 0x8d5) == 0x40 && vmread(0x4400) == 8, "reserved host PERF_GLOBAL_CTRL bit: VMfailValid 8");
+    vmwrite(0x2c04, 0);
+    wrmsr(0x38f, 0);
 }
 
 static void nonroot_tests(void)
@@ -223,6 +268,7 @@ static void nonroot_tests(void)
     if (expect_exit(0, 0, "INVPCID without enable INVPCID"))
         report((vmread(VMCS_EXIT_INTR_INFO) & 0x80000fff) == 0x80000306, "... is #UD (info %#lx)",
                (unsigned long)vmread(VMCS_EXIT_INTR_INFO));
+    perf_global_tests(true_ctls);
     __asm__ volatile("vmxoff" ::: "cc");
 }
 
