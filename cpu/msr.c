@@ -49,7 +49,7 @@ bool msr_read(struct cpu *c, u32 idx, u64 *v)
     case MSR_IA32_SYSENTER_CS: *v = m->sysenter_cs; return true;
     case MSR_IA32_SYSENTER_ESP: *v = m->sysenter_esp; return true;
     case MSR_IA32_SYSENTER_EIP: *v = m->sysenter_eip; return true;
-    case MSR_IA32_MCG_CAP: *v = MCE_BANKS; return true;
+    case MSR_IA32_MCG_CAP: *v = MCE_BANKS | BIT(8); return true;   /* count, MCG_CTL_P (SDM 3B §16.3.1.1) */
     case MSR_IA32_MCG_STATUS: *v = m->mcg_status; return true;
     case MSR_IA32_MCG_CTL: *v = m->mcg_ctl; return true;
     case MSR_IA32_MISC_ENABLE: *v = m->misc_enable; return intel;

@@ -4,7 +4,8 @@
  * 36; MWAIT's qualification bit 0 = monitor armed), INVPCID with "enable INVPCID" and INVLPG
  * exiting (reason 58 with displacement and instruction information), INVPCID without
  * "enable INVPCID" and GETSEC with CR4.SMXE = 0 (#UD, seen through the exception bitmap).
- * SDM 2B "RDPMC", "MONITOR", "MWAIT"; SDM 3B §20.2; SDM 3C §26.1-26.3, §28.2. */
+ * CPUID.1:EDX.MCE/MCA with CR4.MCE kept across VM exits; "load IA32_PERF_GLOBAL_CTRL".
+ * SDM 2B "RDPMC", "MONITOR", "MWAIT"; SDM 3B §16.3, §20.2; SDM 3C §26.1-26.3, §28.2. */
 #include "guest.h"
 #include "vmx.h"
 
@@ -77,6 +78,12 @@ static void root_tests(void)
 {
     uint32_t r[4];
     cpuid(1, 0, r);
+    /* Machine-check architecture: CPUID.1:EDX.MCE/MCA and CR4.MCE, kept through the VM
+       entries below (the host CR4 field takes it). */
+    report((r[3] & ((1u << 7) | (1u << 14))) == ((1u << 7) | (1u << 14)) && (rdmsr(0x179) & 0xff) > 0,
+           "CPUID.1:EDX.MCE and MCA, IA32_MCG_CAP %#lx", (unsigned long)rdmsr(0x179));
+    write_cr4(read_cr4() | (1u << 6));
+    report(read_cr4() & (1u << 6), "CR4.MCE set");
     report(r[2] & (1u << 3), "CPUID.1:ECX.MONITOR");
     cpuid(5, 0, r);
     report(r[0] == 64 && r[1] == 64 && (r[2] & 3) == 3, "CPUID.5: 64-byte line, MWAIT extensions (%#x %#x %#x)",
@@ -269,6 +276,7 @@ static void nonroot_tests(void)
         report((vmread(VMCS_EXIT_INTR_INFO) & 0x80000fff) == 0x80000306, "... is #UD (info %#lx)",
                (unsigned long)vmread(VMCS_EXIT_INTR_INFO));
     perf_global_tests(true_ctls);
+    report(read_cr4() & (1u << 6), "CR4.MCE still set after the VM exits");
     __asm__ volatile("vmxoff" ::: "cc");
 }
 

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "cpu/cpuid.h"
 #include "cpu/msr.h"
 #include "tests/unit/cpu_harness.h"
 
@@ -87,6 +88,14 @@ START_TEST(machine_check_bank_write_rules)
     unsigned banks = v & 0xff;
     ck_assert(!msr_read(c, MSR_IA32_MC0_CTL + 4 * banks, &v));
     ck_assert(!msr_write(c, MSR_IA32_MC0_CTL + 4 * banks, 0));
+    /* CPUID.1:EDX advertises MCE and MCA; MCG_CTL is there because MCG_CAP[8] says so. */
+    ck_assert(msr_read(c, MSR_IA32_MCG_CAP, &v));
+    ck_assert(v & BIT(8));
+    ck_assert(msr_write(c, MSR_IA32_MCG_CTL, ~0ull));
+    ck_assert(!msr_write(c, MSR_IA32_MCG_CAP, v));   /* read-only */
+    u32 r[4];
+    cpuid_query(c, 1, 0, r);
+    ck_assert_uint_eq(r[3] & (BIT(7) | BIT(14)), BIT(7) | BIT(14));
 }
 END_TEST
 
