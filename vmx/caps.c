@@ -34,7 +34,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
                 EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PREEMPT;
     u32 entry1 = ENTRY_LOAD_DEBUG | ENTRY_IA32E | ENTRY_LOAD_PERF_GLOBAL | ENTRY_LOAD_PAT |
                  ENTRY_LOAD_EFER;
-    u32 proc2 = PROC2_WBINVD | PROC2_DESC_TABLE;
+    u32 proc2 = PROC2_WBINVD | PROC2_DESC_TABLE | PROC2_TSC_SCALING;
     if (model_has(m, FEAT_RDTSCP)) proc2 |= PROC2_RDTSCP;
     if (model_has(m, FEAT_RDRAND)) proc2 |= PROC2_RDRAND;
     if (model_has(m, FEAT_RDSEED)) proc2 |= PROC2_RDSEED;
@@ -77,6 +77,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
 
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = true;
     caps->fcap[FC_PERF] = perf;
+    caps->fcap[FC_TSC_SCALE] = true;
     caps->fcap[FC_PREEMPT] = caps->fcap[FC_EPT] = caps->fcap[FC_VPID] = true;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)

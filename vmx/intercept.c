@@ -281,7 +281,13 @@ void vmx_mov_dr(struct cpu *c, const struct insn *in, unsigned dr, unsigned gpr,
 u64 vmx_guest_tsc(const struct cpu *c, u64 tsc)
 {
     const struct vmcs *v = &c->vmx->vmcs;
-    return (v->proc_controls & PROC_TSC_OFFSET) ? tsc + v->tsc_offset : tsc;
+    if (!(v->proc_controls & PROC_TSC_OFFSET))
+        return tsc;
+    /* SDM 3C §26.3 RDTSC/RDTSCP/RDMSR: with "use TSC scaling" the TSC is first multiplied by
+       the TSC multiplier (bits 63:48 integer, 47:0 fraction) and shifted right by 48. */
+    if (proc2_of(v) & PROC2_TSC_SCALING)
+        tsc = vmx_tsc_scale(tsc, v->tsc_multiplier);
+    return tsc + v->tsc_offset;
 }
 
 /* ---- exceptions and boundary events ---- */

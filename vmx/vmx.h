@@ -95,6 +95,12 @@ enum { VMX_INVVPID_ADDR = 0, VMX_INVVPID_SINGLE = 1, VMX_INVVPID_ALL = 2, VMX_IN
 void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp);
 void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la);
 
+/* (tsc * multiplier) >> 48, the 128-bit product of "use TSC scaling" (SDM 3C §26.3). */
+static inline u64 vmx_tsc_scale(u64 tsc, u64 multiplier)
+{
+    return (u64)(((unsigned __int128)tsc * multiplier) >> 48);
+}
+
 /* Guest-physical reads for bitmaps and MSR areas. */
 u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);
 void vmx_phys_write(struct cpu *c, u64 pa, unsigned size, u64 v);

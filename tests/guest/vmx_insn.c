@@ -4,7 +4,8 @@
  * 36; MWAIT's qualification bit 0 = monitor armed), INVPCID with "enable INVPCID" and INVLPG
  * exiting (reason 58 with displacement and instruction information), INVPCID without
  * "enable INVPCID" and GETSEC with CR4.SMXE = 0 (#UD, seen through the exception bitmap).
- * CPUID.1:EDX.MCE/MCA with CR4.MCE kept across VM exits; "load IA32_PERF_GLOBAL_CTRL".
+ * CPUID.1:EDX.MCE/MCA with CR4.MCE kept across VM exits; "load IA32_PERF_GLOBAL_CTRL";
+ * "use TSC scaling".
  * SDM 2B "RDPMC", "MONITOR", "MWAIT"; SDM 3B §16.3, §20.2; SDM 3C §26.1-26.3, §28.2. */
 #include "guest.h"
 #include "vmx.h"
@@ -163,6 +164,16 @@ static void guest_perf(void)
         __asm__ volatile("vmcall");
 }
 
+/* RDTSC, RDTSCP-free RDMSR of IA32_TSC, then VMCALLs. */
+static volatile uint64_t guest_tsc, guest_tsc_msr;
+static void guest_tsc_reader(void)
+{
+    guest_tsc = rdtsc();
+    guest_tsc_msr = rdmsr(0x10);
+    for (;;)
+        __asm__ volatile("vmcall");
+}
+
 static bool expect_exit(unsigned reason, unsigned len, const char *what)
 {
     uint64_t r = vmx_enter(false);
@@ -210,6 +221,46 @@ static void perf_global_tests(bool true_ctls)
     report((r & 0x8d5) == 0x40 && vmread(0x4400) == 8, "reserved host PERF_GLOBAL_CTRL bit: VMfailValid 8");
     vmwrite(0x2c04, 0);
     wrmsr(0x38f, 0);
+}
+
+/* "use TSC scaling" (secondary bit 25, TSC multiplier 2032H): with TSC offsetting the guest
+ * reads (TSC * multiplier) >> 48 + offset through RDTSC and RDMSR; without offsetting the
+ * multiplier is not used (SDM 3C §26.3). */
+static uint64_t run_tsc_guest(uint64_t *t0, uint64_t *t1)
+{
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_tsc_reader);
+    vmwrite(0x681c, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    *t0 = rdtsc();
+    uint64_t r = vmx_enter(false);
+    *t1 = rdtsc();
+    return r == 0 ? vmread(VMCS_EXIT_REASON) : ~0ull;
+}
+
+static void tsc_scaling_tests(bool true_ctls)
+{
+    if (!((rdmsr(0x48b) >> 32) & (1u << 25))) {
+        report(false, "use TSC scaling allowed-1");
+        return;
+    }
+    uint64_t t0, t1;
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, (1u << 28) | (1u << 3) | PROC_SECONDARY));
+    vmwrite(VMCS_PROC2, 1u << 25);
+    vmwrite(0x2010, 1000);                              /* TSC offset */
+    vmwrite(0x2032, 0);                                 /* multiplier 0: only the offset */
+    uint64_t reason = run_tsc_guest(&t0, &t1);
+    report(reason == 18 && guest_tsc == 1000 && guest_tsc_msr == 1000,
+           "multiplier 0: RDTSC and RDMSR IA32_TSC read the offset (%lu, %lu)", (unsigned long)guest_tsc,
+           (unsigned long)guest_tsc_msr);
+    vmwrite(0x2032, 3ull << 47);                        /* 1.5 */
+    run_tsc_guest(&t0, &t1);
+    report(guest_tsc >= t0 + t0 / 2 + 1000 && guest_tsc <= t1 + t1 / 2 + 1000 && guest_tsc_msr >= guest_tsc,
+           "multiplier 1.5: guest TSC %lu within 1.5 * [%lu, %lu] + 1000", (unsigned long)guest_tsc,
+           (unsigned long)t0, (unsigned long)t1);
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, (1u << 28) | PROC_SECONDARY));
+    vmwrite(0x2032, 0);
+    run_tsc_guest(&t0, &t1);
+    report(guest_tsc >= t0 && guest_tsc <= t1, "without TSC offsetting the multiplier is not used");
+    vmwrite(VMCS_PROC2, 0);
 }
 
 static void nonroot_tests(void)
@@ -276,6 +327,7 @@ static void nonroot_tests(void)
         report((vmread(VMCS_EXIT_INTR_INFO) & 0x80000fff) == 0x80000306, "... is #UD (info %#lx)",
                (unsigned long)vmread(VMCS_EXIT_INTR_INFO));
     perf_global_tests(true_ctls);
+    tsc_scaling_tests(true_ctls);
     report(read_cr4() & (1u << 6), "CR4.MCE still set after the VM exits");
     __asm__ volatile("vmxoff" ::: "cc");
 }

@@ -689,6 +689,16 @@ START_TEST(entry_check_rflags_vm)
 }
 END_TEST
 
+START_TEST(tsc_scaling_product)
+{
+    ck_assert_uint_eq(vmx_tsc_scale(1000, 2ull << 48), 2000);
+    ck_assert_uint_eq(vmx_tsc_scale(1000, 3ull << 47), 1500);        /* 1.5 */
+    ck_assert_uint_eq(vmx_tsc_scale(1ull << 60, 1ull << 48), 1ull << 60);   /* 124-bit product */
+    ck_assert_uint_eq(vmx_tsc_scale(~0ull, 1), 0xffff);
+    ck_assert_uint_eq(vmx_tsc_scale(12345, 0), 0);
+}
+END_TEST
+
 START_TEST(entry_check_ids_have_sections)
 {
     for (int id = 1; id < VMX_CHECK_COUNT; id++) {
@@ -931,6 +941,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, entry_checks_baseline_passes);
     tcase_add_loop_test(t, entry_check_mutation, 0, (int)(sizeof(mutations) / sizeof(mutations[0])));
     tcase_add_test(t, entry_check_ids_have_sections);
+    tcase_add_test(t, tsc_scaling_product);
     tcase_add_test(t, entry_check_rflags_vm);
     tcase_add_test(t, entry_checks_address_space);
     tcase_add_test(t, launch_cpuid_exit);
