@@ -7,6 +7,7 @@
 #include "cpu/operand.h"
 #include "cpu/seg.h"
 #include "cpu/task.h"
+#include "vmx/hooks.h"
 
 /* Resolve the selector:offset of a far JMP/CALL operand (ptr16:16/32 or m16:16/32/64). */
 static void far_operand(struct cpu *c, const struct insn *in, u16 *sel, u64 *off)
@@ -208,6 +209,11 @@ static void iret_to_v86(struct cpu *c, u64 ip, u16 cs, u64 fl)
 void exec_iret(struct cpu *c, const struct insn *in)
 {
     unsigned osz = in->opsize;
+    /* In non-root operation the unblocking comes first (a fault of this IRET reports it);
+       a task return instead exits (reason 9) before the IRET does anything. */
+    if (unlikely(c->vmx_nonroot) && c->nmi_blocked &&
+        !((c->rflags & RFLAGS_NT) && (c->cr0 & CR0_PE) && !(c->rflags & RFLAGS_VM) && !(c->efer & EFER_LMA)))
+        vmx_iret_unblock_nmi(c);
     if (c->mode == MODE_REAL || (c->mode == MODE_V86)) {
         if (c->mode == MODE_V86 && ((c->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT) < 3)
             cpu_fault(c, EXC_GP, 0);

@@ -14,7 +14,7 @@ int vmx_cpu_create(struct cpu *c)
         return -1;
     vmx_caps_compute(&c->model, &c->vmx->caps);
     c->vmx->current = VMX_NO_VMCS;
-    c->vmx->preempt_deadline = c->vmx->mtf_at = UINT64_MAX;
+    c->vmx->preempt_deadline = c->vmx->mtf_at = c->vmx->iret_unblock_at = UINT64_MAX;
     c->vmx->last_reason = VMX_STAT_REASONS;
     return 0;
 }

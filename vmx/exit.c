@@ -4,6 +4,7 @@
 #include "cpu/debug.h"
 #include "cpu/msr.h"
 #include "cpu/pmu.h"
+#include "mmu/ept.h"
 #include "vmx/vmx.h"
 
 /* STEP 1 (§28.2): exit information fields. */
@@ -23,6 +24,16 @@ static void record_exit_info(struct cpu *c, const struct vmx_exit_info *e)
     unsigned vtype = (v->idt_vectoring_info & INTR_INFO_TYPE) >> INTR_INFO_TYPE_SHIFT;
     if (vectoring && vtype >= INTR_TYPE_SW_INT && vtype <= INTR_TYPE_SW_EXC)
         v->exit_instruction_len = c->vmx->delivering_len;   /* INT n / INT3 / INTO / INT1 */
+    /* §28.2.3, Table 28-7: a fault on an IRET that unblocked (virtual) NMIs (not #DB, not
+       #DF, not during event delivery) sets "NMI unblocking due to IRET" (bit 12). */
+    if (c->vmx->iret_unblock_at == c->insns && !vectoring) {
+        unsigned vec = e->intr_info & INTR_INFO_VECTOR;
+        if (e->reason == EXIT_REASON_EXCEPTION_NMI && vec != EXC_DB && vec != EXC_DF &&
+            ((e->intr_info & INTR_INFO_TYPE) >> INTR_INFO_TYPE_SHIFT) == INTR_TYPE_HW_EXC)
+            v->exit_intr_info |= INTR_INFO_NMI_UNBLOCK;
+        else if (e->reason == EXIT_REASON_EPT_VIOLATION)
+            v->exit_qualification |= EPT_QUAL_NMI_UNBLOCK;
+    }
     v->vmx_instruction_info = e->insn_info;
     if (e->has_linear)
         v->guest_linear_address = e->guest_linear;

@@ -69,6 +69,11 @@ void vmx_debug_trap(struct cpu *c, u32 bits);
  * completes reports it as IDT-vectoring information (SDM 3C §28.2.4). */
 void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err);
 
+/* IRET in non-root operation with (virtual-)NMI blocking: the blocking ends before the IRET
+ * can fault, and a VM exit for its fault reports "NMI unblocking due to IRET" (SDM 3C
+ * §28.2.3, Table 28-7 bit 12). */
+void vmx_iret_unblock_nmi(struct cpu *c);
+
 /* Triple fault in non-root operation: VM exit (reason 2); returns after the exit. */
 void vmx_triple_fault(struct cpu *c);
 

@@ -339,8 +339,18 @@ _Noreturn void vmx_task_switch(struct cpu *c, u16 sel, unsigned source)
     longjmp(c->step_env, 1);
 }
 
+void vmx_iret_unblock_nmi(struct cpu *c)
+{
+    c->vmx->iret_unblock_at = c->insns;
+    c->nmi_blocked = false;
+    if (c->nmi_pending)
+        c->attention = true;
+}
+
 void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err)
 {
+    /* The IRET's fault goes to the guest: its handler's instructions are no fault on IRET. */
+    c->vmx->iret_unblock_at = UINT64_MAX;
     unsigned type;
     switch (kind) {
     case EVT_EXTERNAL: type = vector == EXC_NMI && c->nmi_blocked ? INTR_TYPE_NMI : INTR_TYPE_EXT; break;

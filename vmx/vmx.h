@@ -27,6 +27,7 @@ struct vmx_cpu {
     struct vmx_check_failure last_failure;   /* last failed VM entry, for the debugger/tests */
     u64 preempt_deadline;          /* cycles at which the preemption timer fires, or UINT64_MAX */
     u64 mtf_at;                    /* MTF exit once c->insns reaches this, or UINT64_MAX */
+    u64 iret_unblock_at;           /* c->insns of an IRET that unblocked (virtual) NMIs */
     bool entry_dbg;                /* pending debug exceptions came from the VM entry */
     bool guest_shutdown;           /* guest in the shutdown activity state (CPU_HALTED) */
     u32 delivering_info, delivering_err;   /* event being delivered (IDT-vectoring format) */

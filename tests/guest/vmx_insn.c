@@ -5,7 +5,7 @@
  * exiting (reason 58 with displacement and instruction information), INVPCID without
  * "enable INVPCID" and GETSEC with CR4.SMXE = 0 (#UD, seen through the exception bitmap).
  * CPUID.1:EDX.MCE/MCA with CR4.MCE kept across VM exits; "load IA32_PERF_GLOBAL_CTRL";
- * "use TSC scaling".
+ * "use TSC scaling"; "NMI unblocking due to IRET".
  * SDM 2B "RDPMC", "MONITOR", "MWAIT"; SDM 3B §16.3, §20.2; SDM 3C §26.1-26.3, §28.2. */
 #include "guest.h"
 #include "vmx.h"
@@ -34,6 +34,11 @@ static uint8_t tss[104] __attribute__((aligned(16)));
 static uint64_t monitor_line[8] __attribute__((aligned(64)));
 static uint64_t invpcid_desc[4] __attribute__((aligned(16)));
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+/* EPT for the IRET case: identity map of the first GiB in 2 MiB pages but one region. */
+static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept_pd[512] __attribute__((aligned(4096)));
+static uint8_t unmapped[2u << 20] __attribute__((aligned(2u << 20)));
 static volatile uint64_t guest_pgc;
 
 /* ---- root operation: faults are caught and skipped ---- */
@@ -174,6 +179,17 @@ static void guest_tsc_reader(void)
         __asm__ volatile("vmcall");
 }
 
+/* IRETQ to a non-canonical RIP: #GP(0) on the IRET itself. */
+static void guest_iret_fault(void)
+{
+    __asm__ volatile("mov %%ss, %%eax; push %%rax; push %%rsp; pushfq; mov %%cs, %%eax; push %%rax;"
+                     "movabs $0x8000000000000000, %%rax; push %%rax; iretq" ::: "rax", "memory");
+}
+
+/* A lone IRETQ, entered with RSP pointing at a frame the host wrote. */
+__asm__(".text\n.globl guest_iretq\nguest_iretq: iretq\n");
+extern void guest_iretq(void);
+
 static bool expect_exit(unsigned reason, unsigned len, const char *what)
 {
     uint64_t r = vmx_enter(false);
@@ -263,6 +279,82 @@ static void tsc_scaling_tests(bool true_ctls)
     vmwrite(VMCS_PROC2, 0);
 }
 
+/* "NMI unblocking due to IRET" (SDM 3C §28.2.3): a #GP on an IRET executed with (virtual-)NMI
+ * blocking sets bit 12 of the exit interruption information and the saved interruptibility
+ * shows NMIs unblocked (the VMM re-blocks them before resuming the IRET); without blocking
+ * the bit is clear. */
+static void nmi_unblock_case(uint32_t pin, uint32_t blocking, const char *what)
+{
+    vmwrite(0x4000, pin);
+    vmwrite(VMCS_EXC_BITMAP, 1u << 13);
+    vmwrite(0x4824, blocking);                          /* guest interruptibility */
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_iret_fault);
+    vmwrite(0x681c, (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    uint64_t r = vmx_enter(false);
+    uint64_t info = vmread(VMCS_EXIT_INTR_INFO), intr = vmread(0x4824);
+    uint64_t want = 0x80000b0du | (blocking ? 1u << 12 : 0);
+    report(r == 0 && vmread(VMCS_EXIT_REASON) == 0 && (info & 0x80001fffu) == want && !(intr & 8),
+           "%s: #GP on IRET, interruption info %#lx (want %#lx), interruptibility %#lx", what,
+           (unsigned long)info, (unsigned long)want, (unsigned long)intr);
+}
+
+static void nmi_unblock_tests(bool true_ctls)
+{
+    uint32_t pin = vmx_ctl(true_ctls ? 0x48d : 0x481, 0);
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, 1u << 28));
+    nmi_unblock_case(pin, 8, "NMI blocking");
+    nmi_unblock_case(pin, 0, "no NMI blocking");
+    if ((rdmsr(true_ctls ? 0x48d : 0x481) >> 32) & (1u << 5))
+        nmi_unblock_case(vmx_ctl(true_ctls ? 0x48d : 0x481, (1u << 3) | (1u << 5)), 8, "virtual-NMI blocking");
+    else
+        report_skip("virtual NMIs not supported");
+    vmwrite(0x4000, pin);
+    vmwrite(0x4824, 0);
+    vmwrite(VMCS_EXC_BITMAP, 0);
+}
+
+/* The same through EPT: the IRET's stack read hits a GPA that EPT does not map, an EPT
+ * violation whose qualification bit 12 reports the unblocking (SDM 3C Table 28-7). */
+static void nmi_unblock_ept_case(uint32_t blocking)
+{
+    uint16_t cs, ss;
+    __asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ss));
+    uint64_t *frame = (uint64_t *)(unmapped + 4096 - 40);
+    frame[0] = (uint64_t)(uintptr_t)guest_perf;         /* RIP, CS, RFLAGS, RSP, SS */
+    frame[1] = cs;
+    frame[2] = 2;
+    frame[3] = (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8);
+    frame[4] = ss;
+    vmwrite(0x4824, blocking);
+    vmwrite(VMCS_GUEST_RIP, (uint64_t)(uintptr_t)guest_iretq);
+    vmwrite(0x681c, (uint64_t)(uintptr_t)frame);
+    uint64_t r = vmx_enter(false), q = vmread(VMCS_EXIT_QUAL);
+    report(r == 0 && vmread(VMCS_EXIT_REASON) == 48 && (q & 7) == 1 && !!(q & (1u << 12)) == !!blocking &&
+               vmread(0x2400) == (uint64_t)(uintptr_t)frame,
+           "%s NMI blocking: EPT violation on IRET's stack read, qualification %#lx (bit 12 %s)",
+           blocking ? "with" : "without", (unsigned long)q, blocking ? "set" : "clear");
+}
+
+static void nmi_unblock_ept_tests(bool true_ctls)
+{
+    if (!((rdmsr(0x48b) >> 32) & 2)) {
+        report_skip("enable EPT not supported");
+        return;
+    }
+    ept_pml4[0] = (uintptr_t)ept_pdpt | 7;
+    ept_pdpt[0] = (uintptr_t)ept_pd | 7;
+    for (uint64_t i = 0; i < 512; i++)
+        ept_pd[i] = i << 21 | 7 | 6u << 3 | 1u << 7;     /* RWX, WB, 2 MiB */
+    ept_pd[(uintptr_t)unmapped >> 21] = 0;
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, (1u << 28) | PROC_SECONDARY));
+    vmwrite(VMCS_PROC2, 2);                             /* enable EPT */
+    vmwrite(0x201a, (uintptr_t)ept_pml4 | 6 | 3 << 3);  /* EPTP: WB, 4 levels */
+    nmi_unblock_ept_case(8);
+    nmi_unblock_ept_case(0);
+    vmwrite(VMCS_PROC2, 0);
+    vmwrite(0x4824, 0);
+}
+
 static void nonroot_tests(void)
 {
     uint64_t basic = rdmsr(0x480);
@@ -328,6 +420,8 @@ static void nonroot_tests(void)
                (unsigned long)vmread(VMCS_EXIT_INTR_INFO));
     perf_global_tests(true_ctls);
     tsc_scaling_tests(true_ctls);
+    nmi_unblock_tests(true_ctls);
+    nmi_unblock_ept_tests(true_ctls);
     report(read_cr4() & (1u << 6), "CR4.MCE still set after the VM exits");
     __asm__ volatile("vmxoff" ::: "cc");
 }
