@@ -109,7 +109,9 @@ void cpu_reset(struct cpu *c, bool init_only)
     if (!init_only) {
         c->msr.pat = 0x0007040600070406ull;
         c->msr.misc_enable = 1;   /* fast strings */
-        c->msr.feature_control = 0;
+        /* Unlocked, so guests can test locking; -cpu ...,fc-locked starts it as firmware
+           leaves it: locked, VMXON outside SMX enabled (SDM 3C §24.7, 3B Table 2-2). */
+        c->msr.feature_control = c->model.fc_locked ? 1 | (model_has(&c->model, FEAT_VMX) ? 4 : 0) : 0;
         c->msr.tsc_adjust = 0;
         c->msr.tsc_offset = 0;
         vmx_cpu_reset(c);   /* RESET leaves VMX operation */

@@ -189,7 +189,9 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
         bool on = true;
         const char *name = p;
         size_t nlen = len;
-        if (*p == '+' || *p == '-') {
+        if (len == 9 && !strncmp(p, "fc-locked", 9)) {
+            /* bare "fc-locked" means on */
+        } else if (*p == '+' || *p == '-') {
             on = *p == '+';
             name++;
             nlen--;
@@ -213,7 +215,7 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
         }
         enum cpu_feature f;
         if (nlen == 9 && !strncmp(name, "fc-locked", 9)) {
-            out->fc_locked = on;
+            out->fc_locked = on;   /* not a CPUID bit: IA32_FEATURE_CONTROL at reset */
         } else if (feature_lookup(name, nlen, &f)) {
             if (on && !feature_implemented(f)) {
                 snprintf(err, errlen, "-cpu: feature '%.*s' is not implemented by hvsim yet",

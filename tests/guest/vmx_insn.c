@@ -426,10 +426,27 @@ static void nonroot_tests(void)
     __asm__ volatile("vmxoff" ::: "cc");
 }
 
+/* IA32_FEATURE_CONTROL at reset: unlocked, or with `-cpu ...,fc-locked` (this test then gets
+ * -append fc-locked) locked with VMXON outside SMX, as firmware leaves it. */
+static void feature_control_tests(void)
+{
+    const char *cmd = (const char *)(uintptr_t)guest_mbi()->cmdline;
+    size_t n = strlen(cmd);
+    bool locked_run = n >= 9 && !strcmp(cmd + n - 9, "fc-locked");
+    uint64_t fc = rdmsr(0x3a);
+    if (locked_run) {
+        report(fc == 5, "fc-locked: IA32_FEATURE_CONTROL %#lx at reset (lock, VMXON outside SMX)", (unsigned long)fc);
+        report(!wrmsr_ok(0x3a, 0) && rdmsr(0x3a) == 5, "locked IA32_FEATURE_CONTROL: WRMSR #GP");
+    } else {
+        report(fc == 0, "IA32_FEATURE_CONTROL unlocked at reset (%#lx)", (unsigned long)fc);
+    }
+}
+
 int main(void)
 {
     guest_set_handler(6, on_fault);
     guest_set_handler(13, on_fault);
+    feature_control_tests();
     root_tests();
     nonroot_tests();
     return report_summary();

@@ -113,6 +113,33 @@ START_TEST(qemu_cpu_spellings)
     ck_assert_int_eq(model_parse("max,vendor=CyrixInstead", &m, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "vendor"));
     ck_assert_int_eq(model_parse("max,phys-bits", &m, err, sizeof err), -1);
+    /* fc-locked: bare, +/- and =on/off; any other value is a one-line error. */
+    ck_assert_int_eq(model_parse("intel", &m, err, sizeof err), 0);
+    ck_assert(!m.fc_locked);
+    ck_assert_int_eq(model_parse("intel,fc-locked", &m, err, sizeof err), 0);
+    ck_assert(m.fc_locked);
+    ck_assert_int_eq(model_parse("intel,fc-locked=off", &m, err, sizeof err), 0);
+    ck_assert(!m.fc_locked);
+    ck_assert_int_eq(model_parse("intel,+fc-locked", &m, err, sizeof err), 0);
+    ck_assert(m.fc_locked);
+    ck_assert_int_eq(model_parse("intel,fc-locked=1", &m, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "takes on or off"));
+}
+END_TEST
+
+/* IA32_FEATURE_CONTROL at RESET: 0 by default, locked with VMXON outside SMX (5) with
+   fc-locked; a locked MSR refuses writes (SDM 3C §24.7). */
+START_TEST(feature_control_reset_value)
+{
+    u64 v;
+    ck_assert(msr_read(&H.cpu, MSR_IA32_FEATURE_CONTROL, &v));
+    ck_assert_uint_eq(v, 0);
+    struct harness h2;
+    harness_init(&h2, "intel,+vmx,fc-locked");
+    ck_assert(msr_read(&h2.cpu, MSR_IA32_FEATURE_CONTROL, &v));
+    ck_assert_uint_eq(v, 5);
+    ck_assert(!msr_write(&h2.cpu, MSR_IA32_FEATURE_CONTROL, 0));
+    harness_destroy(&h2);
 }
 END_TEST
 
@@ -249,6 +276,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, ltr_lldt_take_canonical_64bit_bases);
     tcase_add_test(tc, machine_check_bank_write_rules);
     tcase_add_test(tc, qemu_cpu_spellings);
+    tcase_add_test(tc, feature_control_reset_value);
     tcase_add_test(tc, bcd_adjust_salc_and_lds);
     tcase_add_test(tc, sse_and_mmx_moves);
     tcase_add_test(tc, sse_needs_osfxsr);
