@@ -509,6 +509,11 @@ static const struct mutation mutations[] = {
     M3(EPTP, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 2 << 3),
     M3(EPTP, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3 | BIT(9)),
     M3(EPTP, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT, VMCS_EPT_POINTER, 1ull << 52 | 6 | 3 << 3),
+    M1(VNMI_NEEDS_NMI_EXIT, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN | PIN_VIRTUAL_NMIS),
+    M1(NMI_WINDOW_NEEDS_VNMI, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_NMI_WINDOW),
+    M1(EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, EXIT0 | EXIT_HOST_ADDR64 | EXIT_SAVE_PREEMPT),
+    M3(GUEST_INTR_VNMI, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN | PIN_NMI | PIN_VIRTUAL_NMIS, VMCS_VM_ENTRY_INTR_INFO, INTR_INFO_VALID | 2u << 8 | 2,
+       VMCS_GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI),
     M1(CR3_TARGET_COUNT, VMCS_CR3_TARGET_COUNT, 5),
     M2(IO_BITMAP_A, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1001),
     M3(IO_BITMAP_B, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1000, VMCS_IO_BITMAP_B, 1ull << 50),
@@ -633,15 +638,20 @@ static void apply(struct vmcs *v, const struct mutation *m)
     }
 }
 
-static enum vmx_check_id run_checks(const struct vmcs *v, u64 *qual)
+static enum vmx_check_id run_checks_caps(const struct vmx_caps *caps, const struct vmcs *v, u64 *qual)
 {
-    struct vmx_check_env env = {.caps = test_caps(), .cpu_ia32e = true, .la_width = 48, .read_phys = no_phys};
+    struct vmx_check_env env = {.caps = caps, .cpu_ia32e = true, .la_width = 48, .read_phys = no_phys};
     struct vmx_check_failure f = {0};
     u64 pd[4];
     *qual = 0;
     if (!vmx_check_controls(&env, v, &f) || !vmx_check_host(&env, v, &f) || !vmx_check_guest(&env, v, &f, qual, pd))
         return f.id;
     return VMX_CHECK_NONE;
+}
+
+static enum vmx_check_id run_checks(const struct vmcs *v, u64 *qual)
+{
+    return run_checks_caps(test_caps(), v, qual);
 }
 
 START_TEST(entry_checks_baseline_passes)
@@ -686,6 +696,67 @@ START_TEST(entry_check_rflags_vm)
     ck_assert_str_eq(vmx_check_name(run_checks(&v, &q)), "GUEST_RFLAGS_VM");
     *lim[SEG_DS] = 0xfffff;
     ck_assert_str_eq(vmx_check_name(run_checks(&v, &q)), "GUEST_V86_LIMIT");
+    *lim[SEG_DS] = 0xffff;
+    *base[SEG_ES] += 0x10;
+    ck_assert_str_eq(vmx_check_name(run_checks(&v, &q)), "GUEST_V86_BASE");
+    *base[SEG_ES] -= 0x10;
+    *ar[SEG_GS] = 0xf1;
+    ck_assert_str_eq(vmx_check_name(run_checks(&v, &q)), "GUEST_V86_AR");
+}
+END_TEST
+
+/* Checks reachable only when unrestricted guest is allowed (hvsim does not advertise it
+   yet): the same model's capabilities with "unrestricted guest" allowed-1. */
+START_TEST(entry_checks_unrestricted_guest)
+{
+    struct vmx_caps caps = *test_caps();
+    caps.msr[MSR_IA32_VMX_PROCBASED_CTLS2 - VMX_CAP_MSR_FIRST] |= (u64)PROC2_UNRESTRICTED << 32;
+    struct vmcs v;
+    u64 q;
+    baseline(&v, &caps);
+    v.proc_controls = (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY;
+    v.proc2_controls = PROC2_UNRESTRICTED;
+    ck_assert_str_eq(vmx_check_name(run_checks_caps(&caps, &v, &q)), "UNRESTRICTED_NEEDS_EPT");
+    v.proc2_controls = PROC2_UNRESTRICTED | PROC2_EPT;
+    v.ept_pointer = 0x5000 | 6 | 3 << 3;
+    ck_assert_str_eq(vmx_check_name(run_checks_caps(&caps, &v, &q)), "NONE");
+    v.guest_cr0 = CR0_PG | CR0_NE | CR0_ET;              /* fixed bits pass: PE/PG free */
+    ck_assert_str_eq(vmx_check_name(run_checks_caps(&caps, &v, &q)), "GUEST_CR0_PG_PE");
+    v.guest_cr0 = CR0_PE | CR0_NE | CR0_ET;              /* IA-32e mode guest without paging */
+    ck_assert_str_eq(vmx_check_name(run_checks_caps(&caps, &v, &q)), "GUEST_IA32E_PG");
+}
+END_TEST
+
+/* §27.3.1.6: PDPTEs of a 32-bit PAE guest, from memory at CR3 or (with EPT) the VMCS. */
+static bool bad_pdptes(void *opaque, u64 pa, unsigned size, u64 *v)
+{
+    (void)opaque, (void)size;
+    *v = pa == HARNESS_PT + 16 ? 1 | BIT(1) : 0;        /* PDPTE 2: present, reserved bit 1 */
+    return true;
+}
+
+START_TEST(entry_check_pdpte)
+{
+    const struct vmx_caps *caps = test_caps();
+    struct vmx_check_env env = {.caps = caps, .cpu_ia32e = true, .la_width = 48, .read_phys = bad_pdptes};
+    struct vmx_check_failure f;
+    struct vmcs v;
+    u64 q, pd[4];
+    baseline(&v, caps);
+    v.entry_controls &= ~ENTRY_IA32E;
+    v.guest_cs_ar = 0x9b | SEG_AR_DB | SEG_AR_G;
+    ck_assert(!vmx_check_guest(&env, &v, &f, &q, pd));
+    ck_assert_str_eq(vmx_check_name(f.id), "GUEST_PDPTE");
+    ck_assert_uint_eq(q, 2);
+    env.read_phys = no_phys;
+    ck_assert(vmx_check_guest(&env, &v, &f, &q, pd));
+    v.proc_controls = (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY;
+    v.proc2_controls = PROC2_EPT;
+    v.guest_pdpte1 = 1 | BIT(5);                         /* with EPT: the VMCS field */
+    ck_assert(!vmx_check_guest(&env, &v, &f, &q, pd));
+    ck_assert_str_eq(vmx_check_name(f.id), "GUEST_PDPTE");
+    ck_assert_uint_eq(f.field, VMCS_GUEST_PDPTE1);
+    ck_assert_uint_eq(q, 2);
 }
 END_TEST
 
@@ -696,6 +767,26 @@ START_TEST(tsc_scaling_product)
     ck_assert_uint_eq(vmx_tsc_scale(1ull << 60, 1ull << 48), 1ull << 60);   /* 124-bit product */
     ck_assert_uint_eq(vmx_tsc_scale(~0ull, 1), 0xffff);
     ck_assert_uint_eq(vmx_tsc_scale(12345, 0), 0);
+}
+END_TEST
+
+/* Every check id is broken on purpose somewhere in this file: by a mutation above or by the
+   dedicated tests listed here. A new check without a test fails this. */
+START_TEST(entry_check_ids_all_tested)
+{
+    static const enum vmx_check_id dedicated[] = {
+        VMX_CHECK_GUEST_RFLAGS_VM, VMX_CHECK_GUEST_V86_LIMIT, VMX_CHECK_GUEST_V86_BASE,
+        VMX_CHECK_GUEST_V86_AR, VMX_CHECK_UNRESTRICTED_NEEDS_EPT, VMX_CHECK_GUEST_CR0_PG_PE,
+        VMX_CHECK_GUEST_IA32E_PG, VMX_CHECK_GUEST_PDPTE, VMX_CHECK_MSR_LOAD,
+        VMX_CHECK_HOST_ADDR_OUTSIDE_IA32E, VMX_CHECK_HOST_ADDR32_RIP, VMX_CHECK_HOST_ADDR32_PCIDE,
+    };
+    bool seen[VMX_CHECK_COUNT] = {false};
+    for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++)
+        seen[mutations[i].id] = true;
+    for (size_t i = 0; i < sizeof(dedicated) / sizeof(dedicated[0]); i++)
+        seen[dedicated[i]] = true;
+    for (int id = 1; id < VMX_CHECK_COUNT; id++)
+        ck_assert_msg(seen[id], "entry check %s has no test", vmx_check_name(id));
 }
 END_TEST
 
@@ -908,6 +999,7 @@ START_TEST(launch_guest_state_failure)
     ck_assert_int_eq(EXEC(I_VMLAUNCH, &fl), -1);
     ck_assert_uint_eq(v->exit_reason, EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_ENTRY_FAIL);
     ck_assert_uint_eq(v->exit_qualification, 2);
+    ck_assert_int_eq(H.cpu.vmx->last_failure.id, VMX_CHECK_MSR_LOAD);
     ck_assert_uint_eq(H.cpu.vmx->launch, VMCS_CLEAR);
     v->entry_msr_load_count = 0xffffffffu;                   /* hostile count: bounded */
     put64(0x7010, 0x0000000000000174ull);
@@ -941,8 +1033,11 @@ Suite *unit_suite(void)
     tcase_add_test(t, entry_checks_baseline_passes);
     tcase_add_loop_test(t, entry_check_mutation, 0, (int)(sizeof(mutations) / sizeof(mutations[0])));
     tcase_add_test(t, entry_check_ids_have_sections);
+    tcase_add_test(t, entry_check_ids_all_tested);
     tcase_add_test(t, tsc_scaling_product);
     tcase_add_test(t, entry_check_rflags_vm);
+    tcase_add_test(t, entry_checks_unrestricted_guest);
+    tcase_add_test(t, entry_check_pdpte);
     tcase_add_test(t, entry_checks_address_space);
     tcase_add_test(t, launch_cpuid_exit);
     tcase_add_test(t, launch_guest_state_failure);
