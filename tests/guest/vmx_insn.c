@@ -34,10 +34,10 @@ static uint8_t tss[104] __attribute__((aligned(16)));
 static uint64_t monitor_line[8] __attribute__((aligned(64)));
 static uint64_t invpcid_desc[4] __attribute__((aligned(16)));
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
-/* EPT for the IRET case: identity map of the first GiB in 2 MiB pages but one region. */
+/* EPT for the IRET case: the runtime's identity map with one 2 MiB region left out. */
 static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
 static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
-static uint64_t ept_pd[512] __attribute__((aligned(4096)));
+static uint64_t ept_pd[4][512] __attribute__((aligned(4096)));
 static uint8_t unmapped[2u << 20] __attribute__((aligned(2u << 20)));
 static volatile uint64_t guest_pgc;
 
@@ -341,14 +341,11 @@ static void nmi_unblock_ept_tests(bool true_ctls)
         report_skip("enable EPT not supported");
         return;
     }
-    ept_pml4[0] = (uintptr_t)ept_pdpt | 7;
-    ept_pdpt[0] = (uintptr_t)ept_pd | 7;
-    for (uint64_t i = 0; i < 512; i++)
-        ept_pd[i] = i << 21 | 7 | 6u << 3 | 1u << 7;     /* RWX, WB, 2 MiB */
-    ept_pd[(uintptr_t)unmapped >> 21] = 0;
+    uint64_t eptp = vmx_ept_identity(ept_pml4, ept_pdpt, ept_pd);
+    ept_pd[0][(uintptr_t)unmapped >> 21] = 0;
     vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, (1u << 28) | PROC_SECONDARY));
     vmwrite(VMCS_PROC2, 2);                             /* enable EPT */
-    vmwrite(0x201a, (uintptr_t)ept_pml4 | 6 | 3 << 3);  /* EPTP: WB, 4 levels */
+    vmwrite(0x201a, eptp);
     nmi_unblock_ept_case(8);
     nmi_unblock_ept_case(0);
     vmwrite(VMCS_PROC2, 0);
