@@ -114,6 +114,7 @@ void cpu_reset(struct cpu *c, bool init_only)
         c->msr.feature_control = c->model.fc_locked ? 1 | (model_has(&c->model, FEAT_VMX) ? 4 : 0) : 0;
         c->msr.tsc_adjust = 0;
         c->msr.tsc_offset = 0;
+        pmu_reset(c);
         vmx_cpu_reset(c);   /* RESET leaves VMX operation */
     }
     c->msr.kernel_gs_base = 0;

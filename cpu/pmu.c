@@ -111,6 +111,23 @@ void pmu_sync(struct cpu *c)
     m->pmu_active = active && intel_pmu(c);
 }
 
+void pmu_reset(struct cpu *c)
+{
+    struct cpu_msrs *m = &c->msr;
+    for (unsigned i = 0; i < 8; i++)
+        m->pmc[i] = m->perfevtsel[i] = 0;
+    for (unsigned i = 0; i < 3; i++)
+        m->fixed_ctr[i] = 0;
+    m->fixed_ctr_ctrl = m->perf_global_status = 0;
+    /* The general-purpose enables start set, so software written for version 1 (event
+       selects only) counts (SDM 3B §20.2.2). */
+    m->perf_global_ctrl = model_perf_global_valid(&c->model) & 0xffffffffull;
+    m->pmu_active = false;
+    m->pmu_insns = c->insns;
+    m->pmu_cycles = c->cycles;
+    m->pmu_cpl = c->cpl;
+}
+
 void pmu_set_global_ctrl(struct cpu *c, u64 v)
 {
     pmu_sync(c);

@@ -19,6 +19,10 @@ bool pmu_rdpmc(struct cpu *c, u32 ecx, u64 *v) MUST_CHECK;
  * CPL changed while a counter counts. */
 void pmu_sync(struct cpu *c);
 
+/* RESET: counters, selects and status cleared, the general-purpose enables of
+ * IA32_PERF_GLOBAL_CTRL set (INIT leaves the PMU alone). */
+void pmu_reset(struct cpu *c);
+
 /* Load IA32_PERF_GLOBAL_CTRL without checks (VM entry/exit, SDM 3C §27.3.2.1, §28.5.1). */
 void pmu_set_global_ctrl(struct cpu *c, u64 v);
 

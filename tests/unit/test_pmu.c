@@ -48,6 +48,7 @@ END_TEST
 START_TEST(msr_write_rules)
 {
     struct cpu *c = &H.cpu;
+    ck_assert_uint_eq(rd(MSR_IA32_PERF_GLOBAL_CTRL), 0xff);   /* RESET: GP enables set */
     ck_assert(!msr_write(c, MSR_IA32_PERF_GLOBAL_CTRL, BIT(8)));
     ck_assert(!msr_write(c, MSR_IA32_PERF_GLOBAL_CTRL, BIT(35)));
     ck_assert(msr_write(c, MSR_IA32_PERF_GLOBAL_CTRL, 0xffull | 7ull << 32));
