@@ -193,6 +193,7 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
     struct paging_result r;
     enum paging_status st;
     c->tlb_misses++;
+    c->tlb_misses_nonroot += c->vmx_nonroot;
     if (unlikely(c->tlb_tag & TLB_EPT_MASK)) {
         st = vmx_ept_walk(c, la, kind, priv, &r);   /* 2-D walk; EPT exits do not return */
     } else {
@@ -202,6 +203,9 @@ struct tlb_entry *access_translate(struct cpu *c, la_t la, enum paging_kind kind
     }
     c->cycles += r.refs * 4u;   /* cycle model: a paging-structure reference (cpu/cycles.c) */
     if (st != PAGING_OK) {
+        /* A page fault invalidates the entries that would translate la (SDM 3A §4.10.4.1):
+           the entry that lacked the permission must not answer a later access. */
+        tlb_flush_addr(&c->tlb, c->tlb_tag, la);
         c->cr2 = la;
         log_printf(c->bus.log, LOG_MMU, "cpu%d: #PF la=%#llx err=%#x", c->id,
                    (unsigned long long)la, r.error_code);

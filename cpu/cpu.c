@@ -25,6 +25,7 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
         return -1;
     }
     tlb_init(&c->tlb);
+    c->tlb.mode = model->tlb_mode;
     c->msr.apic_base = 0xfee00000ull | (1ull << 11) | (id == 0 ? 1ull << 8 : 0);
     c->apic_page = UINT64_MAX;
     c->timer_at = UINT64_MAX;
@@ -165,6 +166,24 @@ void cpu_update_mode(struct cpu *c)
         c->tlb_tag = tag;
         c->tlb.gen++;   /* translations cached under the old tag (the fetch page) are stale */
     }
+}
+
+void cpu_tlb_flush_paging_ctl(struct cpu *c)
+{
+    tlb_count(&c->tlb, TLB_CAUSE_PAGING_CTL);
+    if (c->tlb.mode == TLB_MODE_STRICT)
+        tlb_flush_vtag(&c->tlb, c->tlb_tag);
+    else
+        tlb_flush_all(&c->tlb);
+}
+
+bool cpu_tlb_invalidating(struct cpu *c, enum tlb_cause why)
+{
+    tlb_count(&c->tlb, why);
+    if (c->tlb.mode != TLB_MODE_FLUSH)
+        return false;
+    tlb_flush_all(&c->tlb);
+    return true;
 }
 
 u64 cpu_read_tsc(const struct cpu *c)

@@ -173,6 +173,7 @@ struct cpu {
     u64 cycles;                          /* modelled cycles; TSC derives from it */
     u64 insns;                           /* retired instructions */
     u64 tlb_misses, walk_refs;
+    u64 tlb_misses_nonroot;              /* the part of tlb_misses in VMX non-root operation */
 
     /* ---- configuration (C) ---- */
     int id;                              /* APIC ID */
@@ -197,6 +198,16 @@ void cpu_reset(struct cpu *c, bool init_only);
 
 /* Run until `max_insns` instructions retired or something stops the CPU. */
 enum cpu_stop cpu_run(struct cpu *c, u64 max_insns);
+
+/* A change of the paging controls the TLB's cached permissions depend on (CR0.PG/WP/PE, the
+ * CR4 paging bits, EFER, PKRU). tlb=strict: the current VPID's entries only, the scope of
+ * MOV to CR0/CR4 in VMX non-root operation (SDM 3C §29.4.3.1); other tags were built under
+ * their own controls, which VM entry and exit check (vmx/vpid.c). Otherwise: everything. */
+void cpu_tlb_flush_paging_ctl(struct cpu *c);
+
+/* Count an invalidating instruction (MOV CR3, INVLPG, INVPCID) for -stats; under tlb=flush
+ * flush everything and return true: the caller's scoped invalidation is then moot. */
+bool cpu_tlb_invalidating(struct cpu *c, enum tlb_cause why);
 
 /* Recompute cpl/mode/la_width/tlb_tag after a change to CR0, CR4, EFER, CS or RFLAGS.VM. */
 void cpu_update_mode(struct cpu *c);

@@ -180,7 +180,7 @@ static void write_cr0(struct cpu *c, u64 v)
     }
     c->cr0 = v | CR0_ET;
     if ((old ^ c->cr0) & (CR0_PG | CR0_WP | CR0_PE))
-        tlb_flush_all(&c->tlb);
+        cpu_tlb_flush_paging_ctl(c);
     cpu_update_mode(c);
 }
 
@@ -205,12 +205,12 @@ void cpu_write_cr3(struct cpu *c, u64 v)
     }
     c->cr3 = v;
     cpu_update_mode(c);   /* PCID part of the TLB tag */
-    if (c->cr4 & CR4_PCIDE) {
-        if (!noflush)
-            tlb_flush_pcid(&c->tlb, c->tlb_tag, true);
-    } else {
+    if (noflush || cpu_tlb_invalidating(c, TLB_CAUSE_CR3))
+        return;
+    if (c->cr4 & CR4_PCIDE)
+        tlb_flush_pcid(&c->tlb, c->tlb_tag, true);
+    else
         tlb_flush_nonglobal(&c->tlb, c->tlb_tag & ~TLB_PCID_MASK);
-    }
 }
 
 static void write_cr4(struct cpu *c, u64 v)
@@ -238,7 +238,7 @@ static void write_cr4(struct cpu *c, u64 v)
         debug_update(c);   /* I/O breakpoints exist only with CR4.DE */
     /* SDM 3A §4.10.4.1: changing PGE, PAE, PSE, SMEP, SMAP, PKE or clearing PCIDE flushes. */
     if ((v ^ old) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_PKE | CR4_PCIDE | CR4_LA57))
-        tlb_flush_all(&c->tlb);
+        cpu_tlb_flush_paging_ctl(c);
     cpu_update_mode(c);
 }
 
@@ -358,7 +358,8 @@ void exec_invlpg(struct cpu *c, const struct insn *in)
     la_t la = (c->mode == MODE_LONG64 && o->seg < SEG_FS) ? ea : c->seg[o->seg].base + ea;
     if (c->mode != MODE_LONG64)
         la = (u32)la;
-    tlb_flush_addr(&c->tlb, c->tlb_tag, la);
+    if (!cpu_tlb_invalidating(c, TLB_CAUSE_INVLPG))
+        tlb_flush_addr(&c->tlb, c->tlb_tag, la);
 }
 
 /* INVPCID (SDM 2A "INVPCID"): type 0 one address under one PCID (globals kept), 1 one PCID
@@ -384,6 +385,8 @@ void exec_invpcid(struct cpu *c, const struct insn *in)
     if (type == 0 && !bits_is_canonical(la, c->la_width))
         cpu_fault(c, EXC_GP, 0);
     u64 vtag = c->tlb_tag & ~TLB_PCID_MASK;
+    if (cpu_tlb_invalidating(c, TLB_CAUSE_INVPCID))
+        return;
     switch (type) {
     case 0: tlb_flush_addr_pcid(&c->tlb, vtag | pcid, la); break;
     case 1: tlb_flush_pcid(&c->tlb, vtag | pcid, true); break;
@@ -785,7 +788,7 @@ void exec_wrpkru(struct cpu *c, const struct insn *in)
     if ((u32)c->gpr[RCX] != 0 || (u32)c->gpr[RDX] != 0)
         cpu_fault(c, EXC_GP, 0);
     c->pkru = (u32)c->gpr[RAX];
-    tlb_flush_all(&c->tlb);   /* permissions cached in the TLB depend on PKRU */
+    cpu_tlb_flush_paging_ctl(c);   /* permissions cached in the TLB depend on PKRU */
 }
 
 void exec_stac_clac(struct cpu *c, const struct insn *in)

@@ -3,6 +3,7 @@
 #include "cpu/model.h"
 
 #include "cpu/regs.h"
+#include "mmu/tlb.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -133,6 +134,17 @@ static const char *const known_unimplemented[] = {
     NULL,
 };
 
+/* ",tlb=MODE": 0 and out->tlb_mode set, or -1 for an unknown mode. */
+static int model_parse_tlb_mode(const char *v, size_t len, struct cpu_model *out)
+{
+    for (unsigned i = 0; i < TLB_MODES; i++)
+        if (strlen(tlb_mode_name(i)) == len && !strncmp(v, tlb_mode_name(i), len)) {
+            out->tlb_mode = (u8)i;
+            return 0;
+        }
+    return -1;
+}
+
 int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen)
 {
     size_t n = strcspn(spec, ",");
@@ -181,6 +193,14 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
             if (!((len == 19 && !strncmp(p + 7, "AuthenticAMD", 12)) ||
                   (len == 19 && !strncmp(p + 7, "GenuineIntel", 12)))) {
                 snprintf(err, errlen, "-cpu: vendor must be GenuineIntel or AuthenticAMD");
+                return -1;
+            }
+            p += len;
+            continue;
+        }
+        if (len >= 4 && !strncmp(p, "tlb=", 4)) {
+            if (model_parse_tlb_mode(p + 4, len - 4, out)) {
+                snprintf(err, errlen, "-cpu: tlb takes normal, strict or flush (got '%.*s')", (int)(len - 4), p + 4);
                 return -1;
             }
             p += len;

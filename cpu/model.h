@@ -34,6 +34,7 @@ struct cpu_model {
     u8 pmu_gp, pmu_gp_width;   /* general-purpose counters and their width in bits */
     u8 pmu_fixed;              /* fixed-function counters */
     bool fc_locked;            /* IA32_FEATURE_CONTROL starts locked, as firmware leaves it */
+    u8 tlb_mode;               /* enum tlb_mode (mmu/tlb.h): ",tlb=normal|strict|flush" */
     u64 features[(FEAT_COUNT + 63) / 64];
 };
 
@@ -51,7 +52,8 @@ static inline void model_set(struct cpu_model *m, enum cpu_feature f, bool on)
 }
 
 /* Build a model from a -cpu string: "intel", "amd", "max", "qemu64", "host", each optionally
- * followed by ",+feat", ",-feat", ",feat=on|off". "fc-locked" (same forms) is no CPUID bit:
+ * followed by ",+feat", ",-feat", ",feat=on|off" and ",tlb=normal|strict|flush" (the TLB
+ * mode, mmu/tlb.h). "fc-locked" (same forms) is no CPUID bit:
  * IA32_FEATURE_CONTROL then starts locked with VMXON outside SMX enabled. "+vmx" selects the Intel model, "+svm" the
  * AMD one. Returns 0, or -1 with a one-line message in err (unknown model or feature,
  * a known feature hvsim does not implement yet). */

@@ -158,7 +158,7 @@ bool msr_write(struct cpu *c, u32 idx, u64 v)
             return false;
         c->efer = (v & ~EFER_LMA) | (c->efer & EFER_LMA);
         cpu_update_mode(c);
-        tlb_flush_all(&c->tlb);   /* NXE changes permissions */
+        cpu_tlb_flush_paging_ctl(c);   /* NXE changes permissions */
         return true;
     }
     case MSR_STAR: m->star = v; return true;

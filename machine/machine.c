@@ -95,7 +95,7 @@ static void on_code_page(void *opaque, pa_t page)
 {
     struct machine *m = opaque;
     for (unsigned i = 0; i < m->ncpus; i++)
-        tlb_flush_pa(&m->cpus[i].tlb, page);
+        tlb_protect_pa(&m->cpus[i].tlb, page);   /* not a TLB invalidation: translations stay */
 }
 
 /* Device clock: the current vCPU's modelled time, but never behind the furthest point the
@@ -717,6 +717,21 @@ const struct vga_text *machine_vga(const struct machine *m)
     return &m->vga;
 }
 
+/* -stats: TLB misses by side and flush operations by cause (only causes that happened). */
+static void print_tlb_stats(const struct cpu *c, FILE *out)
+{
+    fprintf(out, "  TLB (%s): misses %llu root, %llu non-root; flushes:", tlb_mode_name(c->tlb.mode),
+            (unsigned long long)(c->tlb_misses - c->tlb_misses_nonroot),
+            (unsigned long long)c->tlb_misses_nonroot);
+    bool any = false;
+    for (unsigned i = 0; i < TLB_CAUSES; i++)
+        if (c->tlb.by_cause[i]) {
+            fprintf(out, "%s %s %llu", any ? "," : "", tlb_cause_name(i), (unsigned long long)c->tlb.by_cause[i]);
+            any = true;
+        }
+    fprintf(out, "%s\n", any ? "" : " none");
+}
+
 void machine_print_stats(const struct machine *m, FILE *out)
 {
     u64 insns = 0, cycles = 0;
@@ -732,6 +747,7 @@ void machine_print_stats(const struct machine *m, FILE *out)
                 (unsigned long long)c->tlb_misses, (unsigned long long)c->walk_refs,
                 (unsigned long long)hits, (unsigned long long)misses, state[c->state],
                 (unsigned long long)c->rip);
+        print_tlb_stats(c, out);
         vmx_print_stats(c, out);
         insns += c->insns;
         cycles += c->cycles;

@@ -5,7 +5,10 @@
  *                zero in root mode / without VMX and SVM;
  *   bits 11..0   PCID (0 when CR4.PCIDE = 0).
  * Global entries match any PCID within their virtualization tag.
- * Each flush function invalidates exactly its architectural scope (SDM 3A §4.10.4). */
+ * Each flush function invalidates exactly its architectural scope (SDM 3A §4.10.4). The
+ * instruction-driven scopes (MOV CR3, INVLPG, INVPCID) take the VPID and PCID of the tag but
+ * every EPTP identity: in VMX non-root operation they invalidate the current VPID's linear and
+ * combined mappings for all EP4TAs (SDM 3C §29.4.3.1). */
 #ifndef HVSIM_MMU_TLB_H
 #define HVSIM_MMU_TLB_H
 
@@ -19,7 +22,28 @@
 #define TLB_EPT_SHIFT 48
 #define TLB_EPT_MASK (0xffffull << TLB_EPT_SHIFT)     /* EPTP identity (1..), 0 without EPT */
 
+#define TLB_SCOPE_MASK (TLB_VPID_MASK | TLB_PCID_MASK)   /* what MOV CR3/INVLPG/INVPCID compare */
+
 enum { TLB_GLOBAL = 1u << 0, TLB_MMIO = 1u << 1 };
+
+/* -cpu ...,tlb=MODE (docs/vmx.md "TLB modes").
+ *  NORMAL  architectural scopes; may flush more where that is cheaper (e.g. everything on a
+ *          paging-control change or a VM transition without VPID).
+ *  STRICT  keep every stale translation the architecture allows: flushes are scoped exactly,
+ *          so a hypervisor that forgets INVEPT/INVVPID/INVLPG sees stale data.
+ *  FLUSH   flush everything on every VM entry and exit and every paging-control change or
+ *          MOV CR3 (for bisecting a TLB-related problem). */
+enum tlb_mode { TLB_MODE_NORMAL, TLB_MODE_STRICT, TLB_MODE_FLUSH, TLB_MODES };
+
+/* "normal", "strict", "flush" (the -cpu spelling), or "?". */
+const char *tlb_mode_name(unsigned mode);
+
+/* Why a flush happened (-stats). Counted by the caller, once per operation. */
+enum tlb_cause {
+    TLB_CAUSE_VMENTRY, TLB_CAUSE_VMEXIT, TLB_CAUSE_CR3, TLB_CAUSE_PAGING_CTL, TLB_CAUSE_INVLPG,
+    TLB_CAUSE_INVPCID, TLB_CAUSE_INVEPT, TLB_CAUSE_INVVPID, TLB_CAUSE_EPT_ID, TLB_CAUSE_OTHER,
+    TLB_CAUSES
+};
 
 struct tlb_entry {
     u64 vpn;          /* la >> 12, or TLB_VPN_INVALID */
@@ -42,18 +66,32 @@ struct tlb {
     bool has_large;   /* some entry came from a page larger than 4 KiB */
     u64 fills, flushes;   /* statistics */
     u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */
+    u8 mode;              /* enum tlb_mode, set by the CPU at creation */
+    u64 by_cause[TLB_CAUSES];   /* statistics: flush operations per enum tlb_cause */
 };
 
-static inline unsigned tlb_index(u64 vpn)
+static inline void tlb_count(struct tlb *t, enum tlb_cause why)
 {
-    return (unsigned)(vpn & (TLB_ENTRIES - 1));
+    t->by_cause[why]++;
+}
+
+/* The name of a cause for -stats ("vm-entry", "mov-cr3", ...). */
+const char *tlb_cause_name(enum tlb_cause why);
+
+/* The slot of a linear page under a tag: the VPID (its low bits) moves the slot, so that a
+ * guest's entry and root's for the same address do not evict each other (tlb=strict keeps
+ * both). PCID and EPTP identity do not: global entries and INVLPG's all-EP4TA scope find
+ * their entries in the one slot of (page, VPID). */
+static inline unsigned tlb_index(u64 vpn, u64 tag)
+{
+    return (unsigned)((vpn ^ (tag >> TLB_VPID_SHIFT)) & (TLB_ENTRIES - 1));
 }
 
 /* The entry for la under `tag`, or NULL. Permission checking is the caller's. */
 static inline struct tlb_entry *tlb_lookup(struct tlb *t, la_t la, u64 tag)
 {
     u64 vpn = la >> 12;
-    struct tlb_entry *e = &t->e[tlb_index(vpn)];
+    struct tlb_entry *e = &t->e[tlb_index(vpn, tag)];
     if (likely(e->vpn == vpn && e->tag == tag))
         return e;
     if (e->vpn == vpn && (e->flags & TLB_GLOBAL) && (e->tag & ~TLB_PCID_MASK) == (tag & ~TLB_PCID_MASK))
@@ -73,7 +111,11 @@ void tlb_flush_pcid(struct tlb *t, u64 tag, bool keep_global); /* one PCID of on
 void tlb_flush_nonglobal(struct tlb *t, u64 vtag);        /* MOV CR3 with PCIDE=0 (all PCIDs' non-global) */
 void tlb_flush_addr(struct tlb *t, u64 tag, la_t la);     /* INVLPG: la under this tag + global entries for la */
 void tlb_flush_addr_pcid(struct tlb *t, u64 tag, la_t la);/* INVPCID type 0: la under this PCID, not globals */
-void tlb_flush_pa(struct tlb *t, pa_t pa_page);           /* every entry mapping this physical page (code-page tracking) */
+void tlb_flush_pa(struct tlb *t, pa_t pa_page);           /* every entry mapping this physical page (pc-testdev) */
+/* A page now holds decoded code: its entries keep their translations (no architectural TLB
+ * effect) but lose the direct-write permission in `fast`, so writes take the path that
+ * invalidates the decoded instructions. */
+void tlb_protect_pa(struct tlb *t, pa_t pa_page);
 /* Masked scopes for INVVPID/INVEPT and VM entry/exit (SDM 3C §29.4.3): entries whose
  * (tag & mask) == val, optionally keeping globals; entries with any bit of mask set; and
  * the entries for la with (tag & mask) == val, globals included. */

@@ -39,6 +39,8 @@ static void load_seg(struct seg *s, u16 sel, u64 base, u32 limit, u32 ar)
 static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdptes[4])
 {
     bool ia32e = v->entry_controls & ENTRY_IA32E;
+    struct vmx_tlb_ctl root;
+    vmx_tlb_controls(c, &root);
     c->cr0 = v->guest_cr0 | CR0_ET;
     c->cr3 = v->guest_cr3;
     c->cr4 = v->guest_cr4;
@@ -78,7 +80,7 @@ static void load_guest_state(struct cpu *c, const struct vmcs *v, const u64 pdpt
     c->cpl = (v->guest_ss_ar >> SEG_AR_DPL_SHIFT) & 3;   /* SDM 3C §27.3.2.2: CPL = SS.DPL */
     c->vmx_nonroot = true;
     cpu_update_mode(c);
-    tlb_flush_all(&c->tlb);   /* no VPID: entries do not keep linear translations */
+    vmx_tlb_enter(c, &root);   /* VPID 0000H's mappings, or nothing with VPID (§29.4.3.1) */
     /* Non-register state (§27.3.2.5 / §27.7). */
     u32 intr = v->guest_interruptibility;
     c->intr_shadow = false;

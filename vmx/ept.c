@@ -61,6 +61,10 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
     c->dbg_pending = 0;
     c->vmx->vmcs.guest_physical_address = gpa;
     struct vmx_exit_info e = {.reason = EXIT_REASON_EPT_MISCONFIG};
+    /* An EPT violation invalidates the combined mappings for its linear address under the
+       current VPID and EP4TA (SDM 3C §29.4.3.1). */
+    if (st == EPT_VIOLATION && w->has_la)
+        tlb_flush_addr_match(&c->tlb, ~TLB_PCID_MASK, c->tlb_tag & ~TLB_PCID_MASK, w->la);
     if (st == EPT_VIOLATION) {
         e.reason = EXIT_REASON_EPT_VIOLATION;
         e.qual = r->qual;
@@ -146,6 +150,8 @@ enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, e
     }
     out->refs += w.refs;
     c->vmx->ept_refs += w.refs;
+    c->vmx->walks2d++;                 /* -stats: 2-D walks and their references (miss path) */
+    c->vmx->walk2d_refs += out->refs;
     return st;
 }
 
@@ -175,8 +181,10 @@ static unsigned ept_id(struct cpu *c, u64 eptp)
         if (x->ept_ids[i] == (ep4ta | 1))
             return i + 1;
     unsigned i = x->ept_next++ % VMX_EPT_IDS;
-    if (x->ept_ids[i])
+    if (x->ept_ids[i]) {
+        tlb_count(&c->tlb, TLB_CAUSE_EPT_ID);
         tlb_flush_match(&c->tlb, TLB_EPT_MASK, (u64)(i + 1) << TLB_EPT_SHIFT, false);
+    }
     x->ept_ids[i] = ep4ta | 1;   /* bit 0 marks the slot used */
     return i + 1;
 }
@@ -196,6 +204,7 @@ u64 vmx_tlb_vtag(struct cpu *c)
 void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp)
 {
     struct vmx_cpu *x = c->vmx;
+    tlb_count(&c->tlb, TLB_CAUSE_INVEPT);
     if (type == VMX_INVEPT_ALL) {
         tlb_flush_nonzero(&c->tlb, TLB_EPT_MASK);
         return;
@@ -209,6 +218,7 @@ void vmx_invept_flush(struct cpu *c, unsigned type, u64 eptp)
 void vmx_invvpid_flush(struct cpu *c, unsigned type, u16 vpid, la_t la)
 {
     u64 val = (u64)vpid << TLB_VPID_SHIFT;
+    tlb_count(&c->tlb, TLB_CAUSE_INVVPID);
     switch (type) {
     case VMX_INVVPID_ADDR: tlb_flush_addr_match(&c->tlb, TLB_VPID_MASK, val, la); break;
     case VMX_INVVPID_SINGLE: tlb_flush_match(&c->tlb, TLB_VPID_MASK, val, false); break;

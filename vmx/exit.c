@@ -171,6 +171,9 @@ static void load_host_state(struct cpu *c)
 {
     const struct vmcs *v = &c->vmx->vmcs;
     bool host64 = v->exit_controls & EXIT_HOST_ADDR64;
+    struct vmx_tlb_ctl guest;
+    vmx_tlb_controls(c, &guest);
+    u64 guest_vtag = c->vmx_nonroot ? c->tlb_tag & ~TLB_PCID_MASK : 0;
     c->cr0 = v->host_cr0 | CR0_ET;
     c->cr3 = v->host_cr3;
     c->cr4 = v->host_cr4;
@@ -221,7 +224,7 @@ static void load_host_state(struct cpu *c)
     c->movss_shadow = false;
     c->state = CPU_RUNNING;
     cpu_update_mode(c);
-    tlb_flush_all(&c->tlb);
+    vmx_tlb_exit(c, guest_vtag, &guest);   /* VPID 0000H's mappings, or nothing with VPID (§29.4.3.1) */
     if ((c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA)) {
         struct paging_ctx ctx;
         access_paging_ctx(c, &ctx);
@@ -243,6 +246,7 @@ static const char *const reason_names[] = {
     [28] = "CR access", [29] = "MOV DR", [30] = "I/O", [31] = "RDMSR", [32] = "WRMSR",
     [33] = "entry failure: guest state", [34] = "entry failure: MSR loading", [36] = "MWAIT",
     [37] = "monitor trap flag", [39] = "MONITOR", [40] = "PAUSE", [51] = "RDTSCP",
+    [48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [53] = "INVVPID",
     [52] = "preemption timer", [54] = "WBINVD", [55] = "XSETBV", [57] = "RDRAND", [61] = "RDSEED",
 };
 
@@ -308,6 +312,13 @@ void vmx_print_stats(const struct cpu *c, FILE *out)
         if (x->exit_count[r])
             fprintf(out, "  exit %2u %-28s %10llu  %12llu cycles to next entry\n", r, reason_name(r),
                     (unsigned long long)x->exit_count[r], (unsigned long long)x->exit_cycles[r]);
+    if (x->walks2d)
+        fprintf(out, "  2-D walks %llu, %.1f memory references per walk (%.1f of them EPT); EPT violations %llu, "
+                     "misconfigurations %llu\n",
+                (unsigned long long)x->walks2d, (double)x->walk2d_refs / (double)x->walks2d,
+                (double)x->ept_refs / (double)x->walks2d,
+                (unsigned long long)x->exit_count[EXIT_REASON_EPT_VIOLATION],
+                (unsigned long long)x->exit_count[EXIT_REASON_EPT_MISCONFIG]);
 }
 
 _Noreturn void vmx_exit_insn(struct cpu *c, const struct insn *in, u32 reason, u64 qual, u32 info)

@@ -18,6 +18,16 @@
 
 enum vmcs_launch { VMCS_CLEAR = 0, VMCS_LAUNCHED = 1 };
 
+/* Paging controls the TLB's cached permissions were computed with (vmx/vpid.c). */
+struct vmx_tlb_ctl {
+    u64 ctl;    /* CR0.PG/WP/PE, EFER.NXE/LMA, CR4 paging bits << 32 */
+    u32 pkru;
+};
+struct vmx_tlb_kept {
+    u64 vtag;                 /* a guest TLB tag (VPID | EPTP identity), 0 = free */
+    struct vmx_tlb_ctl ctl;   /* the controls its entries were made under */
+};
+
 struct vmx_cpu {
     struct vmx_caps caps;          /* (C) */
     u64 vmxon_ptr;                 /* VMXON region while in VMX operation */
@@ -43,6 +53,11 @@ struct vmx_cpu {
     u64 ept_ids[VMX_EPT_IDS];      /* EP4TA | 1 of each EPTP identity in TLB tags (slot + 1); 0 free */
     unsigned ept_next;             /* next slot to recycle */
     u64 ept_refs;                  /* statistics: EPT paging-structure references */
+    u64 walks2d, walk2d_refs;      /* statistics: 2-D walks and all their memory references */
+    struct vmx_tlb_ctl root_ctl;   /* vmx/vpid.c: root's paging controls at the last VM entry */
+#define VMX_KEPT_TAGS 8
+    struct vmx_tlb_kept kept[VMX_KEPT_TAGS];   /* guest tags whose entries may survive */
+    unsigned kept_next;            /* next slot to recycle */
     u64 walk_scratch[16];          /* vmx/ept.c: 2-D walk state of a PDPTE load */
 };
 
@@ -101,6 +116,14 @@ static inline u64 vmx_tsc_scale(u64 tsc, u64 multiplier)
 {
     return (u64)(((unsigned __int128)tsc * multiplier) >> 48);
 }
+/* TLB effects of VM entry and VM exit (vmx/vpid.c, SDM 3C §29.4.3.1): with VPID enabled
+ * nothing is invalidated (entries built under other paging controls excepted, see there);
+ * without, VPID 0000H's mappings are. vmx_tlb_controls records the current controls: take
+ * root's before loading guest state (for vmx_tlb_enter, called after it) and the guest's
+ * before loading host state (for vmx_tlb_exit, called after it, with the guest's tag). */
+void vmx_tlb_controls(const struct cpu *c, struct vmx_tlb_ctl *out);
+void vmx_tlb_enter(struct cpu *c, const struct vmx_tlb_ctl *root);
+void vmx_tlb_exit(struct cpu *c, u64 guest_vtag, const struct vmx_tlb_ctl *guest);
 
 /* Guest-physical reads for bitmaps and MSR areas. */
 u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);

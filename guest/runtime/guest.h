@@ -84,6 +84,7 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+char *strstr(const char *h, const char *n);
 
 int main(void);
 

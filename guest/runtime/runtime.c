@@ -44,6 +44,18 @@ int strcmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
+char *strstr(const char *h, const char *n)
+{
+    for (; *h; h++) {
+        const char *a = h, *b = n;
+        while (*a && *b && *a == *b)
+            a++, b++;
+        if (!*b)
+            return (char *)h;
+    }
+    return *n ? NULL : (char *)h;
+}
+
 /* Every vector gets a 64-bit interrupt gate (type 0xe, P, DPL 0) on the boot CS, IST 0: the
  * runtime stays at CPL 0 on one stack, so no TSS stack switch is ever needed. */
 static void idt_init(void)

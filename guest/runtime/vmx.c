@@ -80,3 +80,28 @@ uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512])
     }
     return (uintptr_t)pml4 | 6 | 3 << 3;
 }
+
+uint64_t vmx_ept_identity_4k(struct vmx_ept_tables *t, uintptr_t page)
+{
+    uint64_t eptp = vmx_ept_identity(t->pml4, t->pdpt, t->pd);
+    uintptr_t region = page & ~0x1fffffull;
+    for (int i = 0; i < 512; i++)
+        t->pt[i] = (region + ((uint64_t)i << 12)) | EPT_RWX | EPT_WB;
+    t->pd[region >> 30][(region >> 21) & 511] = (uintptr_t)t->pt | EPT_RWX;
+    return eptp;
+}
+
+bool vmx_enable(void *vmxon_region, void *vmcs)
+{
+    uint64_t fc = rdmsr(0x3a);
+    if (!(fc & 1))
+        wrmsr(0x3a, fc | 5);                       /* lock, VMX outside SMX */
+    write_cr0(read_cr0() | (1u << 5));             /* NE */
+    write_cr4(read_cr4() | (1u << 13));            /* VMXE */
+    uint32_t rev = (uint32_t)rdmsr(0x480) & 0x7fffffff;
+    *(uint32_t *)vmxon_region = rev;
+    *(uint32_t *)vmcs = rev;
+    const uint64_t status = 0x8d5;                 /* CF, PF, AF, ZF, SF, OF */
+    return !(vmxon((uint64_t)(uintptr_t)vmxon_region) & status) && !(vmclear((uint64_t)(uintptr_t)vmcs) & status) &&
+           !(vmptrld((uint64_t)(uintptr_t)vmcs) & status);
+}

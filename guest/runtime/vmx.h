@@ -56,4 +56,40 @@ uint64_t vmx_enter(bool launch);
  * page directories, each 4 KiB aligned); returns the EPTP (WB, 4-level walk, A/D off). */
 uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512]);
 
+/* INVEPT/INVVPID with a descriptor built here; return RFLAGS (CF/ZF report failure). */
+static inline uint64_t vmx_invept(uint64_t type, uint64_t eptp)
+{
+    struct { uint64_t eptp, rsvd; } desc = {eptp, 0};
+    uint64_t fl;
+    __asm__ volatile("invept %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
+    return fl;
+}
+
+static inline uint64_t vmx_invvpid(uint64_t type, uint64_t vpid, uint64_t la)
+{
+    struct { uint64_t vpid, la; } desc = {vpid, la};
+    uint64_t fl;
+    __asm__ volatile("invvpid %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
+    return fl;
+}
+
+/* Enter VMX operation with the current VMCS `vmcs`: IA32_FEATURE_CONTROL, CR0.NE, CR4.VMXE,
+ * revision identifiers, VMXON, VMCLEAR, VMPTRLD. False if any step failed. */
+bool vmx_enable(void *vmxon_region, void *vmcs);
+
+/* vmx_ept_identity with 4 KiB pages in the 2 MiB region around `page`, whose EPT entries
+ * (pt, see vmx_ept_pte) tests change. Returns the EPTP. */
+#define EPT_RWX 7ull
+#define EPT_WB (6ull << 3)
+struct vmx_ept_tables {
+    uint64_t pml4[512], pdpt[512], pd[4][512], pt[512];
+} __attribute__((aligned(4096)));
+uint64_t vmx_ept_identity_4k(struct vmx_ept_tables *t, uintptr_t page);
+
+/* The 4 KiB EPT entry of a page in that region. */
+static inline uint64_t *vmx_ept_pte(struct vmx_ept_tables *t, uintptr_t page)
+{
+    return &t->pt[(page >> 12) & 511];
+}
+
 #endif

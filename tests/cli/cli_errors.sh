@@ -25,6 +25,8 @@ expect 2 "no kernel" -- -m 64
 expect 2 "bad memory size" -- -kernel x -m huge
 expect 2 "not implemented" -- -kernel x -cpu max,+svm
 expect 2 "fc-locked=yes' takes on or off" -- -kernel x -cpu intel,fc-locked=yes
+expect 2 "tlb takes normal, strict or flush" -- -kernel x -cpu intel,tlb=lazy
+expect 2 "tlb takes normal, strict or flush" -- -kernel x -cpu intel,tlb=
 expect 2 "No such file" -- -kernel "$scratch/missing"
 expect 2 "not a Multiboot kernel" -- -kernel "$scratch/text"
 expect 2 "not a Multiboot kernel" -- -kernel "$scratch/random"

@@ -20,18 +20,6 @@ static __attribute__((noinline)) int classify(int x)
     }
 }
 
-static const char *strstr_(const char *h, const char *n)
-{
-    for (; *h; h++) {
-        const char *a = h, *b = n;
-        while (*a && *b && *a == *b)
-            a++, b++;
-        if (!*b)
-            return h;
-    }
-    return 0;
-}
-
 int main(void)
 {
     const struct multiboot_info *mbi = guest_mbi();
@@ -40,7 +28,7 @@ int main(void)
     report(mbi->mem_lower == 639, "mem_lower is 639 KiB (%u)", mbi->mem_lower);
     report(mbi->mem_upper >= 64 * 1024, "mem_upper covers the default RAM (%u KiB)", mbi->mem_upper);
     const char *cmd = (const char *)(uintptr_t)mbi->cmdline;
-    report(strstr_(cmd, ".elf hello world") != 0, "cmdline is '<kernel> <append>' (%s)", cmd);
+    report(strstr(cmd, ".elf hello world") != 0, "cmdline is '<kernel> <append>' (%s)", cmd);
 
     uint32_t r[4];
     cpuid(0, 0, r);

@@ -28,28 +28,6 @@ static uint8_t tss[104] __attribute__((aligned(16)));
 #define ZF 0x40u
 #define STATUS 0x8d5u
 
-/* Enter the guest; returns 0 after a VM exit, or RFLAGS when the VM entry failed with
- * VMfailInvalid/VMfailValid. Host RSP/RIP are set here so the exit lands on label 1. */
-static uint64_t enter_guest(bool launch)
-{
-    uint64_t r;
-    __asm__ volatile(
-        "mov %1, %%rcx\n"
-        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
-        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"
-        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"
-        "test %%rcx, %%rcx; jz 2f\n"
-        "vmlaunch; jmp 3f\n"
-        "2: vmresume\n"
-        "3: pushfq; pop %%rax; jmp 4f\n"
-        "1: xor %%eax, %%eax\n"
-        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
-        : "=&a"(r)
-        : "r"((uint64_t)launch)
-        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
-    return r;
-}
-
 static void guest_main(void);
 
 static void skip_insn(void)
@@ -85,25 +63,7 @@ static uint64_t ept_pt[512] __attribute__((aligned(4096)));
 /* Two test pages inside one 2 MiB region that the 4 KiB table maps. */
 static volatile uint64_t test_pages[2][512] __attribute__((aligned(4096)));
 
-#define EPT_RWX 7ull
-#define EPT_WB (6ull << 3)
 #define EPT_PS (1ull << 7)
-
-static inline uint64_t invept(uint64_t type, uint64_t eptp)
-{
-    struct { uint64_t eptp, rsvd; } desc = {eptp, 0};
-    uint64_t fl;
-    __asm__ volatile("invept %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
-    return fl;
-}
-
-static inline uint64_t invvpid(uint64_t type, uint64_t vpid, uint64_t la)
-{
-    struct { uint64_t vpid, la; } desc = {vpid, la};
-    uint64_t fl;
-    __asm__ volatile("invvpid %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
-    return fl;
-}
 
 static uint64_t *test_pte(int i)
 {
@@ -181,65 +141,65 @@ int main(void)
 
     /* EPTP checks at VM entry: a reserved memory type fails with VMfailValid 7. */
     vmwrite(0x201a, (eptp & ~7ull) | 2);
-    uint64_t e = enter_guest(true);
+    uint64_t e = vmx_enter(true);
     report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP memory type 2: VMfailValid 7");
     vmwrite(0x0000, 0);
     vmwrite(0x201a, eptp);
-    e = enter_guest(true);
+    e = vmx_enter(true);
     report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "enable VPID with VPID 0: VMfailValid 7");
     vmwrite(0x0000, 1);
 
     /* Page 0 read-only: the guest's write is an EPT violation on the final translation. */
     *test_pte(0) &= ~2ull;
     *test_pte(1) &= ~7ull;
-    e = enter_guest(true);
+    e = vmx_enter(true);
     check_violation(e, 0x2 | 0x8 | 0x20 | 0x80 | 0x100, &test_pages[0][0], "write to a read+execute page");
     report(test_pages[0][0] == 0, "the faulting write did not happen");
     *test_pte(0) |= 2;
-    report((invept(1, eptp) & STATUS) == 0, "INVEPT single context");
+    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT single context");
     /* Page 1 not present: the read faults with no permissions in bits 5:3. */
-    e = enter_guest(false);
+    e = vmx_enter(false);
     check_violation(e, 0x1 | 0x80 | 0x100, &test_pages[1][3], "read of a non-present page");
     report(test_pages[0][0] == 0x1234, "the write completed after the fix");
     /* A write-only entry is a misconfiguration (reason 49) with the guest-physical address. */
     *test_pte(1) |= 2;
-    report((invept(2, 0) & STATUS) == 0, "INVEPT all contexts");
-    e = enter_guest(false);
+    report((vmx_invept(2, 0) & STATUS) == 0, "INVEPT all contexts");
+    e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 49 && vmread(0x2400) == (uintptr_t)&test_pages[1][3],
            "write-only EPT entry: misconfiguration (reason %lu) gpa %#lx", (unsigned long)vmread(VMCS_EXIT_REASON),
            (unsigned long)vmread(0x2400));
     *test_pte(1) |= 1;
     test_pages[1][3] = 0x5678;
-    e = enter_guest(false);
+    e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest resumed to its VMCALL after the fixes");
     skip_insn();
 
     /* Execute-only page (advertised in EPT_VPID_CAP bit 0): a read is a violation with only
        bit 5 (executable) among the permission bits. */
     *test_pte(0) = (*test_pte(0) & ~7ull) | 4;                   /* execute-only */
-    report((invept(1, eptp) & STATUS) == 0, "INVEPT after making page 0 execute-only");
-    e = enter_guest(false);
+    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT after making page 0 execute-only");
+    e = vmx_enter(false);
     check_violation(e, 0x1 | 0x20 | 0x80 | 0x100, &test_pages[0][1], "read of an execute-only page");
     *test_pte(0) |= 3;
-    report((invept(1, eptp) & STATUS) == 0, "INVEPT");
-    e = enter_guest(false);
+    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT");
+    e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest read the page after the fix");
     skip_insn();
 
     /* INVEPT/INVVPID VMfail cases (SDM 3C §31.3): unsupported types and bad operands. */
-    report((invept(0, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 0: VMfailValid 28");
-    report((invept(3, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 3: VMfailValid 28");
-    report((invept(1, (eptp & ~7ull) | 2) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT of an invalid EPTP: VMfailValid 28");
-    report((invvpid(0, 1, 0x1000) & STATUS) == 0, "INVVPID individual address");
-    report((invvpid(1, 1, 0) & STATUS) == 0, "INVVPID single context");
-    report((invvpid(2, 0, 0) & STATUS) == 0, "INVVPID all contexts");
-    report((invvpid(3, 1, 0) & STATUS) == 0, "INVVPID single context retaining globals");
-    report((invvpid(1, 0, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID of VPID 0: VMfailValid 28");
-    report((invvpid(0, 1, 0x800000000000ull) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28,
+    report((vmx_invept(0, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 0: VMfailValid 28");
+    report((vmx_invept(3, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 3: VMfailValid 28");
+    report((vmx_invept(1, (eptp & ~7ull) | 2) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT of an invalid EPTP: VMfailValid 28");
+    report((vmx_invvpid(0, 1, 0x1000) & STATUS) == 0, "INVVPID individual address");
+    report((vmx_invvpid(1, 1, 0) & STATUS) == 0, "INVVPID single context");
+    report((vmx_invvpid(2, 0, 0) & STATUS) == 0, "INVVPID all contexts");
+    report((vmx_invvpid(3, 1, 0) & STATUS) == 0, "INVVPID single context retaining globals");
+    report((vmx_invvpid(1, 0, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID of VPID 0: VMfailValid 28");
+    report((vmx_invvpid(0, 1, 0x800000000000ull) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28,
            "INVVPID of a non-canonical address: VMfailValid 28");
-    report((invvpid(1, 0x10001, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID descriptor bits 63:16: VMfailValid 28");
-    report((invvpid(4, 1, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID type 4: VMfailValid 28");
-    e = enter_guest(false);
+    report((vmx_invvpid(1, 0x10001, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID descriptor bits 63:16: VMfailValid 28");
+    report((vmx_invvpid(4, 1, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID type 4: VMfailValid 28");
+    e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest still runs");
 
     __asm__ volatile("vmxoff" ::: "cc");

@@ -8,6 +8,10 @@
 static struct tlb T;
 
 #define TAG(vtag, pcid) (((u64)(vtag) << 32) | (pcid))
+/* VPIDs for the scope tests. Their low 12 bits are 0, so each entry stays in the slot of its
+   address (tlb_index mixes the VPID in) and the fixtures never evict one another. */
+#define V5 0x1000
+#define V6 0x2000
 
 static void fill(la_t la, u64 tag, bool global, u64 page_size)
 {
@@ -20,8 +24,8 @@ static void setup(void)
     fill(0x1000, TAG(0, 1), false, 4096);   /* root, PCID 1 */
     fill(0x2000, TAG(0, 2), false, 4096);   /* root, PCID 2 */
     fill(0x3000, TAG(0, 1), true, 4096);    /* root, global */
-    fill(0x4000, TAG(5, 1), false, 4096);   /* VPID 5, PCID 1 */
-    fill(0x5000, TAG(5, 0), true, 4096);    /* VPID 5, global */
+    fill(0x4000, TAG(V5, 1), false, 4096);   /* VPID 5, PCID 1 */
+    fill(0x5000, TAG(V5, 0), true, 4096);    /* VPID 5, global */
 }
 
 static bool has(la_t la, u64 tag)
@@ -34,7 +38,7 @@ START_TEST(lookup_and_globals)
     ck_assert(has(0x1000, TAG(0, 1)));
     ck_assert(!has(0x1000, TAG(0, 2)));     /* other PCID */
     ck_assert(has(0x3000, TAG(0, 7)));      /* global: any PCID of the same vtag */
-    ck_assert(!has(0x3000, TAG(5, 1)));     /* but not another VPID */
+    ck_assert(!has(0x3000, TAG(V5, 1)));     /* but not another VPID */
     ck_assert(!has(0x4000, TAG(0, 1)));
 }
 END_TEST
@@ -43,12 +47,12 @@ START_TEST(flush_scopes)
 {
     tlb_flush_pcid(&T, TAG(0, 1), true);    /* MOV CR3 with PCID 1: non-global of PCID 1 */
     ck_assert(!has(0x1000, TAG(0, 1)));
-    ck_assert(has(0x2000, TAG(0, 2)) && has(0x3000, TAG(0, 1)) && has(0x4000, TAG(5, 1)));
+    ck_assert(has(0x2000, TAG(0, 2)) && has(0x3000, TAG(0, 1)) && has(0x4000, TAG(V5, 1)));
 
     setup();
     tlb_flush_nonglobal(&T, TAG(0, 0));     /* MOV CR3 without PCIDE: all PCIDs, keep globals */
     ck_assert(!has(0x1000, TAG(0, 1)) && !has(0x2000, TAG(0, 2)));
-    ck_assert(has(0x3000, TAG(0, 1)) && has(0x4000, TAG(5, 1)) && has(0x5000, TAG(5, 3)));
+    ck_assert(has(0x3000, TAG(0, 1)) && has(0x4000, TAG(V5, 1)) && has(0x5000, TAG(V5, 3)));
 
     setup();
     tlb_flush_addr(&T, TAG(0, 2), 0x3000);  /* INVLPG: also the global entry for that address */
@@ -60,17 +64,17 @@ START_TEST(flush_scopes)
     ck_assert(has(0x3000, TAG(0, 1)));
 
     setup();
-    tlb_flush_vtag(&T, TAG(5, 0));          /* INVVPID single context */
-    ck_assert(!has(0x4000, TAG(5, 1)) && !has(0x5000, TAG(5, 0)));
+    tlb_flush_vtag(&T, TAG(V5, 0));          /* INVVPID single context */
+    ck_assert(!has(0x4000, TAG(V5, 1)) && !has(0x5000, TAG(V5, 0)));
     ck_assert(has(0x1000, TAG(0, 1)) && has(0x3000, TAG(0, 1)));
 
     setup();
-    tlb_flush_vtag_nonglobal(&T, TAG(5, 0));
-    ck_assert(!has(0x4000, TAG(5, 1)) && has(0x5000, TAG(5, 0)));
+    tlb_flush_vtag_nonglobal(&T, TAG(V5, 0));
+    ck_assert(!has(0x4000, TAG(V5, 1)) && has(0x5000, TAG(V5, 0)));
 
     setup();
     tlb_flush_all(&T);
-    ck_assert(!has(0x3000, TAG(0, 1)) && !has(0x5000, TAG(5, 0)));
+    ck_assert(!has(0x3000, TAG(0, 1)) && !has(0x5000, TAG(V5, 0)));
 }
 END_TEST
 
@@ -99,11 +103,11 @@ static void setup_virt(void)
     fill(0x1000, VT(0, 0, 0), false, 4096);   /* root */
     fill(0x2000, VT(0, 0, 0), true, 4096);    /* root, global */
     fill(0x3000, VT(1, 0, 0), false, 4096);   /* EPT 1 without VPID */
-    fill(0x4000, VT(1, 5, 1), false, 4096);   /* EPT 1, VPID 5, PCID 1 */
-    fill(0x5000, VT(1, 5, 0), true, 4096);    /* EPT 1, VPID 5, global */
-    fill(0x6000, VT(2, 5, 0), false, 4096);   /* EPT 2, VPID 5 */
-    fill(0x7000, VT(0, 6, 0), false, 4096);   /* VPID 6 without EPT */
-    fill(0x8000, VT(2, 6, 0), true, 4096);    /* EPT 2, VPID 6, global */
+    fill(0x4000, VT(1, V5, 1), false, 4096);   /* EPT 1, VPID 5, PCID 1 */
+    fill(0x5000, VT(1, V5, 0), true, 4096);    /* EPT 1, VPID 5, global */
+    fill(0x6000, VT(2, V5, 0), false, 4096);   /* EPT 2, VPID 5 */
+    fill(0x7000, VT(0, V6, 0), false, 4096);   /* VPID 6 without EPT */
+    fill(0x8000, VT(2, V6, 0), true, 4096);    /* EPT 2, VPID 6, global */
 }
 
 START_TEST(vpid_ept_scopes)
@@ -112,42 +116,110 @@ START_TEST(vpid_ept_scopes)
     setup_virt();
     tlb_flush_match(&T, TLB_VPID_MASK, 0, false);
     ck_assert(!has(0x1000, VT(0, 0, 0)) && !has(0x2000, VT(0, 0, 0)) && !has(0x3000, VT(1, 0, 0)));
-    ck_assert(has(0x4000, VT(1, 5, 1)) && has(0x7000, VT(0, 6, 0)) && has(0x8000, VT(2, 6, 0)));
+    ck_assert(has(0x4000, VT(1, V5, 1)) && has(0x7000, VT(0, V6, 0)) && has(0x8000, VT(2, V6, 0)));
     /* INVVPID single context: VPID 5 under every EPTP, globals too. */
     setup_virt();
-    tlb_flush_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, false);
-    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x5000, VT(1, 5, 0)) && !has(0x6000, VT(2, 5, 0)));
-    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x3000, VT(1, 0, 0)) && has(0x7000, VT(0, 6, 0)));
+    tlb_flush_match(&T, TLB_VPID_MASK, (u64)V5 << TLB_VPID_SHIFT, false);
+    ck_assert(!has(0x4000, VT(1, V5, 1)) && !has(0x5000, VT(1, V5, 0)) && !has(0x6000, VT(2, V5, 0)));
+    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x3000, VT(1, 0, 0)) && has(0x7000, VT(0, V6, 0)));
     /* INVVPID single context retaining globals. */
     setup_virt();
-    tlb_flush_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, true);
-    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x6000, VT(2, 5, 0)));
-    ck_assert(has(0x5000, VT(1, 5, 3)) && has(0x8000, VT(2, 6, 0)));
+    tlb_flush_match(&T, TLB_VPID_MASK, (u64)V5 << TLB_VPID_SHIFT, true);
+    ck_assert(!has(0x4000, VT(1, V5, 1)) && !has(0x6000, VT(2, V5, 0)));
+    ck_assert(has(0x5000, VT(1, V5, 3)) && has(0x8000, VT(2, V6, 0)));
     /* INVVPID all contexts: every VPID but 0. */
     setup_virt();
     tlb_flush_nonzero(&T, TLB_VPID_MASK);
-    ck_assert(!has(0x4000, VT(1, 5, 1)) && !has(0x7000, VT(0, 6, 0)) && !has(0x8000, VT(2, 6, 0)));
+    ck_assert(!has(0x4000, VT(1, V5, 1)) && !has(0x7000, VT(0, V6, 0)) && !has(0x8000, VT(2, V6, 0)));
     ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x2000, VT(0, 0, 0)) && has(0x3000, VT(1, 0, 0)));
     /* INVVPID individual address: that address for VPID 5, any PCID/EPTP, globals included. */
     setup_virt();
-    fill(0x4000 + 0x100000, VT(2, 5, 2), false, 4096);   /* another slot, same VPID */
-    tlb_flush_addr_match(&T, TLB_VPID_MASK, 5ull << TLB_VPID_SHIFT, 0x5000);
-    ck_assert(!has(0x5000, VT(1, 5, 0)));
-    ck_assert(has(0x4000, VT(1, 5, 1)) && has(0x104000, VT(2, 5, 2)));
-    tlb_flush_addr_match(&T, TLB_VPID_MASK, 6ull << TLB_VPID_SHIFT, 0x4000);
-    ck_assert(has(0x4000, VT(1, 5, 1)));                  /* another VPID's address stays */
+    fill(0x4000 + 0x100000, VT(2, V5, 2), false, 4096);   /* another slot, same VPID */
+    tlb_flush_addr_match(&T, TLB_VPID_MASK, (u64)V5 << TLB_VPID_SHIFT, 0x5000);
+    ck_assert(!has(0x5000, VT(1, V5, 0)));
+    ck_assert(has(0x4000, VT(1, V5, 1)) && has(0x104000, VT(2, V5, 2)));
+    tlb_flush_addr_match(&T, TLB_VPID_MASK, (u64)V6 << TLB_VPID_SHIFT, 0x4000);
+    ck_assert(has(0x4000, VT(1, V5, 1)));                  /* another VPID's address stays */
     /* INVEPT single context: EPT 1 under every VPID. */
     setup_virt();
     tlb_flush_match(&T, TLB_EPT_MASK, 1ull << TLB_EPT_SHIFT, false);
-    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x4000, VT(1, 5, 1)) && !has(0x5000, VT(1, 5, 0)));
-    ck_assert(has(0x6000, VT(2, 5, 0)) && has(0x7000, VT(0, 6, 0)) && has(0x1000, VT(0, 0, 0)));
+    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x4000, VT(1, V5, 1)) && !has(0x5000, VT(1, V5, 0)));
+    ck_assert(has(0x6000, VT(2, V5, 0)) && has(0x7000, VT(0, V6, 0)) && has(0x1000, VT(0, 0, 0)));
     /* INVEPT all contexts: every EPT-derived entry, none of root's or VPID-only ones. */
     setup_virt();
     tlb_flush_nonzero(&T, TLB_EPT_MASK);
-    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x6000, VT(2, 5, 0)) && !has(0x8000, VT(2, 6, 0)));
-    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x2000, VT(0, 0, 0)) && has(0x7000, VT(0, 6, 0)));
+    ck_assert(!has(0x3000, VT(1, 0, 0)) && !has(0x6000, VT(2, V5, 0)) && !has(0x8000, VT(2, V6, 0)));
+    ck_assert(has(0x1000, VT(0, 0, 0)) && has(0x2000, VT(0, 0, 0)) && has(0x7000, VT(0, V6, 0)));
     /* A root-tagged global never answers a guest lookup. */
-    ck_assert(!has(0x2000, VT(0, 6, 0)) && !has(0x2000, VT(1, 0, 0)));
+    ck_assert(!has(0x2000, VT(0, V6, 0)) && !has(0x2000, VT(1, 0, 0)));
+}
+END_TEST
+
+/* Root's and a guest's entries for one address live in different slots (the VPID moves the
+ * slot); each side's INVLPG removes only its own (SDM 3C §29.4.3.1: the current VPID). */
+START_TEST(root_and_guest_share_an_address)
+{
+    tlb_init(&T);
+    fill(0x9000, VT(0, 0, 0), false, 4096);
+    fill(0x9000, VT(1, 5, 0), false, 4096);
+    ck_assert(has(0x9000, VT(0, 0, 0)) && has(0x9000, VT(1, 5, 0)));
+    tlb_flush_addr(&T, VT(1, 5, 0), 0x9000);              /* guest INVLPG */
+    ck_assert(has(0x9000, VT(0, 0, 0)) && !has(0x9000, VT(1, 5, 0)));
+    fill(0x9000, VT(1, 5, 0), false, 4096);
+    tlb_flush_addr(&T, VT(0, 0, 0), 0x9000);              /* root INVLPG */
+    ck_assert(!has(0x9000, VT(0, 0, 0)) && has(0x9000, VT(1, 5, 0)));
+    /* The same with a large page in the TLB (the scanning path). */
+    fill(0x9000, VT(0, 0, 0), false, 4096);
+    fill(0x400000, VT(0, 0, 0), false, 2u << 20);
+    tlb_flush_addr(&T, VT(1, 5, 0), 0x9000);
+    ck_assert(has(0x9000, VT(0, 0, 0)) && !has(0x9000, VT(1, 5, 0)));
+}
+END_TEST
+
+/* MOV CR3, INVLPG and INVPCID in non-root operation cover the current VPID under every EPTP
+ * identity, and no other VPID (SDM 3C §29.4.3.1: "for combined mappings, all EP4TAs"). */
+START_TEST(guest_invalidations_cover_all_ep4tas)
+{
+    setup_virt();
+    tlb_flush_nonglobal(&T, VT(1, V5, 0));                /* MOV CR3, PCIDE = 0, under EPT 1 */
+    ck_assert(!has(0x4000, VT(1, V5, 1)) && !has(0x6000, VT(2, V5, 0)));   /* EPT 1 and 2 */
+    ck_assert(has(0x5000, VT(1, V5, 0)) && has(0x7000, VT(0, V6, 0)) && has(0x1000, VT(0, 0, 0)));
+    setup_virt();
+    tlb_flush_pcid(&T, VT(2, V5, 1), true);               /* MOV CR3 with PCID 1 under EPT 2 */
+    ck_assert(!has(0x4000, VT(1, V5, 1)) && has(0x6000, VT(2, V5, 0)));
+    setup_virt();
+    tlb_flush_addr(&T, VT(2, V5, 1), 0x4000);             /* INVLPG under EPT 2 */
+    ck_assert(!has(0x4000, VT(1, V5, 1)));
+    setup_virt();
+    tlb_flush_addr(&T, VT(2, V5, 0), 0x5000);             /* INVLPG reaches the global entry */
+    ck_assert(!has(0x5000, VT(1, V5, 0)));
+    setup_virt();
+    tlb_flush_addr_pcid(&T, VT(2, V5, 1), 0x5000);        /* INVPCID type 0 does not */
+    ck_assert(has(0x5000, VT(1, V5, 0)));
+    setup_virt();
+    tlb_flush_vtag(&T, VT(2, V6, 0));                     /* INVPCID type 2 in VPID 6 */
+    ck_assert(!has(0x7000, VT(0, V6, 0)) && !has(0x8000, VT(2, V6, 0)));
+    ck_assert(has(0x4000, VT(1, V5, 1)) && has(0x1000, VT(0, 0, 0)));
+}
+END_TEST
+
+/* Decoded code in a page is not a TLB event: the translation stays, only direct writes go. */
+START_TEST(protect_pa_keeps_translation)
+{
+    tlb_init(&T);
+    fill(0x9000, VT(0, 0, 0), false, 4096);
+    fill(0xa000, VT(1, V5, 0), false, 4096);
+    struct tlb_entry *e = tlb_lookup(&T, 0x9000, VT(0, 0, 0));
+    e->fast = 0x1ff;
+    u64 gen = T.gen;
+    tlb_protect_pa(&T, 0x100000 + 0x9000);
+    e = tlb_lookup(&T, 0x9000, VT(0, 0, 0));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->fast & (PAGING_PERM_BIT(PAGING_WRITE, PAGING_USER) | PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_SMAP) |
+                                 PAGING_PERM_BIT(PAGING_WRITE, PAGING_SUP_AC)), 0);
+    ck_assert(e->fast & PAGING_PERM_BIT(PAGING_READ, PAGING_USER));
+    ck_assert(T.gen != gen);                              /* cached translations re-checked */
+    ck_assert(has(0xa000, VT(1, V5, 0)));
 }
 END_TEST
 
@@ -187,6 +259,9 @@ Suite *unit_suite(void)
     tcase_add_test(tc, large_page_invlpg_and_pa);
     tcase_add_test(tc, vpid_ept_scopes);
     tcase_add_test(tc, flush_all_after_few_and_many_fills);
+    tcase_add_test(tc, root_and_guest_share_an_address);
+    tcase_add_test(tc, guest_invalidations_cover_all_ep4tas);
+    tcase_add_test(tc, protect_pa_keeps_translation);
     suite_add_tcase(s, tc);
     return s;
 }
