@@ -174,6 +174,8 @@ static void load_host_state(struct cpu *c)
     struct vmx_tlb_ctl guest;
     vmx_tlb_controls(c, &guest);
     u64 guest_vtag = c->vmx_nonroot ? c->tlb_tag & ~TLB_PCID_MASK : 0;
+    if (!c->vmx_nonroot)
+        c->vmx->root_ctl = guest;   /* entry failed before loading guest state: still root's */
     c->cr0 = v->host_cr0 | CR0_ET;
     c->cr3 = v->host_cr3;
     c->cr4 = v->host_cr4;
