@@ -48,13 +48,14 @@ static void kept_record(struct vmx_cpu *x, u64 vtag, const struct vmx_tlb_ctl *c
     k->ctl = *ctl;
 }
 
-/* Invalidate VPID 0000H's mappings: exactly in tlb=strict, everything otherwise (cheaper:
-   only the entries filled since the last flush-all are touched). */
-static void flush_vpid0(struct cpu *c, enum tlb_cause why)
+/* Invalidate the entries whose tag matches val under mask: exactly in tlb=strict, everything
+   otherwise (cheaper: a flush-all touches only the entries filled since the last one, where
+   a scoped flush may have to scan the whole TLB). */
+static void flush_scope(struct cpu *c, enum tlb_cause why, u64 mask, u64 val)
 {
     tlb_count(&c->tlb, why);
     if (c->tlb.mode == TLB_MODE_STRICT)
-        tlb_flush_match(&c->tlb, TLB_VPID_MASK, 0, false);
+        tlb_flush_match(&c->tlb, mask, val, false);
     else
         tlb_flush_all(&c->tlb);
 }
@@ -74,7 +75,7 @@ void vmx_tlb_enter(struct cpu *c, const struct vmx_tlb_ctl *root)
         return;
     }
     if (!vpid_enabled(&x->vmcs)) {
-        flush_vpid0(c, TLB_CAUSE_VMENTRY);
+        flush_scope(c, TLB_CAUSE_VMENTRY, TLB_VPID_MASK, 0);   /* VPID 0000H */
         return;
     }
     u64 vtag = c->tlb_tag & ~TLB_PCID_MASK;
@@ -82,8 +83,7 @@ void vmx_tlb_enter(struct cpu *c, const struct vmx_tlb_ctl *root)
     controls_of(c, &now);
     struct vmx_tlb_kept *k = kept_find(x, vtag);
     if (!k || !same_controls(&k->ctl, &now)) {
-        tlb_count(&c->tlb, TLB_CAUSE_VMENTRY);
-        tlb_flush_match(&c->tlb, ~TLB_PCID_MASK, vtag, false);   /* built under other controls */
+        flush_scope(c, TLB_CAUSE_VMENTRY, ~TLB_PCID_MASK, vtag);   /* built under other controls */
         kept_record(x, vtag, &now);
     }
 }
@@ -100,13 +100,11 @@ void vmx_tlb_exit(struct cpu *c, u64 guest_vtag, const struct vmx_tlb_ctl *guest
         return;
     }
     if (!vpid) {
-        flush_vpid0(c, TLB_CAUSE_VMEXIT);
+        flush_scope(c, TLB_CAUSE_VMEXIT, TLB_VPID_MASK, 0);   /* VPID 0000H */
         return;
     }
     struct vmx_tlb_ctl now;
     controls_of(c, &now);
-    if (!same_controls(&x->root_ctl, &now)) {
-        tlb_count(&c->tlb, TLB_CAUSE_VMEXIT);
-        tlb_flush_match(&c->tlb, ~TLB_PCID_MASK, 0, false);   /* root's entries, other controls */
-    }
+    if (!same_controls(&x->root_ctl, &now))
+        flush_scope(c, TLB_CAUSE_VMEXIT, ~TLB_PCID_MASK, 0);   /* root's entries, other controls */
 }
