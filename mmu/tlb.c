@@ -42,8 +42,12 @@ void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u
     e->perm = perm;
     e->fast = 0;
     e->flags = flags;
-    if (page_size > 4096)
-        t->has_large = true;
+    if (page_size > 4096) {
+        if (t->nlarge < TLB_LARGE)
+            t->large[t->nlarge++] = (u16)i;
+        else
+            t->nlarge = TLB_LARGE + 1;
+    }
     if (t->nrecent < TLB_RECENT)
         t->recent[t->nrecent++] = (u16)i;
     else
@@ -76,7 +80,7 @@ void tlb_flush_all(struct tlb *t)
     for (unsigned k = 0, n = live_count(t); k < n; k++)
         invalidate(live_entry(t, k));
     t->nrecent = 0;
-    t->has_large = false;
+    t->nlarge = 0;
     t->flushes++;
 }
 
@@ -120,14 +124,21 @@ static bool addr_match(const struct tlb_entry *e, u64 tag, bool globals)
     return (e->tag & TLB_SCOPE_MASK) == (tag & TLB_SCOPE_MASK);
 }
 
+/* INVLPG/INVPCID-0 scope at la: the slot of la's 4 KiB page under the tag's VPID, and every
+ * entry filled from a large page that may cover la (known by index while they fit in
+ * t->large; a list that may name slots refilled since, which covers() then rejects). */
 static void flush_addr(struct tlb *t, u64 tag, la_t la, bool globals)
 {
     t->gen++;
-    if (!t->has_large) {
+    if (t->nlarge <= TLB_LARGE) {
         struct tlb_entry *e = &t->e[tlb_index(la >> 12, tag)];
-        if (e->vpn == la >> 12 &&
-            addr_match(e, tag, globals))
+        if (covers(e, la) && addr_match(e, tag, globals))
             invalidate(e);
+        for (unsigned k = 0; k < t->nlarge; k++) {
+            e = &t->e[t->large[k]];
+            if (covers(e, la) && addr_match(e, tag, globals))
+                invalidate(e);
+        }
         return;
     }
     for (unsigned k = 0, n = live_count(t); k < n; k++) {

@@ -58,12 +58,14 @@ struct tlb_entry {
 };
 
 #define TLB_RECENT 64              /* fills remembered so a flush-all can touch only them */
+#define TLB_LARGE 32               /* large-page fills remembered so INVLPG can find them */
 
 struct tlb {
     struct tlb_entry e[TLB_ENTRIES];
     u16 recent[TLB_RECENT];   /* indices filled since the last flush-all ... */
     unsigned nrecent;         /* ... how many; TLB_RECENT + 1 = more than fit (flush scans all) */
-    bool has_large;   /* some entry came from a page larger than 4 KiB */
+    u16 large[TLB_LARGE];   /* indices filled from pages larger than 4 KiB since the last flush-all ... */
+    unsigned nlarge;        /* ... how many; TLB_LARGE + 1 = more than fit (INVLPG scans all) */
     u64 fills, flushes;   /* statistics */
     u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */
     u8 mode;              /* enum tlb_mode, set by the CPU at creation */

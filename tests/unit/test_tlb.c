@@ -87,6 +87,17 @@ START_TEST(large_page_invlpg_and_pa)
     tlb_flush_addr(&T, TAG(0, 1), 0x212345);
     ck_assert(!has(0x200000, TAG(0, 1)) && !has(0x3ff000, TAG(0, 1)));
     ck_assert(has(0x1000, TAG(0, 1)));
+    /* More large-page fills than the index list holds (in distinct slots): INVLPG falls back
+       to the scan. */
+#define LARGE_LA(i) (0x40000000 + ((u64)(i) << 21) + ((u64)(i) << 12))
+    for (u64 i = 0; i < TLB_LARGE + 8; i++)
+        fill(LARGE_LA(i), TAG(0, 1), false, 2u << 20);
+    tlb_flush_addr(&T, TAG(0, 1), 0x40000000 + (3ull << 21) + 0x1234);
+    ck_assert(!has(LARGE_LA(3), TAG(0, 1)));
+    ck_assert(has(LARGE_LA(4), TAG(0, 1)));
+    tlb_flush_addr(&T, TAG(0, 1), 0x40000000 + ((TLB_LARGE + 7ull) << 21));
+    ck_assert(!has(LARGE_LA(TLB_LARGE + 7), TAG(0, 1)));
+#undef LARGE_LA
     /* flush_pa removes every entry for that physical page. */
     tlb_flush_pa(&T, 0x100000 + 0x2000);
     ck_assert(!has(0x2000, TAG(0, 2)));
