@@ -29,11 +29,40 @@ const char *tlb_cause_name(enum tlb_cause why)
     return (unsigned)why < TLB_CAUSES ? names[why] : "?";
 }
 
+/* Remember slot i as holding a large-page entry. When the list is full, rebuild it from the
+ * slots that really hold one now (entries since replaced or invalidated drop out); only if
+ * that is still too many does INVLPG fall back to scanning. */
+static void note_large(struct tlb *t, unsigned i)
+{
+    if (t->nlarge < TLB_LARGE) {
+        t->large[t->nlarge++] = (u16)i;
+        return;
+    }
+    if (t->nlarge > TLB_LARGE)
+        return;
+    unsigned n = 0;
+    for (unsigned k = 0; k < TLB_ENTRIES && n <= TLB_LARGE; k++) {
+        const struct tlb_entry *e = &t->e[k];
+        if (e->vpn != TLB_VPN_INVALID && e->page_mask != ~0xfffull && k != i) {
+            if (n < TLB_LARGE)
+                t->large[n] = (u16)k;
+            n++;
+        }
+    }
+    if (n < TLB_LARGE)
+        t->large[n++] = (u16)i;
+    else
+        n = TLB_LARGE + 1;
+    t->nlarge = n;
+}
+
 void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u64 page_size,
                 u16 perm, u8 flags)
 {
     unsigned i = tlb_index(la >> 12, tag);
     struct tlb_entry *e = &t->e[i];
+    if (page_size > 4096 && !(e->vpn != TLB_VPN_INVALID && e->page_mask != ~0xfffull))
+        note_large(t, i);   /* a slot already holding a large entry is listed already */
     e->vpn = la >> 12;
     e->tag = tag;
     e->host = host;
@@ -42,12 +71,6 @@ void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u
     e->perm = perm;
     e->fast = 0;
     e->flags = flags;
-    if (page_size > 4096) {
-        if (t->nlarge < TLB_LARGE)
-            t->large[t->nlarge++] = (u16)i;
-        else
-            t->nlarge = TLB_LARGE + 1;
-    }
     if (t->nrecent < TLB_RECENT)
         t->recent[t->nrecent++] = (u16)i;
     else

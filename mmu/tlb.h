@@ -58,13 +58,13 @@ struct tlb_entry {
 };
 
 #define TLB_RECENT 64              /* fills remembered so a flush-all can touch only them */
-#define TLB_LARGE 32               /* large-page fills remembered so INVLPG can find them */
+#define TLB_LARGE 128              /* slots holding large-page entries, so INVLPG can find them */
 
 struct tlb {
     struct tlb_entry e[TLB_ENTRIES];
     u16 recent[TLB_RECENT];   /* indices filled since the last flush-all ... */
     unsigned nrecent;         /* ... how many; TLB_RECENT + 1 = more than fit (flush scans all) */
-    u16 large[TLB_LARGE];   /* indices filled from pages larger than 4 KiB since the last flush-all ... */
+    u16 large[TLB_LARGE];   /* slots that may hold an entry from a page larger than 4 KiB ... */
     unsigned nlarge;        /* ... how many; TLB_LARGE + 1 = more than fit (INVLPG scans all) */
     u64 fills, flushes;   /* statistics */
     u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */
