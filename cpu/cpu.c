@@ -122,6 +122,8 @@ void cpu_reset(struct cpu *c, bool init_only)
     memset(c->fpu_state, 0, sizeof(c->fpu_state));
     c->fpu_state[0] = 0x7f;   /* FCW = 037FH after FNINIT; the reset value is 0040H */
     c->fpu_state[1] = 0x03;
+    static const u8 mxcsr[8] = {0x80, 0x1f, 0, 0, 0xbf, 0xff, 0, 0};   /* MXCSR 1F80H, MXCSR_MASK FFBFH */
+    memcpy(&c->fpu_state[24], mxcsr, sizeof mxcsr);
     c->state = CPU_RUNNING;
     c->intr_shadow = false;
     c->nmi_blocked = false;

@@ -196,6 +196,8 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_STAC: B(exec_stac_clac, SUB_STAC, 10);
     case ZYDIS_MNEMONIC_CLAC: B(exec_stac_clac, SUB_CLAC, 10);
     case ZYDIS_MNEMONIC_FNINIT: B(exec_x87_probe, SUB_FNINIT, 80);
+    case ZYDIS_MNEMONIC_FXSAVE: case ZYDIS_MNEMONIC_FXSAVE64: B(exec_fxsave, SUB_NONE, 100);
+    case ZYDIS_MNEMONIC_FXRSTOR: case ZYDIS_MNEMONIC_FXRSTOR64: B(exec_fxrstor, SUB_NONE, 100);
     case ZYDIS_MNEMONIC_FNSTSW: B(exec_x87_probe, SUB_FNSTSW, 3);
     case ZYDIS_MNEMONIC_FNSTCW: B(exec_x87_probe, SUB_FNSTCW, 3);
     case ZYDIS_MNEMONIC_FLDCW: B(exec_x87_probe, SUB_FLDCW, 7);

@@ -45,7 +45,7 @@ insn_fn exec_lgdt_lidt, exec_sgdt_sidt, exec_lldt_ltr, exec_sldt_str, exec_mov_t
     exec_cli, exec_sti, exec_rdmsr, exec_wrmsr, exec_cpuid, exec_rdtsc, exec_rdpid, exec_in,
     exec_out, exec_swapgs, exec_syscall, exec_sysret, exec_xgetbv, exec_xsetbv, exec_rdpkru,
     exec_wrpkru, exec_stac_clac, exec_x87_probe, exec_sysenter, exec_sysexit, exec_invpcid,
-    exec_rdpmc, exec_monitor, exec_mwait, exec_getsec;
+    exec_rdpmc, exec_monitor, exec_mwait, exec_getsec, exec_fxsave, exec_fxrstor;
 /* exec_alu.c */
 insn_fn exec_alu2, exec_test, exec_incdec, exec_neg, exec_not, exec_shift, exec_shxd,
     exec_mul, exec_imul, exec_div, exec_idiv, exec_bt, exec_bitscan, exec_xadd, exec_cmpxchg,

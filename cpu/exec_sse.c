@@ -93,3 +93,58 @@ void exec_movd_movq(struct cpu *c, const struct insn *in)
         c->fpu_state[4] = 0xff;     /* abridged FTW: all valid */
     }
 }
+
+/* FXSAVE/FXRSTOR (SDM 2A "FXSAVE", "FXRSTOR"): the 512-byte image is c->fpu_state itself.
+ * #UD with CR0.EM, #NM with CR0.TS, #GP(0) for an operand not 16-byte aligned. In 64-bit mode
+ * XMM8-15 (bytes 288-415) take part; bytes 416-511 are never written. FXRSTOR faults #GP(0)
+ * on MXCSR bits outside MXCSR_MASK and leaves MXCSR_MASK (bytes 28-31) as it is. */
+static la_t fx_area(struct cpu *c, const struct insn *in, bool write, unsigned *len)
+{
+    if ((c->cr0 & CR0_EM) || !model_has(&c->model, FEAT_FXSR))
+        cpu_fault(c, EXC_UD, 0);
+    if (c->cr0 & CR0_TS)
+        cpu_fault(c, EXC_NM, 0);
+    const struct opnd *o = &in->op[0];
+    la_t la = access_seg_la(c, o->seg, opnd_ea(c, in, o), 512, write);
+    if (la & 15)
+        cpu_fault(c, EXC_GP, 0);
+    *len = c->mode == MODE_LONG64 ? 416 : 288;
+    return la;
+}
+
+static la_t fx_next(const struct cpu *c, la_t la, unsigned off)
+{
+    return c->mode == MODE_LONG64 ? la + off : (u32)(la + off);
+}
+
+void exec_fxsave(struct cpu *c, const struct insn *in)
+{
+    unsigned len;
+    la_t la = fx_area(c, in, true, &len);
+    enum paging_priv priv = access_data_priv(c);
+    access_probe_write(c, la, len, priv);
+    for (unsigned off = 0; off < len; off += 8) {
+        u64 v;
+        memcpy(&v, &c->fpu_state[off], 8);
+        access_write_la(c, fx_next(c, la, off), 8, v, priv);
+    }
+}
+
+void exec_fxrstor(struct cpu *c, const struct insn *in)
+{
+    unsigned len;
+    la_t la = fx_area(c, in, false, &len);
+    enum paging_priv priv = access_data_priv(c);
+    u8 img[416];
+    for (unsigned off = 0; off < len; off += 8) {
+        u64 v = access_read_la(c, fx_next(c, la, off), 8, priv);
+        memcpy(&img[off], &v, 8);
+    }
+    u32 mxcsr, mask;
+    memcpy(&mxcsr, &img[24], 4);
+    memcpy(&mask, &c->fpu_state[28], 4);
+    if (mxcsr & ~mask)
+        cpu_fault(c, EXC_GP, 0);
+    memcpy(&img[28], &c->fpu_state[28], 4);
+    memcpy(c->fpu_state, img, len);
+}

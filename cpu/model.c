@@ -58,7 +58,7 @@ static bool feature_implemented(enum cpu_feature f)
     switch (f) {
     case FEAT_SVM: case FEAT_SSE:
     case FEAT_SSE2: case FEAT_SSE3: case FEAT_XSAVE:
-    case FEAT_HYPERVISOR: case FEAT_FXSR:
+    case FEAT_HYPERVISOR:
     case FEAT_VME: case FEAT_FSGSBASE: case FEAT_LA57:
         return false;
     default:

@@ -208,6 +208,46 @@ START_TEST(sse_and_mmx_moves)
 }
 END_TEST
 
+START_TEST(fxsave_and_fxrstor)
+{
+    fault_handler(EXC_GP);
+    for (int i = 0; i < 16; i++)
+        H.cpu.fpu_state[160 + i] = (u8)(0xa0 + i);   /* XMM0 */
+    memset(H.ram + 0x3000, 0xee, 512);
+    memset(H.ram + 0x3400, 0, 512);
+    H.ram[0x3400 + 176] = 0x5a;                      /* the image FXRSTOR loads: XMM1 byte 0 */
+    H.ram[0x3400 + 24] = 0x80, H.ram[0x3400 + 25] = 0x1f;   /* MXCSR 1F80H */
+    H.cpu.gpr[RAX] = 0x3000;
+    H.cpu.gpr[RBX] = 0x3400;
+    /* fxsave (%rax); fxrstor (%rbx); hlt */
+    ck_assert_int_eq(harness_run(&H, "\x0f\xae\x00\x0f\xae\x0b\xf4", 7, 100), STOP_HALT);
+    ck_assert_uint_eq(H.ram[0x3000] | H.ram[0x3001] << 8, 0x037f);          /* FCW */
+    ck_assert_uint_eq(H.ram[0x3018] | H.ram[0x3019] << 8, 0x1f80);          /* MXCSR */
+    ck_assert_uint_eq(H.ram[0x301c] | H.ram[0x301d] << 8, 0xffbf);          /* MXCSR_MASK */
+    ck_assert_uint_eq(H.ram[0x3000 + 160], 0xa0);                           /* XMM0 */
+    ck_assert_uint_eq(H.ram[0x3000 + 175], 0xaf);
+    ck_assert_uint_eq(H.ram[0x3000 + 464], 0xee);                           /* not written */
+    ck_assert_uint_eq(H.cpu.fpu_state[176], 0x5a);                           /* XMM1 restored */
+    ck_assert_uint_eq(H.cpu.fpu_state[160], 0);
+    ck_assert_uint_eq(H.cpu.fpu_state[28] | H.cpu.fpu_state[29] << 8, 0xffbf);   /* mask kept */
+    ck_assert_uint_eq(H.cpu.gpr[R15], 0);
+    /* A misaligned area and reserved MXCSR bits are #GP(0); neither changes anything. */
+    H.ram[0x3400 + 26] = 0x01;                       /* MXCSR bit 16: not in the mask */
+    H.cpu.state = CPU_RUNNING;
+    H.cpu.rip = HARNESS_CODE + 3;
+    ck_assert_int_eq(harness_run(&H, "\x0f\xae\x00\x0f\xae\x0b\xf4", 7, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R15], EXC_GP);
+    ck_assert_uint_eq(H.cpu.fpu_state[26], 0);
+    H.cpu.gpr[R15] = 0;
+    H.cpu.gpr[RAX] = 0x3008;
+    H.cpu.state = CPU_RUNNING;
+    H.cpu.rip = HARNESS_CODE;
+    ck_assert_int_eq(harness_run(&H, "\x0f\xae\x00\xf4", 4, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[R15], EXC_GP);
+    ck_assert_uint_eq(H.ram[0x3000 + 416], 0xee);                           /* its last bytes: not written */
+}
+END_TEST
+
 START_TEST(sse_needs_osfxsr)
 {
     fault_handler(EXC_UD);
@@ -280,6 +320,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, bcd_adjust_salc_and_lds);
     tcase_add_test(tc, sse_and_mmx_moves);
     tcase_add_test(tc, sse_needs_osfxsr);
+    tcase_add_test(tc, fxsave_and_fxrstor);
     tcase_add_test(tc, invpcid_flushes_one_address_and_checks_type);
     tcase_add_test(tc, fetch_follows_invlpg_of_its_own_page);
     tcase_add_test(tc, cs_base_ignored_in_64bit_mode);
