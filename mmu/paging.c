@@ -19,12 +19,11 @@ struct walk_level {
 };
 
 /* Permission mask for a translation with the combined U/S, R/W, XD bits (SDM 3A §4.6). */
-static u16 perm_mask(const struct paging_ctx *ctx, bool user, bool rw, bool xd, unsigned pkey,
-                     bool with_pku)
+static u16 perm_mask(const struct paging_ctx *ctx, bool user, bool rw, bool xd, unsigned pkey)
 {
     u16 m = 0;
     bool ad = false, wd = false;
-    if (with_pku && ctx->pke && user) {
+    if (ctx->pke && user) {
         ad = (ctx->pkru >> (2 * pkey)) & 1;
         wd = (ctx->pkru >> (2 * pkey + 1)) & 1;
     }
@@ -45,6 +44,18 @@ static u16 perm_mask(const struct paging_ctx *ctx, bool user, bool rw, bool xd, 
             m |= PAGING_PERM_BIT(PAGING_EXEC, priv);
     }
     return m;
+}
+
+/* Does the protection-key check by itself deny this access (SDM 3A §4.6.2)? The error code's
+ * PK bit reports it even when the paging rights deny the access too (§4.7). */
+static bool pk_denies(const struct paging_ctx *ctx, bool user_page, unsigned pkey, enum paging_kind kind,
+                      enum paging_priv priv)
+{
+    if (!ctx->pke || !user_page || kind == PAGING_EXEC)
+        return false;
+    if ((ctx->pkru >> (2 * pkey)) & 1)
+        return true;   /* access disable */
+    return kind == PAGING_WRITE && ((ctx->pkru >> (2 * pkey + 1)) & 1) && (priv == PAGING_USER || ctx->wp);
 }
 
 static enum paging_status fault(struct paging_result *out, u32 err, enum paging_kind kind,
@@ -139,10 +150,9 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
         }
         u64 leaf = lv[n - 1].val;
         unsigned pkey = esize == 8 ? (unsigned)((leaf >> 59) & 15) : 0;
-        u16 perm = perm_mask(ctx, user, rw, xd, pkey, true);
+        u16 perm = perm_mask(ctx, user, rw, xd, pkey);
         if (!(perm & PAGING_PERM_BIT(kind, priv))) {
-            u16 nopku = perm_mask(ctx, user, rw, xd, pkey, false);
-            u32 err = PF_P | ((nopku & PAGING_PERM_BIT(kind, priv)) ? PF_PK : 0);
+            u32 err = PF_P | (pk_denies(ctx, user, pkey, kind, priv) ? PF_PK : 0);
             return fault(out, err, kind, priv, ctx);
         }
         /* Success: set A on every entry and D on the leaf for writes (SDM 3A §4.8); usually

@@ -134,6 +134,16 @@ START_TEST(pku)
     ck_assert_int_eq(paging_walk(&c, 0x400000, PAGING_READ, PAGING_USER, &r), PAGING_PF);
     ck_assert_uint_eq(r.error_code, PF_P | PF_U | PF_PK);
     ck_assert_int_eq(paging_walk(&c, 0x400000, PAGING_EXEC, PAGING_USER, &r), PAGING_OK);   /* fetches ignore PKU */
+    /* A read-only page: the write is denied by R/W and by the key; PK reports the key's part
+       (kvm-unit-tests access: "pte.user pkru.ad pkey=1 user write" expects 27H). */
+    struct paging_ctx ro = ctx4(5 | 0x40 | (3ull << 59), 7);
+    ro.pke = true;
+    ro.pkru = 1u << 6;   /* key 3: AD */
+    ck_assert_int_eq(paging_walk(&ro, 0x400000, PAGING_WRITE, PAGING_USER, &r), PAGING_PF);
+    ck_assert_uint_eq(r.error_code, PF_P | PF_W | PF_U | PF_PK);
+    ro.pkru = 0;         /* no key restriction: R/W alone, no PK */
+    ck_assert_int_eq(paging_walk(&ro, 0x400000, PAGING_WRITE, PAGING_USER, &r), PAGING_PF);
+    ck_assert_uint_eq(r.error_code, PF_P | PF_W | PF_U);
 }
 END_TEST
 
