@@ -46,14 +46,24 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
         exit1 &= ~EXIT_LOAD_PERF_GLOBAL;
         entry1 &= ~ENTRY_LOAD_PERF_GLOBAL;
     }
-    /* EPT and VPID (vmx/ept.c); unrestricted guest (real mode and unpaged protected mode
-       under EPT: the entry checks, the CR0 fixed bits in non-root, PDPTEs saved at exit). */
-    proc2 |= PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED;
-    u64 ept_vpid = EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
-                   EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_AD | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL |
-                   EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
-                   EPT_CAP_INVVPID_SINGLE_NG;
-    if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
+    /* EPT and VPID (vmx/ept.c), each with its -cpu vmx-* feature; unrestricted guest (real
+       mode and unpaged protected mode under EPT: the entry checks, the CR0 fixed bits in
+       non-root, PDPTEs saved at exit) needs EPT. */
+    bool ept = model_has(m, FEAT_VMX_EPT), vpid = model_has(m, FEAT_VMX_VPID);
+    u64 ept_vpid = 0;
+    if (ept) {
+        proc2 |= PROC2_EPT;
+        if (model_has(m, FEAT_VMX_UNRESTRICTED)) proc2 |= PROC2_UNRESTRICTED;
+        ept_vpid |= EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
+                    EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL;
+        if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
+        if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
+    }
+    if (vpid) {
+        proc2 |= PROC2_VPID;
+        ept_vpid |= EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
+                    EPT_CAP_INVVPID_SINGLE_NG;
+    }
 
     SET(MSR_IA32_VMX_PINBASED_CTLS, ctl(PIN_DEFAULT1, pin1));
     SET(MSR_IA32_VMX_PROCBASED_CTLS, ctl(PROC_DEFAULT1, proc1));
@@ -78,7 +88,9 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = true;
     caps->fcap[FC_PERF] = perf;
     caps->fcap[FC_TSC_SCALE] = true;
-    caps->fcap[FC_PREEMPT] = caps->fcap[FC_EPT] = caps->fcap[FC_VPID] = true;
+    caps->fcap[FC_PREEMPT] = true;
+    caps->fcap[FC_EPT] = ept;
+    caps->fcap[FC_VPID] = vpid;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)
