@@ -58,6 +58,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
                     EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL;
         if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
         if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
+        if (model_has(m, FEAT_VMX_MBEC)) proc2 |= PROC2_MBEC;   /* vmx/ept.c, mmu/ept.c */
     }
     if (vpid) {
         proc2 |= PROC2_VPID;

@@ -58,6 +58,7 @@
 #define PROC2_PML BIT(17)
 #define PROC2_EPT_VE BIT(18)
 #define PROC2_XSAVES BIT(20)
+#define PROC2_MBEC BIT(22)
 #define PROC2_TSC_SCALING BIT(25)
 
 /* VM-exit controls (Table 25-13). */

@@ -77,6 +77,7 @@ bool vmx_check_controls(const struct vmx_check_env *env, const struct vmcs *v, s
     FAIL_IF((proc2 & PROC2_EPT) && !ept_eptp_valid(v->ept_pointer, vmx_caps_msr(caps, MSR_IA32_VMX_EPT_VPID_CAP), caps->maxphyaddr),
             EPTP, VMCS_EPT_POINTER, v->ept_pointer);
     FAIL_IF((proc2 & PROC2_UNRESTRICTED) && !(proc2 & PROC2_EPT), UNRESTRICTED_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    FAIL_IF((proc2 & PROC2_MBEC) && !(proc2 & PROC2_EPT), MBEC_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
     /* §27.2.1.2 */
     FAIL_IF(!vmx_caps_ctl_ok(vmx_caps_ctl(caps, MSR_IA32_VMX_EXIT_CTLS), exit), EXIT_RESERVED, VMCS_VM_EXIT_CONTROLS, exit);
     FAIL_IF(!(pin & PIN_PREEMPT_TIMER) && (exit & EXIT_SAVE_PREEMPT), EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, exit);

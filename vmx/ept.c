@@ -45,6 +45,7 @@ static void ept_ctx_init(struct cpu *c, struct ept_ctx *e)
         .maxphyaddr = c->model.maxphyaddr,
         .exec_only = cap & EPT_CAP_EXEC_ONLY,
         .page_1g = cap & EPT_CAP_1G,
+        .mbec = proc2_of(&c->vmx->vmcs) & PROC2_MBEC,
         .opaque = c,
         .read = ept_mem_read,
         .cmpxchg = ept_mem_cmpxchg,
@@ -113,13 +114,16 @@ static int gpa_cmpxchg(void *opaque, pa_t gpa, u64 old, u64 new_val, unsigned si
     return 0;
 }
 
-static u16 ept_perm_mask(unsigned ept_perm)
+/* The paging permission mask EPT allows for one linear address. With mode-based execute
+   control a fetch needs XU for a user-mode address and XS otherwise, whatever the CPL. */
+static u16 ept_perm_mask(unsigned ept_perm, bool mbec, bool user_la)
 {
+    unsigned x = (mbec && user_la) ? EPT_XU : EPT_X;
     u16 m = 0;
     for (unsigned priv = PAGING_USER; priv <= PAGING_SUP_AC; priv++) {
         if (ept_perm & EPT_R) m |= (u16)PAGING_PERM_BIT(PAGING_READ, priv);
         if (ept_perm & EPT_W) m |= (u16)PAGING_PERM_BIT(PAGING_WRITE, priv);
-        if (ept_perm & EPT_X) m |= (u16)PAGING_PERM_BIT(PAGING_EXEC, priv);
+        if (ept_perm & x) m |= (u16)PAGING_PERM_BIT(PAGING_EXEC, priv);
     }
     return m;
 }
@@ -137,6 +141,8 @@ enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, e
     enum paging_status st = paging_walk(&ctx, la, kind, priv, out);
     if (st == PAGING_OK) {
         unsigned acc = kind == PAGING_READ ? EPT_R : kind == PAGING_WRITE ? EPT_W : EPT_X;
+        if (kind == PAGING_EXEC && out->user)
+            acc |= EPT_UMODE;
         struct ept_result r;
         enum ept_status est = ept_walk(&w.ept, out->pa, acc, &r);
         w.refs += r.refs;
@@ -146,7 +152,7 @@ enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, e
         out->pa = r.pa;
         if (r.page_size < out->page_size)
             out->page_size = r.page_size;
-        out->perm &= ept_perm_mask(r.perm);
+        out->perm &= ept_perm_mask(r.perm, w.ept.mbec, out->user);
     }
     out->refs += w.refs;
     c->vmx->ept_refs += w.refs;

@@ -103,6 +103,85 @@ START_TEST(permission_matrix)
 }
 END_TEST
 
+/* Mode-based execute control (SDM 3C §28.3.2, §28.3.3.2, Table 28-7): entry bit 10 (XU) governs
+ * fetches from user-mode linear addresses, bit 2 (XS) supervisor-mode ones; bit 6 of the
+ * qualification is the AND of bit 10. Entry values with XU written as bit 10. */
+#define XU10 (1ull << 10)
+static const struct mbec_case {
+    u64 leaf, upper;
+    unsigned access;
+    bool violation;
+    u64 qual;
+} mbec_cases[] = {
+    {EPT_R | EPT_X, 7 | XU10, EPT_X, false, 0},                                   /* XS, supervisor */
+    {EPT_R | EPT_X, 7 | XU10, EPT_X | EPT_UMODE, true,
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE},                      /* XS only, user */
+    {EPT_R | XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},                        /* XU, user */
+    {EPT_R | XU10, 7 | XU10, EPT_X, true,
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_USER_EXECUTABLE},                 /* XU only, supervisor */
+    {EPT_R | EPT_X | XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},
+    {EPT_R | EPT_X | XU10, 7 | XU10, EPT_W, true,
+     EPT_QUAL_WRITE | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE | EPT_QUAL_USER_EXECUTABLE},
+    {EPT_R | EPT_X | XU10, 7, EPT_X | EPT_UMODE, true,                            /* XU ANDs over levels */
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE},
+    {XU10, 7 | XU10, EPT_R, true, EPT_QUAL_READ | EPT_QUAL_USER_EXECUTABLE},       /* XU-only is present */
+    {XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},
+    {EPT_R | EPT_W | EPT_X, 7 | XU10, EPT_R | EPT_W, false, 0},                   /* data: bit 10 irrelevant */
+    {0, 7 | XU10, EPT_X | EPT_UMODE, true, EPT_QUAL_FETCH},                        /* not present */
+};
+
+START_TEST(mbec_matrix)
+{
+    const struct mbec_case *mc = &mbec_cases[_i];
+    struct ept_ctx c = ctx4(mc->leaf | (mc->leaf ? WB_LEAF : 0), mc->upper);
+    c.mbec = true;
+    struct ept_result r;
+    enum ept_status st = ept_walk(&c, 0x400123, mc->access, &r);
+    ck_assert_msg(st == (mc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", _i, st);
+    if (mc->violation)
+        ck_assert_msg(r.qual == mc->qual, "case %d: qual %#llx want %#llx", _i,
+                      (unsigned long long)r.qual, (unsigned long long)mc->qual);
+}
+END_TEST
+
+START_TEST(mbec_off_ignores_bit10)
+{
+    /* Without the control bit 10 is ignored: an XU-only entry is not present, XS governs
+       every fetch, and qualification bit 6 stays clear. */
+    struct ept_ctx c = ctx4(XU10 | WB_LEAF, 7);
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_VIOLATION);
+    ck_assert_uint_eq(r.qual, EPT_QUAL_FETCH);
+    c = ctx4(EPT_R | EPT_X | XU10 | WB_LEAF, 7 | XU10);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_OK);
+    ck_assert_uint_eq(r.perm, EPT_R | EPT_X);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert_uint_eq(r.qual, EPT_QUAL_WRITE | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE);
+}
+END_TEST
+
+START_TEST(mbec_execute_only_misconfig)
+{
+    /* XU-only (and XS+XU without read) needs execute-only support (§28.3.3.1). */
+    struct ept_ctx c = ctx4(XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    c.exec_only = false;
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_MISCONFIG);
+    c = ctx4(EPT_X | XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    c.exec_only = false;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X, &r), EPT_MISCONFIG);
+    c.exec_only = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X, &r), EPT_OK);
+    ck_assert_uint_eq(r.perm, EPT_X | EPT_XU);
+    /* Write without read stays a misconfiguration whatever bit 10 says. */
+    c = ctx4(EPT_W | XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_MISCONFIG);
+}
+END_TEST
+
 START_TEST(upper_not_present_qual)
 {
     /* PD entry not present: permissions AND to 0 although PML4E/PDPTE are RWX. */
@@ -301,6 +380,9 @@ Suite *unit_suite(void)
     TCase *tc = tcase_create("ept");
     tcase_add_test(tc, basic_translation);
     tcase_add_loop_test(tc, permission_matrix, 0, ARRAY_SIZE(perm_cases));
+    tcase_add_loop_test(tc, mbec_matrix, 0, ARRAY_SIZE(mbec_cases));
+    tcase_add_test(tc, mbec_off_ignores_bit10);
+    tcase_add_test(tc, mbec_execute_only_misconfig);
     tcase_add_test(tc, upper_not_present_qual);
     tcase_add_loop_test(tc, misconfigurations, 0, ARRAY_SIZE(misc_cases));
     tcase_add_test(tc, misconfig_beats_permission);

@@ -408,7 +408,7 @@ START_TEST(capability_msrs)
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_CR0_FIXED1, &f1));
     ck_assert_uint_eq(f0 & ~f1, 0);
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_PROCBASED_CTLS2, &v));
-    ck_assert_uint_eq(v >> 32 & (PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED), PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED);
+    ck_assert_uint_eq(v >> 32 & (PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_MBEC), PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_MBEC);
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_EPT_VPID_CAP, &v));
     /* Execute-only, 4/5-level, UC/WB, 2 MiB, INVEPT types 1-2, A/D, INVVPID types 0-3. */
     ck_assert_uint_eq(v & ~BIT(17), 0xf01063141c1ull);
@@ -417,6 +417,18 @@ START_TEST(capability_msrs)
     H.cpu.msr.feature_control = 0;
     ck_assert(msr_write(&H.cpu, MSR_IA32_FEATURE_CONTROL, 5));
     ck_assert(!msr_write(&H.cpu, MSR_IA32_FEATURE_CONTROL, 1));
+    /* -cpu vmx-* features shape the MSRs: no MBEC, and without EPT none of its capabilities. */
+    struct cpu_model m;
+    struct vmx_caps caps;
+    char err[100];
+    ck_assert_int_eq(model_parse("max,-vmx-mbec", &m, err, sizeof err), 0);
+    vmx_caps_compute(&m, &caps);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 & (PROC2_EPT | PROC2_MBEC), PROC2_EPT);
+    ck_assert_int_eq(model_parse("max,-vmx-ept", &m, err, sizeof err), 0);
+    vmx_caps_compute(&m, &caps);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 & (PROC2_EPT | PROC2_MBEC | PROC2_VPID), PROC2_VPID);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_EPT_VPID_CAP) & 0xffffffffull, 0);
+    ck_assert(!caps.fcap[FC_EPT]);
     /* An AMD model has no VMX MSRs. */
     struct harness a;
     harness_init(&a, "amd");
@@ -514,6 +526,8 @@ static const struct mutation mutations[] = {
     M1(EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, EXIT0 | EXIT_HOST_ADDR64 | EXIT_SAVE_PREEMPT),
     M3(GUEST_INTR_VNMI, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN | PIN_NMI | PIN_VIRTUAL_NMIS, VMCS_VM_ENTRY_INTR_INFO, INTR_INFO_VALID | 2u << 8 | 2,
        VMCS_GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI),
+    M2(MBEC_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC),
+    M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC | PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3),
     M1(CR3_TARGET_COUNT, VMCS_CR3_TARGET_COUNT, 5),
     M2(IO_BITMAP_A, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1001),
     M3(IO_BITMAP_B, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1000, VMCS_IO_BITMAP_B, 1ull << 50),

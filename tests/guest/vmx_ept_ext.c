@@ -1,0 +1,256 @@
+/* Guest test vmx_ept_ext: the EPT extensions of SDM 3C, each driven by a tiny hypervisor whose
+ * guest runs in its own page tables (supervisor pages everywhere but one user page) under an
+ * identity EPT map. The guest loops: perform the operation the host put in `op`, then VMCALL.
+ *  - mode-based execute control (§28.3.2, §28.3.3.2, Table 28-7): XS (bit 2) governs fetches
+ *    from supervisor-mode linear addresses, XU (bit 10) from user-mode ones, qualification
+ *    bit 6; bit 10 is ignored with the control off; the control needs enable EPT (§27.2.1.1).
+ * Each feature is checked only when the capability MSRs advertise it. */
+#include "guest.h"
+#include "vmx.h"
+
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_QUAL 0x6400
+#define VMCS_EXIT_LEN 0x440c
+#define VMCS_INSN_ERROR 0x4400
+#define VMCS_GPA 0x2400
+#define VMCS_GLA 0x640a
+#define VMCS_PROC2 0x401e
+#define VMCS_EPTP 0x201a
+
+#define ZF 0x40u
+#define STATUS 0x8d5u
+
+#define PROC2_EPT (1u << 1)
+#define PROC2_VPID (1u << 5)
+#define PROC2_MBEC (1u << 22)
+
+#define EPT_R 1ull
+#define EPT_W 2ull
+#define EPT_X 4ull
+#define EPT_XU (1ull << 10)
+#define EPT_WB (6ull << 3)
+#define EPT_PS (1ull << 7)
+#define EPT_ALL (EPT_R | EPT_W | EPT_X | EPT_XU)
+
+#define PTE_P 1ull
+#define PTE_RW 2ull
+#define PTE_US 4ull
+#define PTE_PS (1ull << 7)
+
+/* Qualification bits (Table 28-7). */
+#define Q_READ 0x1u
+#define Q_WRITE 0x2u
+#define Q_FETCH 0x4u
+#define Q_R 0x8u
+#define Q_W 0x10u
+#define Q_XS 0x20u
+#define Q_XU 0x40u
+#define Q_GLA 0x180u   /* linear address valid, final translation */
+
+static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
+static uint8_t vmcs[4096] __attribute__((aligned(4096)));
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
+static uint8_t guest_stack[8192] __attribute__((aligned(16)));
+static uint8_t tss[104] __attribute__((aligned(16)));
+
+/* EPT: 4 GiB identity with 2 MiB pages; the 2 MiB region of the test pages in 4 KiB pages. */
+static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept_pd[4][512] __attribute__((aligned(4096)));
+static uint64_t ept_pt[512] __attribute__((aligned(4096)));
+/* Guest paging: the same identity map, supervisor-only except the page code_user. */
+static uint64_t g_pml4[512] __attribute__((aligned(4096)));
+static uint64_t g_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t g_pd[4][512] __attribute__((aligned(4096)));
+static uint64_t g_pt[512] __attribute__((aligned(4096)));
+
+/* Test pages, all in one 2 MiB region with the 4 KiB tables above. */
+static struct {
+    uint8_t code_user[4096];          /* "mov $42, %eax; ret", user-mode linear address */
+    uint8_t code_sup[4096];           /* the same code, supervisor-mode linear address */
+    volatile uint64_t data[2][512];
+} pages __attribute__((aligned(4096)));
+
+enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP };
+static volatile enum op op;
+static volatile uint64_t result;
+
+static void guest_main(void)
+{
+    for (;;) {
+        switch (op) {
+        case OP_CALL_USER: result = ((uint64_t (*)(void))(uintptr_t)pages.code_user)(); break;
+        case OP_CALL_SUP: result = ((uint64_t (*)(void))(uintptr_t)pages.code_sup)(); break;
+        default: break;
+        }
+        __asm__ volatile("vmcall" ::: "memory");
+    }
+}
+
+static uint64_t *ept_pte(const volatile void *p)
+{
+    return &ept_pt[((uintptr_t)p >> 12) & 511];
+}
+
+static uint64_t eptp;
+
+static void build_tables(void)
+{
+    uintptr_t region = (uintptr_t)&pages & ~0x1fffffull;
+    ept_pml4[0] = (uintptr_t)ept_pdpt | EPT_ALL;
+    g_pml4[0] = (uintptr_t)g_pdpt | PTE_P | PTE_RW | PTE_US;
+    for (int g = 0; g < 4; g++) {
+        ept_pdpt[g] = (uintptr_t)ept_pd[g] | EPT_ALL;
+        g_pdpt[g] = (uintptr_t)g_pd[g] | PTE_P | PTE_RW | PTE_US;
+        for (int i = 0; i < 512; i++) {
+            uint64_t a = (uint64_t)g << 30 | (uint64_t)i << 21;
+            ept_pd[g][i] = a | EPT_ALL | EPT_WB | EPT_PS;
+            g_pd[g][i] = a | PTE_P | PTE_RW | PTE_PS;
+        }
+    }
+    for (int i = 0; i < 512; i++) {
+        ept_pt[i] = (region + ((uint64_t)i << 12)) | EPT_ALL | EPT_WB;
+        g_pt[i] = (region + ((uint64_t)i << 12)) | PTE_P | PTE_RW;
+    }
+    ept_pd[region >> 30][(region >> 21) & 511] = (uintptr_t)ept_pt | EPT_ALL;
+    g_pd[region >> 30][(region >> 21) & 511] = (uintptr_t)g_pt | PTE_P | PTE_RW | PTE_US;
+    g_pt[((uintptr_t)pages.code_user >> 12) & 511] |= PTE_US;
+    static const uint8_t ret42[] = {0xb8, 42, 0, 0, 0, 0xc3};
+    for (unsigned i = 0; i < sizeof ret42; i++)
+        pages.code_user[i] = pages.code_sup[i] = ret42[i];
+    eptp = (uintptr_t)ept_pml4 | 6 | (3 << 3);   /* WB, 4-level walk */
+}
+
+static void setup_vmcs(void)
+{
+    bool true_ctls = rdmsr(0x480) & (1ull << 55);
+    vmwrite(0x4000, vmx_ctl(true_ctls ? 0x48d : 0x481, 0));
+    /* MSR bitmaps (none set: no MSR exits), secondary controls */
+    vmwrite(0x4002, vmx_ctl(true_ctls ? 0x48e : 0x482, (1u << 28) | (1u << 31)) & ~((1u << 15) | (1u << 16)));
+    vmwrite(0x400c, vmx_ctl(true_ctls ? 0x48f : 0x483, 1u << 9));   /* host address-space size */
+    vmwrite(0x4012, vmx_ctl(true_ctls ? 0x490 : 0x484, 1u << 9));   /* IA-32e mode guest */
+    vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
+    vmwrite(0x400a, 0);
+    vmwrite(0x2800, ~0ull);
+    vmx_setup_flat64(tss, (uint64_t)(uintptr_t)guest_main,
+                     (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
+    vmwrite(0x6802, (uintptr_t)g_pml4);   /* guest CR3: the guest's own tables */
+    vmwrite(VMCS_EPTP, eptp);
+    vmwrite(0x0000, 1);                   /* VPID 1 */
+}
+
+static bool launched;
+
+/* Run the guest for one operation; returns the exit reason (0xffff: the entry failed). */
+static unsigned run(enum op o)
+{
+    op = o;
+    uint64_t r = vmx_enter_regs(!launched);
+    if (r != 0)
+        return 0xffff;
+    launched = true;
+    unsigned reason = (unsigned)vmread(VMCS_EXIT_REASON) & 0xffff;
+    if (reason == 18)
+        vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
+    return reason;
+}
+
+/* An EPT violation with qualification `qual` at `addr` (guest-physical = guest-linear here). */
+static void expect_violation(unsigned reason, uint64_t qual, const volatile void *addr, const char *what)
+{
+    uint64_t q = vmread(VMCS_EXIT_QUAL), gpa = vmread(VMCS_GPA), gla = vmread(VMCS_GLA);
+    report(reason == 48 && q == qual && gpa == (uintptr_t)addr && gla == (uintptr_t)addr,
+           "%s: EPT violation (reason %u) qual %#lx (want %#lx) gpa %#lx gla %#lx", what, reason,
+           (unsigned long)q, (unsigned long)qual, (unsigned long)gpa, (unsigned long)gla);
+}
+
+static void flush(void)
+{
+    invept(1, eptp);
+}
+
+/* ---- mode-based execute control ---- */
+static void test_mbec(uint32_t proc2_cap)
+{
+    if (!(proc2_cap & PROC2_MBEC)) {
+        report_skip("mode-based execute control not advertised");
+        return;
+    }
+    /* The control needs enable EPT (VMfailValid 7). */
+    vmwrite(VMCS_PROC2, PROC2_MBEC | PROC2_VPID);
+    uint64_t fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "MBEC without enable EPT: VMfailValid 7");
+
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_MBEC);
+    uint64_t *u = ept_pte(pages.code_user), *s = ept_pte(pages.code_sup);
+    /* User-mode address, XS only: the fetch needs XU. */
+    *u = (*u & ~EPT_ALL) | EPT_R | EPT_X;
+    flush();
+    result = 0;
+    expect_violation(run(OP_CALL_USER), Q_FETCH | Q_R | Q_XS | Q_GLA, pages.code_user, "MBEC: fetch from a user page with XS only");
+    report(result == 0, "the call did not happen");
+    *u |= EPT_XU;
+    flush();
+    unsigned reason = run(OP_NONE);
+    report(reason == 18 && result == 42, "MBEC: XU set, the user-page code ran (exit %u, result %lu)", reason,
+           (unsigned long)result);
+    /* Supervisor-mode address, XU only: the fetch needs XS; qualification bit 6 reports XU. */
+    *s = (*s & ~EPT_ALL) | EPT_R | EPT_XU;
+    flush();
+    result = 0;
+    expect_violation(run(OP_CALL_SUP), Q_FETCH | Q_R | Q_XU | Q_GLA, pages.code_sup, "MBEC: fetch from a supervisor page with XU only");
+    *s |= EPT_X;
+    flush();
+    report(run(OP_NONE) == 18 && result == 42, "MBEC: XS set, the supervisor-page code ran");
+    /* Control off: bit 10 is ignored, XS governs every fetch, bit 6 stays clear. */
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
+    *u = (*u & ~EPT_ALL) | EPT_R | EPT_X;
+    *s = (*s & ~EPT_ALL) | EPT_R | EPT_XU;
+    flush();
+    result = 0;
+    report(run(OP_CALL_USER) == 18 && result == 42, "MBEC off: XS allows a fetch from a user page");
+    expect_violation(run(OP_CALL_SUP), Q_FETCH | Q_R | Q_GLA, pages.code_sup, "MBEC off: XU alone does not allow a fetch");
+    *s |= EPT_X;
+    flush();
+    report(run(OP_NONE) == 18, "guest resumed");
+    *u |= EPT_ALL;
+    *s |= EPT_ALL;
+    flush();
+}
+
+int main(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 5))) {
+        report(false, "CPUID.1:ECX.VMX");
+        return report_summary();
+    }
+    uint64_t basic = rdmsr(0x480);
+    uint32_t proc2_cap = (uint32_t)(rdmsr(0x48b) >> 32);
+    if ((proc2_cap & (PROC2_EPT | PROC2_VPID)) != (PROC2_EPT | PROC2_VPID)) {
+        report_skip("enable EPT / enable VPID not advertised");
+        return report_summary();
+    }
+    uint64_t fc = rdmsr(0x3a);
+    if (!(fc & 1))
+        wrmsr(0x3a, fc | 5);
+    write_cr0(read_cr0() | (1u << 5));
+    write_cr4(read_cr4() | (1u << 13));
+    uint32_t rev = (uint32_t)basic & 0x7fffffff;
+    *(uint32_t *)vmxon_region = rev;
+    *(uint32_t *)vmcs = rev;
+    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
+    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0,
+           "VMCLEAR, VMPTRLD");
+    build_tables();
+    setup_vmcs();
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
+    report(run(OP_NONE) == 18, "guest runs in its own page tables under EPT");
+
+    test_mbec(proc2_cap);
+
+    __asm__ volatile("vmxoff" ::: "cc");
+    return report_summary();
+}
