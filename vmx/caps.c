@@ -60,6 +60,13 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
         if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
         if (model_has(m, FEAT_VMX_MBEC)) proc2 |= PROC2_MBEC;   /* vmx/ept.c, mmu/ept.c */
     }
+    /* VM functions (vmx/vmfunc.c): function 0, EPTP switching, needs EPT. */
+    u64 vmfunc = 0;
+    if (model_has(m, FEAT_VMX_VMFUNC)) {
+        proc2 |= PROC2_VMFUNC;
+        if (ept && model_has(m, FEAT_VMX_EPTP_SWITCHING))
+            vmfunc |= VMFUNC_EPTP_SWITCHING;
+    }
     if (vpid) {
         proc2 |= PROC2_VPID;
         ept_vpid |= EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
@@ -84,7 +91,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     SET(MSR_IA32_VMX_CR4_FIXED0, CR4_VMXE);
     SET(MSR_IA32_VMX_CR4_FIXED1, caps->cr4_valid);
     SET(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
-    SET(MSR_IA32_VMX_VMFUNC, 0);
+    SET(MSR_IA32_VMX_VMFUNC, vmfunc);
 
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = true;
     caps->fcap[FC_PERF] = perf;
@@ -92,6 +99,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     caps->fcap[FC_PREEMPT] = true;
     caps->fcap[FC_EPT] = ept;
     caps->fcap[FC_VPID] = vpid;
+    caps->fcap[FC_VMFUNC] = (proc2 & PROC2_VMFUNC) != 0;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)

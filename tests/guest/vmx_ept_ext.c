@@ -4,6 +4,10 @@
  *  - mode-based execute control (§28.3.2, §28.3.3.2, Table 28-7): XS (bit 2) governs fetches
  *    from supervisor-mode linear addresses, XU (bit 10) from user-mode ones, qualification
  *    bit 6; bit 10 is ignored with the control off; the control needs enable EPT (§27.2.1.1).
+ *  - VMFUNC leaf 0, EPTP switching (§26.5.6, §25.6.14): the guest switches to a second EPT
+ *    that maps one data page elsewhere and back, without a VM exit; EPTP index >= 512, an
+ *    invalid list entry and a disabled function exit (reason 59); VMFUNC is #UD in root
+ *    operation and with "enable VM functions" clear; the EPTP-list address entry check.
  * Each feature is checked only when the capability MSRs advertise it. */
 #include "guest.h"
 #include "vmx.h"
@@ -23,7 +27,12 @@
 
 #define PROC2_EPT (1u << 1)
 #define PROC2_VPID (1u << 5)
+#define PROC2_VMFUNC (1u << 13)
+#define PROC2_VE (1u << 18)
 #define PROC2_MBEC (1u << 22)
+#define VMCS_VMFUNC_CTL 0x2018
+#define VMCS_EPTP_LIST 0x2024
+#define VMCS_EPTP_INDEX 0x0004
 
 #define EPT_R 1ull
 #define EPT_W 2ull
@@ -72,9 +81,18 @@ static struct {
     volatile uint64_t data[2][512];
 } pages __attribute__((aligned(4096)));
 
-enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP };
+/* A second EPT for EPTP switching: the same map but data page 0 backed by data page 1. */
+static uint64_t ept2_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept2_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept2_pd[512] __attribute__((aligned(4096)));
+static uint64_t ept2_pt[512] __attribute__((aligned(4096)));
+static uint64_t eptp_list[512] __attribute__((aligned(4096)));
+
+enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP, OP_VMFUNC };
 static volatile enum op op;
 static volatile uint64_t result;
+static volatile uint32_t vf_eax, vf_ecx;
+static volatile unsigned ud_count;
 
 static void guest_main(void)
 {
@@ -82,6 +100,10 @@ static void guest_main(void)
         switch (op) {
         case OP_CALL_USER: result = ((uint64_t (*)(void))(uintptr_t)pages.code_user)(); break;
         case OP_CALL_SUP: result = ((uint64_t (*)(void))(uintptr_t)pages.code_sup)(); break;
+        case OP_VMFUNC:
+            __asm__ volatile("vmfunc" ::"a"(vf_eax), "c"(vf_ecx) : "memory");
+            result = pages.data[0][0];
+            break;
         default: break;
         }
         __asm__ volatile("vmcall" ::: "memory");
@@ -219,6 +241,96 @@ static void test_mbec(uint32_t proc2_cap)
     flush();
 }
 
+/* #UD handler (host and guest share the IDT): count it and skip the 3-byte VMFUNC. */
+static void ud_handler(struct exc_frame *f)
+{
+    ud_count++;
+    f->rip += 3;
+}
+
+/* ---- VMFUNC leaf 0: EPTP switching ---- */
+static void test_vmfunc(uint32_t proc2_cap)
+{
+    uint64_t vmfunc_cap = (proc2_cap & PROC2_VMFUNC) ? rdmsr(0x491) : 0;
+    if (!(vmfunc_cap & 1)) {
+        report_skip("VM function 0 (EPTP switching) not advertised");
+        return;
+    }
+    guest_set_handler(6, ud_handler);
+    /* The second EPT: copies of the first down to the 4 KiB table of the test region. */
+    uintptr_t region = (uintptr_t)&pages & ~0x1fffffull;
+    for (int i = 0; i < 512; i++) {
+        ept2_pml4[i] = ept_pml4[i];
+        ept2_pdpt[i] = ept_pdpt[i];
+        ept2_pd[i] = ept_pd[region >> 30][i];
+        ept2_pt[i] = ept_pt[i];
+    }
+    ept2_pml4[0] = (uintptr_t)ept2_pdpt | EPT_ALL;
+    ept2_pdpt[region >> 30] = (uintptr_t)ept2_pd | EPT_ALL;
+    ept2_pd[(region >> 21) & 511] = (uintptr_t)ept2_pt | EPT_ALL;
+    ept2_pt[((uintptr_t)pages.data[0] >> 12) & 511] = (uintptr_t)pages.data[1] | EPT_ALL | EPT_WB;
+    uint64_t eptp2 = (uintptr_t)ept2_pml4 | 6 | (3 << 3);
+    eptp_list[0] = eptp;
+    eptp_list[1] = eptp2;
+    eptp_list[2] = ((uintptr_t)ept2_pml4) | 2 | (3 << 3);      /* memory type 2: invalid */
+    pages.data[0][0] = 0x1111;
+    pages.data[1][0] = 0x2222;
+
+    /* In root operation VMFUNC is #UD. */
+    ud_count = 0;
+    __asm__ volatile("vmfunc" ::"a"(0), "c"(1) : "memory");
+    report(ud_count == 1, "VMFUNC in VMX root operation: #UD");
+
+    uint32_t proc2 = PROC2_EPT | PROC2_VPID | PROC2_VMFUNC;
+    vmwrite(VMCS_PROC2, proc2);
+    vmwrite(VMCS_VMFUNC_CTL, 1);
+    vmwrite(VMCS_EPTP_LIST, (uintptr_t)eptp_list | 8);
+    uint64_t fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP-list address not aligned: VMfailValid 7");
+    vmwrite(VMCS_EPTP_LIST, (uintptr_t)eptp_list);
+    vmwrite(VMCS_VMFUNC_CTL, 3);
+    fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "VM-function control bit 1 (reserved): VMfailValid 7");
+    vmwrite(VMCS_VMFUNC_CTL, 1);
+
+    vf_eax = 0;
+    vf_ecx = 1;
+    result = 0;
+    unsigned reason = run(OP_VMFUNC);
+    report(reason == 18 && result == 0x2222 && vmread(VMCS_EPTP) == eptp2,
+           "VMFUNC(0, 1): no exit, the guest reads through EPTP-list entry 1 (exit %u, read %#lx, EPTP %#lx)",
+           reason, (unsigned long)result, (unsigned long)vmread(VMCS_EPTP));
+    if (proc2_cap & PROC2_VE)
+        report(vmread(VMCS_EPTP_INDEX) == 1, "EPTP index field is 1");
+    vf_ecx = 0;
+    reason = run(OP_VMFUNC);
+    report(reason == 18 && result == 0x1111 && vmread(VMCS_EPTP) == eptp, "VMFUNC(0, 0): back to the first EPT");
+    /* Exits (reason 59, fault-like, qualification 0, length 3). */
+    static const struct { uint32_t eax, ecx; const char *what; } bad[] = {
+        {0, 512, "EPTP index 512"}, {0, 2, "an invalid EPTP in the list"}, {1, 0, "function 1 (not enabled)"},
+        {64, 0, "function 64"},
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vf_eax = bad[i].eax;
+        vf_ecx = bad[i].ecx;
+        reason = run(OP_VMFUNC);
+        uint64_t rip = vmread(VMCS_GUEST_RIP);
+        report(reason == 59 && vmread(VMCS_EXIT_LEN) == 3 && vmread(VMCS_EXIT_QUAL) == 0 &&
+                   *(const uint8_t *)(uintptr_t)(rip + 2) == 0xd4 && vmread(VMCS_EPTP) == eptp,
+               "VMFUNC with %s: VM exit (reason %u), EPTP unchanged", bad[i].what, reason);
+        vmwrite(VMCS_GUEST_RIP, rip + 3);
+        report(run(OP_NONE) == 18 && result == 0x1111, "guest continues after the skipped VMFUNC");
+    }
+    /* "enable VM functions" clear: #UD in the guest. */
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
+    vf_eax = 0;
+    vf_ecx = 1;
+    ud_count = 0;
+    reason = run(OP_VMFUNC);
+    report(reason == 18 && ud_count == 1 && result == 0x1111, "VMFUNC with enable VM functions clear: #UD in the guest");
+    guest_set_handler(6, NULL);
+}
+
 int main(void)
 {
     uint32_t r[4];
@@ -250,6 +362,7 @@ int main(void)
     report(run(OP_NONE) == 18, "guest runs in its own page tables under EPT");
 
     test_mbec(proc2_cap);
+    test_vmfunc(proc2_cap);
 
     __asm__ volatile("vmxoff" ::: "cc");
     return report_summary();

@@ -341,6 +341,15 @@ START_TEST(vmclear_vmptrld_fail_valid)
 }
 END_TEST
 
+START_TEST(vmfunc_ud_outside_non_root)
+{
+    /* VMFUNC (0F 01 D4) is #UD outside VMX operation and in root operation (Vol. 2B VMFUNC). */
+    ck_assert_int_eq(EXEC("\x0f\x01\xd4", NULL), 6);
+    vmxon_and_load();
+    ck_assert_int_eq(EXEC("\x0f\x01\xd4", NULL), 6);
+}
+END_TEST
+
 START_TEST(vmread_vmwrite_fail)
 {
     u64 fl;
@@ -351,7 +360,7 @@ START_TEST(vmread_vmwrite_fail)
     ck_assert_int_eq(EXEC(I_VMWRITE, &fl), -1);
     ck_assert(failed_invalid(fl));
     ck_assert_int_eq(EXEC(I_VMPTRLD, &fl), -1);
-    H.cpu.gpr[RAX] = VMCS_EPTP_LIST_ADDRESS;                 /* VMFUNC not modelled yet */
+    H.cpu.gpr[RAX] = VMCS_VMREAD_BITMAP;                     /* VMCS shadowing not modelled yet */
     ck_assert_int_eq(EXEC(I_VMREAD, &fl), -1);
     ck_assert(failed_valid(fl, VMXERR_UNSUPPORTED_FIELD));
     H.cpu.gpr[RAX] = 0x6001;                                 /* high access to a natural field */
@@ -528,6 +537,13 @@ static const struct mutation mutations[] = {
        VMCS_GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI),
     M2(MBEC_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC),
     M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC | PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3),
+    M3(VMFUNC_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_VM_FUNCTION_CONTROL, 2),
+    M3(EPTP_SWITCHING_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_VM_FUNCTION_CONTROL, 1),
+    M5(EPTP_LIST_ADDRESS, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3, VMCS_VM_FUNCTION_CONTROL, 1, VMCS_EPTP_LIST_ADDRESS, 0x6008),
+    M5(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3, VMCS_VM_FUNCTION_CONTROL, 1, VMCS_EPTP_LIST_ADDRESS, 0x6000),
+    M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_EPTP_LIST_ADDRESS, 0x6008),
     M1(CR3_TARGET_COUNT, VMCS_CR3_TARGET_COUNT, 5),
     M2(IO_BITMAP_A, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1001),
     M3(IO_BITMAP_B, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1000, VMCS_IO_BITMAP_B, 1ull << 50),
@@ -1042,6 +1058,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, init_blocked_in_root);
     tcase_add_test(t, vmclear_vmptrld_fail_valid);
     tcase_add_test(t, vmread_vmwrite_fail);
+    tcase_add_test(t, vmfunc_ud_outside_non_root);
     tcase_add_test(t, launch_resume_vmcall_fail);
     tcase_add_test(t, capability_msrs);
     tcase_add_test(t, entry_checks_baseline_passes);
