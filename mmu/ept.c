@@ -51,6 +51,7 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
     out->refs = 0;
     out->qual = 0;
     out->perm = 0;
+    out->dirtied = false;
     unsigned levels = (unsigned)((ctx->eptp >> EPTP_WALK_SHIFT) & 7) + 1;
     bool ad = (ctx->eptp & EPTP_AD) != 0;
     u64 addr_mask = GENMASK(51, 12) & ~GENMASK(51, ctx->maxphyaddr);
@@ -94,21 +95,28 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
             out->qual = (access & EPTE_PERM) | (u64)perm << 3;
             return EPT_VIOLATION;
         }
-        /* Success: set accessed flags and, for writes, the leaf's dirty flag (§28.3.5). */
+        /* Success: set accessed flags and, for writes, the leaf's dirty flag (§28.3.5); with
+           the page-modification log full, a needed flag update is a PML-full event instead
+           (§29.3.6) and nothing changes. */
         bool retry = false;
+        out->dirtied = false;
         for (unsigned i = 0; ad && i < n && !retry; i++) {
             u64 want = lv[i].val | EPTE_A;
             if (i == n - 1 && (access & EPT_W))
                 want |= EPTE_D;
             if (want == lv[i].val)
                 continue;
+            if (ctx->pml_full)
+                return EPT_PML_FULL;
             bool ok;
             if (ctx->cmpxchg(ctx->opaque, lv[i].addr, lv[i].val, want, 8, &ok))
                 return EPT_EXT;
-            if (ok)
+            if (ok) {
+                out->dirtied |= (want & ~lv[i].val & EPTE_D) != 0;
                 lv[i].val = want;
-            else
+            } else {
                 retry = true;
+            }
         }
         if (retry)
             continue;

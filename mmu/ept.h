@@ -61,6 +61,8 @@ struct ept_ctx {
     bool exec_only;        /* execute-only translations allowed (EPT_VPID_CAP bit 0) */
     bool page_1g;          /* 1 GiB pages allowed (EPT_VPID_CAP bit 17) */
     bool mbec;             /* "mode-based execute control for EPT" (entry bit 10 = XU) */
+    bool pml_full;         /* page-modification log full: a walk that must set an EPT A/D flag
+                              stops with EPT_PML_FULL instead (SDM 3C §29.3.6) */
     void *opaque;
     paging_read_fn *read;
     paging_cmpxchg_fn *cmpxchg;
@@ -74,15 +76,18 @@ struct ept_result {
     bool ipat;             /* leaf bit 6 */
     u64 qual;              /* EPT_VIOLATION: exit-qualification bits 6:0 (the caller adds 7/8/12) */
     unsigned refs;         /* EPT paging-structure memory references made */
+    bool dirtied;          /* EPT_OK: this walk set the dirty flag of the mapping entry (0 -> 1),
+                              the event page-modification logging records */
 };
 
-enum ept_status { EPT_OK = 0, EPT_VIOLATION = 1, EPT_MISCONFIG = 2, EPT_EXT = 3 };
+enum ept_status { EPT_OK = 0, EPT_VIOLATION = 1, EPT_MISCONFIG = 2, EPT_EXT = 3, EPT_PML_FULL = 4 };
 
 /* Translate gpa for an access of kinds `access` (EPT_R/W/X mask, EPT_UMODE with a fetch from
  * a user-mode linear address; a guest paging-structure
  * access with EPT A/D enabled is passed as EPT_R | EPT_W, SDM 3C §28.3.3.2). On EPT_OK with
  * EPTP A/D enabled, the accessed flag of every entry used and, for writes, the dirty flag of
- * the leaf are set (§28.3.5). Violations and misconfigurations change no flag. A write is
+ * the leaf are set (§28.3.5), unless ctx->pml_full: then a walk that would change a flag
+ * returns EPT_PML_FULL and changes none. Violations and misconfigurations change no flag. A write is
  * permitted through perm only when the dirty flag is set (or A/D is disabled). */
 enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access,
                          struct ept_result *out) MUST_CHECK;

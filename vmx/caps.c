@@ -59,6 +59,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
         if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
         if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
         if (model_has(m, FEAT_VMX_MBEC)) proc2 |= PROC2_MBEC;   /* vmx/ept.c, mmu/ept.c */
+        if (model_has(m, FEAT_VMX_PML) && (ept_vpid & EPT_CAP_AD)) proc2 |= PROC2_PML;   /* vmx/pml.c */
     }
     /* VM functions (vmx/vmfunc.c): function 0, EPTP switching, needs EPT. */
     u64 vmfunc = 0;
@@ -100,6 +101,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     caps->fcap[FC_EPT] = ept;
     caps->fcap[FC_VPID] = vpid;
     caps->fcap[FC_VMFUNC] = (proc2 & PROC2_VMFUNC) != 0;
+    caps->fcap[FC_PML] = (proc2 & PROC2_PML) != 0;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)

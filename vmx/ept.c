@@ -46,6 +46,7 @@ static void ept_ctx_init(struct cpu *c, struct ept_ctx *e)
         .exec_only = cap & EPT_CAP_EXEC_ONLY,
         .page_1g = cap & EPT_CAP_1G,
         .mbec = proc2_of(&c->vmx->vmcs) & PROC2_MBEC,
+        .pml_full = vmx_pml_full(c),
         .opaque = c,
         .read = ept_mem_read,
         .cmpxchg = ept_mem_cmpxchg,
@@ -82,14 +83,26 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
     longjmp(c->step_env, 1);
 }
 
+/* One EPT translation of the 2-D walk: its VM exits, and page-modification logging. */
+static void translate_gpa(struct walk2d *w, gpa_t gpa, unsigned access, bool final, struct ept_result *r)
+{
+    enum ept_status st = ept_walk(&w->ept, gpa, access, r);
+    w->refs += r->refs;
+    w->c->walk_refs += r->refs;
+    if (st == EPT_PML_FULL)
+        vmx_pml_full_exit(w->c);
+    if (st != EPT_OK)
+        ept_exit(w->c, w, st == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, r, gpa, final);
+    if (r->dirtied) {
+        vmx_pml_log(w->c, gpa);
+        w->ept.pml_full = vmx_pml_full(w->c);
+    }
+}
+
 static pa_t translate(struct walk2d *w, gpa_t gpa, unsigned access, bool final)
 {
     struct ept_result r;
-    enum ept_status st = ept_walk(&w->ept, gpa, access, &r);
-    w->refs += r.refs;
-    w->c->walk_refs += r.refs;
-    if (st != EPT_OK)
-        ept_exit(w->c, w, st == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, gpa, final);
+    translate_gpa(w, gpa, access, final, &r);
     return r.pa;
 }
 
@@ -144,11 +157,7 @@ enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, e
         if (kind == PAGING_EXEC && out->user)
             acc |= EPT_UMODE;
         struct ept_result r;
-        enum ept_status est = ept_walk(&w.ept, out->pa, acc, &r);
-        w.refs += r.refs;
-        c->walk_refs += r.refs;
-        if (est != EPT_OK)
-            ept_exit(c, &w, est == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, out->pa, true);
+        translate_gpa(&w, out->pa, acc, true, &r);
         out->pa = r.pa;
         if (r.page_size < out->page_size)
             out->page_size = r.page_size;

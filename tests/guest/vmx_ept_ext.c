@@ -8,6 +8,10 @@
  *    that maps one data page elsewhere and back, without a VM exit; EPTP index >= 512, an
  *    invalid list entry and a disabled function exit (reason 59); VMFUNC is #UD in root
  *    operation and with "enable VM functions" clear; the EPTP-list address entry check.
+ *  - page-modification logging (§29.3.6): with EPT A/D on, the page of each guest-physical
+ *    write whose EPT dirty flag goes 0 -> 1 is logged (guest paging-structure pages too: their
+ *    accesses count as writes), the index counts down and wraps to FFFFH, a flag update with
+ *    the index out of range is a PML-full exit (reason 62) before the access; entry checks.
  * Each feature is checked only when the capability MSRs advertise it. */
 #include "guest.h"
 #include "vmx.h"
@@ -33,6 +37,11 @@
 #define VMCS_VMFUNC_CTL 0x2018
 #define VMCS_EPTP_LIST 0x2024
 #define VMCS_EPTP_INDEX 0x0004
+#define PROC2_PML (1u << 17)
+#define VMCS_PML_ADDR 0x200e
+#define VMCS_PML_INDEX 0x0812
+#define EPT_A (1ull << 8)
+#define EPT_D (1ull << 9)
 
 #define EPT_R 1ull
 #define EPT_W 2ull
@@ -88,7 +97,9 @@ static uint64_t ept2_pd[512] __attribute__((aligned(4096)));
 static uint64_t ept2_pt[512] __attribute__((aligned(4096)));
 static uint64_t eptp_list[512] __attribute__((aligned(4096)));
 
-enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP, OP_VMFUNC };
+static uint64_t pml_log[512] __attribute__((aligned(4096)));
+
+enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP, OP_VMFUNC, OP_READ, OP_WRITE };
 static volatile enum op op;
 static volatile uint64_t result;
 static volatile uint32_t vf_eax, vf_ecx;
@@ -100,6 +111,8 @@ static void guest_main(void)
         switch (op) {
         case OP_CALL_USER: result = ((uint64_t (*)(void))(uintptr_t)pages.code_user)(); break;
         case OP_CALL_SUP: result = ((uint64_t (*)(void))(uintptr_t)pages.code_sup)(); break;
+        case OP_READ: result = pages.data[0][0]; break;
+        case OP_WRITE: pages.data[0][0] = result; break;
         case OP_VMFUNC:
             __asm__ volatile("vmfunc" ::"a"(vf_eax), "c"(vf_ecx) : "memory");
             result = pages.data[0][0];
@@ -113,6 +126,15 @@ static void guest_main(void)
 static uint64_t *ept_pte(const volatile void *p)
 {
     return &ept_pt[((uintptr_t)p >> 12) & 511];
+}
+
+/* The EPT entry that maps p: in the 4 KiB table for the test region, else a 2 MiB entry. */
+static uint64_t *ept_leaf(const volatile void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if ((a & ~0x1fffffull) == ((uintptr_t)&pages & ~0x1fffffull))
+        return ept_pte(p);
+    return &ept_pd[a >> 30][(a >> 21) & 511];
 }
 
 static uint64_t eptp;
@@ -331,6 +353,98 @@ static void test_vmfunc(uint32_t proc2_cap)
     guest_set_handler(6, NULL);
 }
 
+/* Is the page of `addr` among log entries index+1 .. 511? */
+static bool pml_logged(unsigned index, const volatile void *addr)
+{
+    for (unsigned i = index + 1; i < 512; i++)
+        if (pml_log[i] == ((uintptr_t)addr & ~0xfffull))
+            return true;
+    return false;
+}
+
+/* ---- page-modification logging ---- */
+static void test_pml(uint32_t proc2_cap)
+{
+    if (!(proc2_cap & PROC2_PML)) {
+        report_skip("page-modification logging not advertised");
+        return;
+    }
+    uint64_t eptp_ad = eptp | (1u << 6);
+    /* Entry checks: PML needs enable EPT; the PML address must be 4 KiB aligned. */
+    vmwrite(VMCS_PROC2, PROC2_VPID | PROC2_PML);
+    uint64_t fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "PML without enable EPT: VMfailValid 7");
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_PML);
+    vmwrite(VMCS_PML_ADDR, (uintptr_t)pml_log | 0x800);
+    fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "PML address not aligned: VMfailValid 7");
+    vmwrite(VMCS_PML_ADDR, (uintptr_t)pml_log);
+    vmwrite(VMCS_PML_INDEX, 511);
+    vmwrite(VMCS_EPTP, eptp_ad);
+    invept(2, 0);
+
+    /* First write: every page the guest dirties is logged, the data page among them. */
+    result = 0x5a5a;
+    unsigned reason = run(OP_WRITE);
+    unsigned index = (unsigned)vmread(VMCS_PML_INDEX);
+    bool aligned = true;
+    for (unsigned i = index + 1; i < 512; i++)
+        aligned &= (pml_log[i] & 0xfff) == 0;
+    report(reason == 18 && index < 511 && pml_logged(index, pages.data[0]) && aligned,
+           "PML: a write logs its page (index now %u, entries 4 KiB aligned)", index);
+    report((*ept_pte(pages.data[0]) & (EPT_A | EPT_D)) == (EPT_A | EPT_D), "the EPT entry is accessed and dirty");
+    /* Writing a dirty page again logs nothing. */
+    reason = run(OP_WRITE);
+    report(reason == 18 && vmread(VMCS_PML_INDEX) == index, "PML: a write to a dirty page logs nothing");
+    /* Clean it: a read sets only A (no entry), the next write logs it once more. (A first
+       read dirties the page of `result`, which the guest writes.) */
+    run(OP_READ);
+    index = (unsigned)vmread(VMCS_PML_INDEX);
+    *ept_pte(pages.data[0]) &= ~(EPT_A | EPT_D);
+    invept(1, eptp_ad);
+    reason = run(OP_READ);
+    report(reason == 18 && vmread(VMCS_PML_INDEX) == index && (*ept_pte(pages.data[0]) & (EPT_A | EPT_D)) == EPT_A,
+           "PML: a read of a clean page sets A and logs nothing");
+    reason = run(OP_WRITE);
+    report(reason == 18 && vmread(VMCS_PML_INDEX) == index - 1 && pml_log[index] == (uintptr_t)pages.data[0],
+           "PML: the write after cleaning logs entry %u = %#lx", index, (unsigned long)pml_log[index]);
+    /* Guest paging-structure accesses count as writes: the guest page-table page is logged. */
+    uint64_t *gpt_leaf = ept_leaf(g_pt);
+    *gpt_leaf &= ~(EPT_A | EPT_D);
+    invept(1, eptp_ad);
+    index = (unsigned)vmread(VMCS_PML_INDEX);
+    reason = run(OP_READ);
+    report(reason == 18 && vmread(VMCS_PML_INDEX) < index && pml_logged((unsigned)vmread(VMCS_PML_INDEX), g_pt) &&
+               (*gpt_leaf & EPT_D),
+           "PML: a guest page walk logs the page-table page %#lx", (unsigned long)(uintptr_t)g_pt);
+
+    /* Log full (index FFFFH): the write is a PML-full exit before it happens. */
+    *ept_pte(pages.data[0]) &= ~(EPT_A | EPT_D);
+    invept(1, eptp_ad);
+    vmwrite(VMCS_PML_INDEX, 0xffff);
+    uint64_t before = pages.data[0][0];
+    result = 0x7777;
+    reason = run(OP_WRITE);
+    report(reason == 62 && pages.data[0][0] == before && !(*ept_pte(pages.data[0]) & (EPT_A | EPT_D)),
+           "PML full: VM exit (reason %u) before the write, no EPT flag set", reason);
+    vmwrite(VMCS_PML_INDEX, 511);
+    reason = run(OP_NONE);
+    report(reason == 18 && pages.data[0][0] == 0x7777 && pml_log[511] == (uintptr_t)pages.data[0] &&
+               vmread(VMCS_PML_INDEX) == 510,
+           "PML: after the exit the write completes into entry 511");
+    /* Index 0: the entry is written and the index wraps to FFFFH. */
+    *ept_pte(pages.data[0]) &= ~EPT_D;
+    invept(1, eptp_ad);
+    vmwrite(VMCS_PML_INDEX, 0);
+    pml_log[0] = 0;
+    reason = run(OP_WRITE);
+    report(reason == 18 && pml_log[0] == (uintptr_t)pages.data[0] && vmread(VMCS_PML_INDEX) == 0xffff,
+           "PML: index 0 logs entry 0 and wraps to FFFFH (%#lx)", (unsigned long)vmread(VMCS_PML_INDEX));
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
+    vmwrite(VMCS_EPTP, eptp);
+    invept(2, 0);
+}
+
 int main(void)
 {
     uint32_t r[4];
@@ -363,6 +477,7 @@ int main(void)
 
     test_mbec(proc2_cap);
     test_vmfunc(proc2_cap);
+    test_pml(proc2_cap);
 
     __asm__ volatile("vmxoff" ::: "cc");
     return report_summary();

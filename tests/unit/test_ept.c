@@ -332,6 +332,41 @@ START_TEST(accessed_dirty)
 }
 END_TEST
 
+START_TEST(pml_events)
+{
+    /* dirtied: set only by the walk that turns the mapping entry's D from 0 to 1. */
+    struct ept_ctx c = ctx4(7 | WB_LEAF, 7);
+    c.eptp |= EPTP_AD;
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(r.dirtied);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    /* Log full: nothing to update is fine, any A or D update stops the walk untouched. */
+    c.pml_full = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    set64(0x4000, get64(0x4000) & ~0x200ull);                  /* clean leaf */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_OK);  /* a read needs no flag */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_PML_FULL);
+    ck_assert_uint_eq(get64(0x4000) & 0x300, 0x100);
+    set64(0x1000, get64(0x1000) & ~0x100ull);                  /* PML4E not accessed */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_PML_FULL);
+    ck_assert_uint_eq(get64(0x1000) & 0x100, 0);
+    /* Without EPTP A/D no flag is ever set: no PML event either. */
+    c.eptp &= ~EPTP_AD;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    /* A 2 MiB leaf is the mapping entry too. */
+    c = ctx4(7 | WB_LEAF, 7);
+    c.eptp |= EPTP_AD;
+    set64(0x3010, 0x600000 | 7 | WB_LEAF | EPTE_PS_T);
+    ck_assert_int_eq(ept_walk(&c, 0x400000, EPT_R | EPT_W, &r), EPT_OK);
+    ck_assert(r.dirtied);
+}
+END_TEST
+
 START_TEST(hostile_tables)
 {
     /* Tables pointing outside memory end the walk with EPT_EXT from the callback, never a crash;
@@ -389,6 +424,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, large_pages);
     tcase_add_test(tc, five_level);
     tcase_add_test(tc, accessed_dirty);
+    tcase_add_test(tc, pml_events);
     tcase_add_test(tc, hostile_tables);
     tcase_add_test(tc, eptp_validation);
     suite_add_tcase(s, tc);
