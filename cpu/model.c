@@ -71,7 +71,6 @@ static bool feature_implemented(enum cpu_feature f)
     case FEAT_SSE2: case FEAT_SSE3: case FEAT_XSAVE:
     case FEAT_HYPERVISOR:
     case FEAT_VME: case FEAT_FSGSBASE: case FEAT_LA57:
-    case FEAT_VMX_EPT_VE:
         return false;
     default:
         return true;

@@ -8,6 +8,7 @@
 #define EPTE_A BIT(8)
 #define EPTE_D BIT(9)
 #define EPTE_XU BIT(10)
+#define EPTE_SUPPRESS_VE BIT(63)
 
 /* The permissions an entry grants: bits 2:0, and XU from bit 10 with mode-based execute
    control (SDM 3C §28.3.2). Zero means not present. */
@@ -52,6 +53,7 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
     out->qual = 0;
     out->perm = 0;
     out->dirtied = false;
+    out->suppress_ve = false;
     unsigned levels = (unsigned)((ctx->eptp >> EPTP_WALK_SHIFT) & 7) + 1;
     bool ad = (ctx->eptp & EPTP_AD) != 0;
     u64 addr_mask = GENMASK(51, 12) & ~GENMASK(51, ctx->maxphyaddr);
@@ -74,6 +76,7 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
             perm &= ep;
             if (!ep) {
                 out->qual = access & EPTE_PERM;   /* not present: permissions read as 0 */
+                out->suppress_ve = (e & EPTE_SUPPRESS_VE) != 0;
                 return EPT_VIOLATION;
             }
             bool leaf = l == 1 || ((e & EPTE_PS) && (l == 2 || (l == 3 && ctx->page_1g)));
@@ -93,6 +96,7 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
             need = (need & ~(unsigned)EPT_X) | EPT_XU;
         if ((perm & need) != need) {
             out->qual = (access & EPTE_PERM) | (u64)perm << 3;
+            out->suppress_ve = (e & EPTE_SUPPRESS_VE) != 0;   /* e: the entry mapping the page */
             return EPT_VIOLATION;
         }
         /* Success: set accessed flags and, for writes, the leaf's dirty flag (§28.3.5); with

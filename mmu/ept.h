@@ -76,6 +76,8 @@ struct ept_result {
     bool ipat;             /* leaf bit 6 */
     u64 qual;              /* EPT_VIOLATION: exit-qualification bits 6:0 (the caller adds 7/8/12) */
     unsigned refs;         /* EPT paging-structure memory references made */
+    bool suppress_ve;      /* EPT_VIOLATION: bit 63 ("suppress #VE") of the entry that decided it,
+                              the not-present one or the one mapping the page (SDM 3C §26.5.7.1) */
     bool dirtied;          /* EPT_OK: this walk set the dirty flag of the mapping entry (0 -> 1),
                               the event page-modification logging records */
 };

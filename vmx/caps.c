@@ -60,6 +60,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
         if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
         if (model_has(m, FEAT_VMX_MBEC)) proc2 |= PROC2_MBEC;   /* vmx/ept.c, mmu/ept.c */
         if (model_has(m, FEAT_VMX_PML) && (ept_vpid & EPT_CAP_AD)) proc2 |= PROC2_PML;   /* vmx/pml.c */
+        if (model_has(m, FEAT_VMX_EPT_VE)) proc2 |= PROC2_EPT_VE;                        /* vmx/ve.c */
     }
     /* VM functions (vmx/vmfunc.c): function 0, EPTP switching, needs EPT. */
     u64 vmfunc = 0;
@@ -102,6 +103,7 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     caps->fcap[FC_VPID] = vpid;
     caps->fcap[FC_VMFUNC] = (proc2 & PROC2_VMFUNC) != 0;
     caps->fcap[FC_PML] = (proc2 & PROC2_PML) != 0;
+    caps->fcap[FC_VE] = (proc2 & PROC2_EPT_VE) != 0;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)

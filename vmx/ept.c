@@ -75,6 +75,7 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
             e.guest_linear = w->la;
             e.has_linear = true;
         }
+        vmx_ve_try(c, r->suppress_ve, e.qual, e.guest_linear, gpa);   /* #VE instead? */
     }
     log_printf(c->bus.log, LOG_VMX, "cpu%d: EPT %s gpa=%#llx qual=%#llx", c->id,
                st == EPT_VIOLATION ? "violation" : "misconfiguration", (unsigned long long)gpa,

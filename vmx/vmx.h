@@ -134,6 +134,11 @@ void vmx_pml_log(struct cpu *c, gpa_t gpa);
 /* The PML-full VM exit (reason 62), fault-like: the access has not happened. */
 _Noreturn void vmx_pml_full_exit(struct cpu *c);
 
+/* EPT-violation #VE (vmx/ve.c, SDM 3C §26.5.7): if the violation is convertible, record it in
+ * the virtualization-exception information area and raise #VE in the guest (no return);
+ * otherwise return so the caller takes the EPT-violation VM exit. */
+void vmx_ve_try(struct cpu *c, bool suppress_ve, u64 qual, u64 gla, gpa_t gpa);
+
 /* Guest-physical reads for bitmaps and MSR areas. */
 u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);
 void vmx_phys_write(struct cpu *c, u64 pa, unsigned size, u64 v);

@@ -12,6 +12,10 @@
  *    write whose EPT dirty flag goes 0 -> 1 is logged (guest paging-structure pages too: their
  *    accesses count as writes), the index counts down and wraps to FFFFH, a flag update with
  *    the index out of range is a PML-full exit (reason 62) before the access; entry checks.
+ *  - EPT-violation #VE (§26.5.7): a convertible violation becomes #VE (vector 20) in the guest
+ *    with the information area filled (reason, FFFFFFFFH busy word, qualification, addresses,
+ *    EPTP index); a busy area, the suppress-#VE bit (63) or exception-bitmap bit 20 give VM
+ *    exits instead; the information-address entry check.
  * Each feature is checked only when the capability MSRs advertise it. */
 #include "guest.h"
 #include "vmx.h"
@@ -40,6 +44,10 @@
 #define PROC2_PML (1u << 17)
 #define VMCS_PML_ADDR 0x200e
 #define VMCS_PML_INDEX 0x0812
+#define VMCS_VE_INFO 0x202a
+#define VMCS_EXC_BITMAP 0x4004
+#define VMCS_EXIT_INTR_INFO 0x4404
+#define EPT_SUPPRESS_VE (1ull << 63)
 #define EPT_A (1ull << 8)
 #define EPT_D (1ull << 9)
 
@@ -98,6 +106,7 @@ static uint64_t ept2_pt[512] __attribute__((aligned(4096)));
 static uint64_t eptp_list[512] __attribute__((aligned(4096)));
 
 static uint64_t pml_log[512] __attribute__((aligned(4096)));
+static uint8_t ve_info[4096] __attribute__((aligned(4096)));
 
 enum op { OP_NONE, OP_CALL_USER, OP_CALL_SUP, OP_VMFUNC, OP_READ, OP_WRITE };
 static volatile enum op op;
@@ -353,6 +362,111 @@ static void test_vmfunc(uint32_t proc2_cap)
     guest_set_handler(6, NULL);
 }
 
+/* ---- EPT-violation #VE ---- */
+static volatile unsigned ve_count;
+static volatile bool ve_clear;       /* the handler clears the busy word before returning */
+static struct {
+    uint32_t reason, busy;
+    uint64_t qual, gla, gpa;
+    uint16_t index;
+} ve_seen;
+
+/* The guest's #VE handler: copy the information area, VMCALL so the host fixes the EPT entry,
+   re-arm (clear offset 4) and return to the faulting instruction. */
+static void ve_handler(struct exc_frame *f)
+{
+    (void)f;
+    ve_count++;
+    ve_seen.reason = *(volatile uint32_t *)&ve_info[0];
+    ve_seen.busy = *(volatile uint32_t *)&ve_info[4];
+    ve_seen.qual = *(volatile uint64_t *)&ve_info[8];
+    ve_seen.gla = *(volatile uint64_t *)&ve_info[16];
+    ve_seen.gpa = *(volatile uint64_t *)&ve_info[24];
+    ve_seen.index = *(volatile uint16_t *)&ve_info[32];
+    __asm__ volatile("vmcall" ::: "memory");
+    if (ve_clear)
+        *(volatile uint32_t *)&ve_info[4] = 0;
+}
+
+static void test_ve(uint32_t proc2_cap)
+{
+    if (!(proc2_cap & PROC2_VE)) {
+        report_skip("EPT-violation #VE not advertised");
+        return;
+    }
+    guest_set_handler(20, ve_handler);
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_VE);
+    vmwrite(VMCS_VE_INFO, (uintptr_t)ve_info + 0x10);
+    uint64_t fl = vmx_enter_regs(!launched);
+    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "#VE information address not aligned: VMfailValid 7");
+    vmwrite(VMCS_VE_INFO, (uintptr_t)ve_info);
+    vmwrite(VMCS_EPTP_INDEX, 5);
+    uint64_t *leaf = ept_pte(pages.data[0]);
+    pages.data[0][0] = 0x4242;
+
+    /* A read of a not-present page: #VE in the guest, no EPT-violation exit. */
+    *leaf &= ~(EPT_ALL | EPT_SUPPRESS_VE);
+    invept(1, eptp);
+    ve_count = 0;
+    ve_clear = true;
+    result = 0;
+    unsigned reason = run(OP_READ);
+    report(reason == 18 && ve_count == 1, "#VE: a convertible violation reaches the guest's handler (exit %u, #VE %u)",
+           reason, ve_count);
+    report(ve_seen.reason == 48 && ve_seen.busy == 0xffffffffu && ve_seen.qual == (Q_READ | Q_GLA) &&
+               ve_seen.gla == (uintptr_t)pages.data[0] && ve_seen.gpa == (uintptr_t)pages.data[0] && ve_seen.index == 5,
+           "#VE information: reason %u busy %#x qual %#lx gla %#lx gpa %#lx EPTP index %u", ve_seen.reason,
+           ve_seen.busy, (unsigned long)ve_seen.qual, (unsigned long)ve_seen.gla, (unsigned long)ve_seen.gpa,
+           ve_seen.index);
+    *leaf |= EPT_ALL;
+    invept(1, eptp);
+    reason = run(OP_READ);
+    report(reason == 18 && result == 0x4242 && ve_count == 1 && *(volatile uint32_t *)&ve_info[4] == 0,
+           "#VE: after the fix the handler returns and the read completes");
+
+    /* A busy area (offset 4 not 0): the violation is a VM exit. */
+    *leaf &= ~EPT_ALL;
+    invept(1, eptp);
+    *(volatile uint32_t *)&ve_info[4] = 0xffffffffu;
+    reason = run(OP_READ);
+    report(reason == 48 && ve_count == 1, "#VE: busy information area: EPT-violation exit (reason %u)", reason);
+    *(volatile uint32_t *)&ve_info[4] = 0;
+    /* Suppress #VE (bit 63 of the not-present entry): a VM exit too. */
+    *leaf |= EPT_SUPPRESS_VE;
+    invept(1, eptp);
+    reason = run(OP_READ);
+    report(reason == 48 && ve_count == 1 && *(volatile uint32_t *)&ve_info[4] == 0,
+           "#VE: suppress-#VE bit set: EPT-violation exit (reason %u), area untouched", reason);
+    /* A write to a read-only page with bit 63 clear: #VE with the permission bits. (The
+       read that exited completes first.) */
+    *leaf = (*leaf & ~(EPT_ALL | EPT_SUPPRESS_VE)) | EPT_R;
+    invept(1, eptp);
+    report(run(OP_READ) == 18 && result == 0x4242, "the exited read completes from the read-only page");
+    result = 0x4343;
+    reason = run(OP_WRITE);
+    report(reason == 18 && ve_count == 2 && ve_seen.qual == (Q_WRITE | Q_R | Q_GLA),
+           "#VE: write to a read-only page, qualification %#lx", (unsigned long)ve_seen.qual);
+    *leaf |= EPT_ALL;
+    invept(1, eptp);
+    reason = run(OP_WRITE);
+    report(reason == 18 && pages.data[0][0] == 0x4343, "#VE: the write completes after the fix");
+    /* Exception bitmap bit 20: the #VE is a VM exit (reason 0, vector 20, hardware exception). */
+    vmwrite(VMCS_EXC_BITMAP, 1u << 20);
+    *leaf &= ~EPT_ALL;
+    invept(1, eptp);
+    reason = run(OP_READ);
+    uint32_t ii = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+    report(reason == 0 && ii == 0x80000314u && *(volatile uint32_t *)&ve_info[4] == 0xffffffffu && ve_count == 2,
+           "#VE intercepted by the exception bitmap: exit reason %u, interruption info %#x", reason, ii);
+    vmwrite(VMCS_EXC_BITMAP, 0);
+    *(volatile uint32_t *)&ve_info[4] = 0;
+    *leaf |= EPT_ALL;
+    invept(1, eptp);
+    report(run(OP_READ) == 18, "guest resumed");
+    vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
+    guest_set_handler(20, NULL);
+}
+
 /* Is the page of `addr` among log entries index+1 .. 511? */
 static bool pml_logged(unsigned index, const volatile void *addr)
 {
@@ -478,6 +592,7 @@ int main(void)
     test_mbec(proc2_cap);
     test_vmfunc(proc2_cap);
     test_pml(proc2_cap);
+    test_ve(proc2_cap);
 
     __asm__ volatile("vmxoff" ::: "cc");
     return report_summary();

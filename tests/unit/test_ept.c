@@ -367,6 +367,26 @@ START_TEST(pml_events)
 }
 END_TEST
 
+START_TEST(suppress_ve_bit)
+{
+    /* Bit 63 of the entry that decided the violation: the not-present one, else the leaf. */
+    struct ept_ctx c = ctx4(EPT_R | WB_LEAF | 1ull << 63, 7);
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(r.suppress_ve);
+    set64(0x4000, 0x80000 | EPT_R | WB_LEAF);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(!r.suppress_ve);
+    set64(0x3010, 1ull << 63);                       /* PDE not present, suppress set */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_VIOLATION);
+    ck_assert(r.suppress_ve);
+    set64(0x3010, 0x4000 | 1ull << 63 | 7);          /* a non-leaf's bit 63 does not count */
+    set64(0x4000, 0x80000 | EPT_R | WB_LEAF);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(!r.suppress_ve);
+}
+END_TEST
+
 START_TEST(hostile_tables)
 {
     /* Tables pointing outside memory end the walk with EPT_EXT from the callback, never a crash;
@@ -425,6 +445,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, five_level);
     tcase_add_test(tc, accessed_dirty);
     tcase_add_test(tc, pml_events);
+    tcase_add_test(tc, suppress_ve_bit);
     tcase_add_test(tc, hostile_tables);
     tcase_add_test(tc, eptp_validation);
     suite_add_tcase(s, tc);
