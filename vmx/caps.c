@@ -1,6 +1,8 @@
 /* vmx/caps.c — capability MSRs from the model (SDM 3C Appendix A). Only controls hvsim
- * implements are advertised as allowed-1: EPT and VPID (vmx/ept.c) and unrestricted guest
- * included; PML, EPT-violation #VE and VMFUNC are not modelled yet and reported unsupported. */
+ * implements are advertised as allowed-1, each EPT extension only when the model has its
+ * -cpu vmx-* feature: EPT and VPID (vmx/ept.c), unrestricted guest, EPT A/D, mode-based
+ * execute control, PML (vmx/pml.c), EPT-violation #VE (vmx/ve.c), VM functions with EPTP
+ * switching (vmx/vmfunc.c). */
 #include "vmx/caps.h"
 
 #include <string.h>

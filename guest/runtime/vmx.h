@@ -64,15 +64,6 @@ extern struct vmx_guest_regs vmx_guest_regs;
  * (vmx_enter leaves the host's values in the guest's registers). */
 uint64_t vmx_enter_regs(bool launch);
 
-/* INVEPT / INVVPID with their 128-bit descriptors; return RFLAGS. */
-static inline uint64_t invept(uint64_t type, uint64_t eptp)
-{
-    struct { uint64_t eptp, rsvd; } desc = {eptp, 0};
-    uint64_t fl;
-    __asm__ volatile("invept %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(type) : "cc", "memory");
-    return fl;
-}
-
 /* An identity EPT of the first 4 GiB with 2 MiB write-back RWX pages (pml4, pdpt and four
  * page directories, each 4 KiB aligned); returns the EPTP (WB, 4-level walk, A/D off). */
 uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512]);

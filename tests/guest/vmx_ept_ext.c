@@ -220,7 +220,7 @@ static void expect_violation(unsigned reason, uint64_t qual, const volatile void
 
 static void flush(void)
 {
-    invept(1, eptp);
+    vmx_invept(1, eptp);
 }
 
 /* ---- mode-based execute control ---- */
@@ -406,7 +406,7 @@ static void test_ve(uint32_t proc2_cap)
 
     /* A read of a not-present page: #VE in the guest, no EPT-violation exit. */
     *leaf &= ~(EPT_ALL | EPT_SUPPRESS_VE);
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     ve_count = 0;
     ve_clear = true;
     result = 0;
@@ -419,41 +419,41 @@ static void test_ve(uint32_t proc2_cap)
            ve_seen.busy, (unsigned long)ve_seen.qual, (unsigned long)ve_seen.gla, (unsigned long)ve_seen.gpa,
            ve_seen.index);
     *leaf |= EPT_ALL;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     reason = run(OP_READ);
     report(reason == 18 && result == 0x4242 && ve_count == 1 && *(volatile uint32_t *)&ve_info[4] == 0,
            "#VE: after the fix the handler returns and the read completes");
 
     /* A busy area (offset 4 not 0): the violation is a VM exit. */
     *leaf &= ~EPT_ALL;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     *(volatile uint32_t *)&ve_info[4] = 0xffffffffu;
     reason = run(OP_READ);
     report(reason == 48 && ve_count == 1, "#VE: busy information area: EPT-violation exit (reason %u)", reason);
     *(volatile uint32_t *)&ve_info[4] = 0;
     /* Suppress #VE (bit 63 of the not-present entry): a VM exit too. */
     *leaf |= EPT_SUPPRESS_VE;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     reason = run(OP_READ);
     report(reason == 48 && ve_count == 1 && *(volatile uint32_t *)&ve_info[4] == 0,
            "#VE: suppress-#VE bit set: EPT-violation exit (reason %u), area untouched", reason);
     /* A write to a read-only page with bit 63 clear: #VE with the permission bits. (The
        read that exited completes first.) */
     *leaf = (*leaf & ~(EPT_ALL | EPT_SUPPRESS_VE)) | EPT_R;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     report(run(OP_READ) == 18 && result == 0x4242, "the exited read completes from the read-only page");
     result = 0x4343;
     reason = run(OP_WRITE);
     report(reason == 18 && ve_count == 2 && ve_seen.qual == (Q_WRITE | Q_R | Q_GLA),
            "#VE: write to a read-only page, qualification %#lx", (unsigned long)ve_seen.qual);
     *leaf |= EPT_ALL;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     reason = run(OP_WRITE);
     report(reason == 18 && pages.data[0][0] == 0x4343, "#VE: the write completes after the fix");
     /* Exception bitmap bit 20: the #VE is a VM exit (reason 0, vector 20, hardware exception). */
     vmwrite(VMCS_EXC_BITMAP, 1u << 20);
     *leaf &= ~EPT_ALL;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     reason = run(OP_READ);
     uint32_t ii = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
     report(reason == 0 && ii == 0x80000314u && *(volatile uint32_t *)&ve_info[4] == 0xffffffffu && ve_count == 2,
@@ -461,7 +461,7 @@ static void test_ve(uint32_t proc2_cap)
     vmwrite(VMCS_EXC_BITMAP, 0);
     *(volatile uint32_t *)&ve_info[4] = 0;
     *leaf |= EPT_ALL;
-    invept(1, eptp);
+    vmx_invept(1, eptp);
     report(run(OP_READ) == 18, "guest resumed");
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
     guest_set_handler(20, NULL);
@@ -495,7 +495,7 @@ static void test_pml(uint32_t proc2_cap)
     vmwrite(VMCS_PML_ADDR, (uintptr_t)pml_log);
     vmwrite(VMCS_PML_INDEX, 511);
     vmwrite(VMCS_EPTP, eptp_ad);
-    invept(2, 0);
+    vmx_invept(2, 0);
 
     /* First write: every page the guest dirties is logged, the data page among them. */
     result = 0x5a5a;
@@ -515,7 +515,7 @@ static void test_pml(uint32_t proc2_cap)
     run(OP_READ);
     index = (unsigned)vmread(VMCS_PML_INDEX);
     *ept_pte(pages.data[0]) &= ~(EPT_A | EPT_D);
-    invept(1, eptp_ad);
+    vmx_invept(1, eptp_ad);
     reason = run(OP_READ);
     report(reason == 18 && vmread(VMCS_PML_INDEX) == index && (*ept_pte(pages.data[0]) & (EPT_A | EPT_D)) == EPT_A,
            "PML: a read of a clean page sets A and logs nothing");
@@ -525,7 +525,7 @@ static void test_pml(uint32_t proc2_cap)
     /* Guest paging-structure accesses count as writes: the guest page-table page is logged. */
     uint64_t *gpt_leaf = ept_leaf(g_pt);
     *gpt_leaf &= ~(EPT_A | EPT_D);
-    invept(1, eptp_ad);
+    vmx_invept(1, eptp_ad);
     index = (unsigned)vmread(VMCS_PML_INDEX);
     reason = run(OP_READ);
     report(reason == 18 && vmread(VMCS_PML_INDEX) < index && pml_logged((unsigned)vmread(VMCS_PML_INDEX), g_pt) &&
@@ -534,7 +534,7 @@ static void test_pml(uint32_t proc2_cap)
 
     /* Log full (index FFFFH): the write is a PML-full exit before it happens. */
     *ept_pte(pages.data[0]) &= ~(EPT_A | EPT_D);
-    invept(1, eptp_ad);
+    vmx_invept(1, eptp_ad);
     vmwrite(VMCS_PML_INDEX, 0xffff);
     uint64_t before = pages.data[0][0];
     result = 0x7777;
@@ -548,7 +548,7 @@ static void test_pml(uint32_t proc2_cap)
            "PML: after the exit the write completes into entry 511");
     /* Index 0: the entry is written and the index wraps to FFFFH. */
     *ept_pte(pages.data[0]) &= ~EPT_D;
-    invept(1, eptp_ad);
+    vmx_invept(1, eptp_ad);
     vmwrite(VMCS_PML_INDEX, 0);
     pml_log[0] = 0;
     reason = run(OP_WRITE);
@@ -556,7 +556,7 @@ static void test_pml(uint32_t proc2_cap)
            "PML: index 0 logs entry 0 and wraps to FFFFH (%#lx)", (unsigned long)vmread(VMCS_PML_INDEX));
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);
     vmwrite(VMCS_EPTP, eptp);
-    invept(2, 0);
+    vmx_invept(2, 0);
 }
 
 int main(void)
@@ -567,23 +567,15 @@ int main(void)
         report(false, "CPUID.1:ECX.VMX");
         return report_summary();
     }
-    uint64_t basic = rdmsr(0x480);
+    if (!vmx_enable(vmxon_region, vmcs)) {
+        report(false, "VMXON, VMCLEAR, VMPTRLD");
+        return report_summary();
+    }
     uint32_t proc2_cap = (uint32_t)(rdmsr(0x48b) >> 32);
-    if ((proc2_cap & (PROC2_EPT | PROC2_VPID)) != (PROC2_EPT | PROC2_VPID)) {
+    if (!(proc2_cap & PROC2_EPT) || !(proc2_cap & PROC2_VPID)) {
         report_skip("enable EPT / enable VPID not advertised");
         return report_summary();
     }
-    uint64_t fc = rdmsr(0x3a);
-    if (!(fc & 1))
-        wrmsr(0x3a, fc | 5);
-    write_cr0(read_cr0() | (1u << 5));
-    write_cr4(read_cr4() | (1u << 13));
-    uint32_t rev = (uint32_t)basic & 0x7fffffff;
-    *(uint32_t *)vmxon_region = rev;
-    *(uint32_t *)vmcs = rev;
-    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
-    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0,
-           "VMCLEAR, VMPTRLD");
     build_tables();
     setup_vmcs();
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID);

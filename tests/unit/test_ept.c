@@ -90,16 +90,22 @@ static const struct perm_case {
     {7, 7, EPT_R | EPT_W, false, 0},
 };
 
-START_TEST(permission_matrix)
+/* One case: the walk's status and, for a violation, its qualification. */
+static void check_perm_case(const struct perm_case *pc, bool mbec, int i)
 {
-    const struct perm_case *pc = &perm_cases[_i];
     struct ept_ctx c = ctx4(pc->leaf | (pc->leaf ? WB_LEAF : 0), pc->upper);
+    c.mbec = mbec;
     struct ept_result r;
     enum ept_status st = ept_walk(&c, 0x400123, pc->access, &r);
-    ck_assert_msg(st == (pc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", _i, st);
+    ck_assert_msg(st == (pc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", i, st);
     if (pc->violation)
-        ck_assert_msg(r.qual == pc->qual, "case %d: qual %#llx want %#llx", _i,
+        ck_assert_msg(r.qual == pc->qual, "case %d: qual %#llx want %#llx", i,
                       (unsigned long long)r.qual, (unsigned long long)pc->qual);
+}
+
+START_TEST(permission_matrix)
+{
+    check_perm_case(&perm_cases[_i], false, _i);
 }
 END_TEST
 
@@ -107,12 +113,7 @@ END_TEST
  * fetches from user-mode linear addresses, bit 2 (XS) supervisor-mode ones; bit 6 of the
  * qualification is the AND of bit 10. Entry values with XU written as bit 10. */
 #define XU10 (1ull << 10)
-static const struct mbec_case {
-    u64 leaf, upper;
-    unsigned access;
-    bool violation;
-    u64 qual;
-} mbec_cases[] = {
+static const struct perm_case mbec_cases[] = {
     {EPT_R | EPT_X, 7 | XU10, EPT_X, false, 0},                                   /* XS, supervisor */
     {EPT_R | EPT_X, 7 | XU10, EPT_X | EPT_UMODE, true,
      EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE},                      /* XS only, user */
@@ -132,15 +133,7 @@ static const struct mbec_case {
 
 START_TEST(mbec_matrix)
 {
-    const struct mbec_case *mc = &mbec_cases[_i];
-    struct ept_ctx c = ctx4(mc->leaf | (mc->leaf ? WB_LEAF : 0), mc->upper);
-    c.mbec = true;
-    struct ept_result r;
-    enum ept_status st = ept_walk(&c, 0x400123, mc->access, &r);
-    ck_assert_msg(st == (mc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", _i, st);
-    if (mc->violation)
-        ck_assert_msg(r.qual == mc->qual, "case %d: qual %#llx want %#llx", _i,
-                      (unsigned long long)r.qual, (unsigned long long)mc->qual);
+    check_perm_case(&mbec_cases[_i], true, _i);
 }
 END_TEST
 
