@@ -61,7 +61,6 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
     c->rip = c->insn_rip;
     c->gpr[RSP] = c->insn_rsp;
     c->dbg_pending = 0;
-    c->vmx->vmcs.guest_physical_address = gpa;
     struct vmx_exit_info e = {.reason = EXIT_REASON_EPT_MISCONFIG};
     /* An EPT violation invalidates the combined mappings for its linear address under the
        current VPID and EP4TA (SDM 3C §29.4.3.1). */
@@ -77,6 +76,7 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
         }
         vmx_ve_try(c, r->suppress_ve, e.qual, e.guest_linear, gpa);   /* #VE instead? */
     }
+    c->vmx->vmcs.guest_physical_address = gpa;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: EPT %s gpa=%#llx qual=%#llx", c->id,
                st == EPT_VIOLATION ? "violation" : "misconfiguration", (unsigned long long)gpa,
                (unsigned long long)e.qual);
