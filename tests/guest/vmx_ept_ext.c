@@ -563,14 +563,10 @@ int main(void)
 {
     uint32_t r[4];
     cpuid(1, 0, r);
-    if (!(r[2] & (1u << 5))) {
-        report(false, "CPUID.1:ECX.VMX");
+    bool on = (r[2] & (1u << 5)) && vmx_enable(vmxon_region, vmcs);   /* CPUID.1:ECX.VMX */
+    report(on, "VMX operation: VMXON, VMCLEAR, VMPTRLD");
+    if (!on)
         return report_summary();
-    }
-    if (!vmx_enable(vmxon_region, vmcs)) {
-        report(false, "VMXON, VMCLEAR, VMPTRLD");
-        return report_summary();
-    }
     uint32_t proc2_cap = (uint32_t)(rdmsr(0x48b) >> 32);
     if (!(proc2_cap & PROC2_EPT) || !(proc2_cap & PROC2_VPID)) {
         report_skip("enable EPT / enable VPID not advertised");
