@@ -240,6 +240,7 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_VMCALL: B(exec_vmcall, SUB_NONE, 600);
     case ZYDIS_MNEMONIC_INVEPT: B(exec_invept, SUB_NONE, 300);
     case ZYDIS_MNEMONIC_INVVPID: B(exec_invvpid, SUB_NONE, 300);
+    case ZYDIS_MNEMONIC_VMFUNC: B(exec_vmfunc, SUB_NONE, 150);
     default: B(exec_unimplemented, SUB_NONE, 1);
     }
 }

@@ -60,14 +60,16 @@ _Noreturn void cpu_fault(struct cpu *c, unsigned vector, u32 err)
     }
     if (c->exc_depth > 0) {
         unsigned first = c->exc_first;
-        /* SDM 3A Table 6-5: contributory after contributory, or contributory/#PF after #PF,
+        /* SDM 3A Table 6-5: contributory after contributory, or contributory/#PF/#VE after #PF/#VE,
            gives #DF; a fault while delivering #DF is a triple fault. */
         if (first == EXC_DF) {
             events_shutdown(c, "fault while delivering #DF");
             longjmp(c->step_env, 1);
         }
+        /* #VE is in the page-fault class with #PF (SDM 3A Table 6-4). */
+        bool pf_class = first == EXC_PF || first == EXC_VE;
         bool df = (exc_contributory(first) && exc_contributory(vector)) ||
-                  (first == EXC_PF && (exc_contributory(vector) || vector == EXC_PF));
+                  (pf_class && (exc_contributory(vector) || vector == EXC_PF || vector == EXC_VE));
         if (df) {
             vector = EXC_DF;
             err = 0;

@@ -7,6 +7,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 
 enum { R_EAX, R_EBX, R_ECX, R_EDX };
@@ -49,6 +52,14 @@ static const struct feature_info features[FEAT_COUNT] = {
     [FEAT_SYSCALL] = {"syscall", 0x80000001, R_EDX, 11}, [FEAT_NX] = {"nx", 0x80000001, R_EDX, 20},
     [FEAT_PDPE1GB] = {"pdpe1gb", 0x80000001, R_EDX, 26}, [FEAT_RDTSCP] = {"rdtscp", 0x80000001, R_EDX, 27},
     [FEAT_LM] = {"lm", 0x80000001, R_EDX, 29},
+    /* VMX capabilities: leaf 0 = no CPUID bit (QEMU's names; "vmx-ept-ve" is hvsim's, QEMU
+       has none for "EPT-violation #VE"). */
+    [FEAT_VMX_EPT] = {"vmx-ept", 0, 0, 0},     [FEAT_VMX_VPID] = {"vmx-vpid", 0, 0, 0},
+    [FEAT_VMX_UNRESTRICTED] = {"vmx-unrestricted-guest", 0, 0, 0},
+    [FEAT_VMX_EPTAD] = {"vmx-eptad", 0, 0, 0}, [FEAT_VMX_MBEC] = {"vmx-mbec", 0, 0, 0},
+    [FEAT_VMX_PML] = {"vmx-pml", 0, 0, 0},     [FEAT_VMX_VMFUNC] = {"vmx-vmfunc", 0, 0, 0},
+    [FEAT_VMX_EPTP_SWITCHING] = {"vmx-eptp-switching", 0, 0, 0},
+    [FEAT_VMX_EPT_VE] = {"vmx-ept-ve", 0, 0, 0},
 };
 
 /* Features the execution engine implements today; a model only ever advertises these.
@@ -127,7 +138,8 @@ static bool feature_lookup(const char *name, size_t n, enum cpu_feature *out)
 
 /* QEMU feature spellings hvsim knows of but does not model yet (reported, not ignored). */
 static const char *const known_unimplemented[] = {
-    "vmx-mbec", "vmx-ept", "vmx-vpid", "npt", "nrip-save", "avx", "avx2", "avx512f", "xsaves",
+    "vmx-apicv-xapic", "vmx-apicv-x2apic", "vmx-apicv-register",
+    "vmx-apicv-vid", "vmx-posted-intr", "vmx-shadow-vmcs", "vmx-ple", "npt", "nrip-save", "avx", "avx2", "avx512f", "xsaves",
     "xsavec", "xsaveopt", "ssse3", "sse4.1", "sse4.2", "sse4_1", "sse4_2", "aes", "pclmulqdq",
     "f16c", "fma", "pks", "cet", "shstk", "ibt", "lam", "tsx-ctrl", "hle", "rtm", "mpx",
     "waitpkg", "vaes", "vpclmulqdq", "gfni", "arch-capabilities", "vmx-preemption-timer",
@@ -145,27 +157,78 @@ static int model_parse_tlb_mode(const char *v, size_t len, struct cpu_model *out
     return -1;
 }
 
+/* Named models: QEMU's spellings, each a variant of the vendor's base model (model_base)
+ * without the features that processor lacks. Only implemented features are ever set. */
+struct named_model {
+    const char *name;
+    bool prefix;                 /* "Opteron_G1", "Skylake-Server-v4" ... */
+    enum cpu_vendor vendor;
+    bool explicit_vendor;        /* "+svm" does not switch the vendor */
+    u32 signature;               /* 0: the base model's */
+    const char *brand;
+    u8 maxphyaddr;               /* 0: the base model's */
+    enum cpu_feature drop[24];   /* features the processor lacks; ends at the first 0 (FEAT_FPU) */
+};
+
+static const struct named_model named_models[] = {
+    {"intel", false, VENDOR_INTEL, true, 0, NULL, 0, {0}},
+    {"max", false, VENDOR_INTEL, false, 0, NULL, 0, {0}},
+    {"host", false, VENDOR_INTEL, false, 0, NULL, 0, {0}},
+    {"qemu64", false, VENDOR_INTEL, false, 0, NULL, 0, {0}},
+    {"amd", false, VENDOR_AMD, true, 0, NULL, 0, {0}},
+    {"Opteron", true, VENDOR_AMD, true, 0, NULL, 0, {0}},
+    {"EPYC", true, VENDOR_AMD, true, 0, NULL, 0, {0}},
+    /* Xeon Scalable (family 6 model 85): no UMIP/RDPID (Ice Lake); 46-bit physical. */
+    {"Skylake-Server", true, VENDOR_INTEL, true, 0x00050654, "hvsim Skylake-Server model", 46,
+     {FEAT_UMIP, FEAT_RDPID}},
+    /* Ivy Bridge (family 6 model 58): no Haswell+ ISA, no 1 GiB pages, and of VMX no EPT
+       A/D, PML, MBEC, VM functions or #VE; 36-bit physical. */
+    {"IvyBridge", true, VENDOR_INTEL, true, 0x000306a9, "hvsim IvyBridge model", 36,
+     {FEAT_INVPCID, FEAT_SMAP, FEAT_RDSEED, FEAT_ADX, FEAT_BMI1, FEAT_BMI2, FEAT_CLFLUSHOPT, FEAT_UMIP, FEAT_PKU,
+      FEAT_RDPID, FEAT_MOVBE, FEAT_PDPE1GB, FEAT_TSC_ADJUST, FEAT_ABM, FEAT_VMX_EPTAD,
+      FEAT_VMX_MBEC, FEAT_VMX_PML, FEAT_VMX_VMFUNC, FEAT_VMX_EPTP_SWITCHING, FEAT_VMX_EPT_VE}},
+};
+
+static const struct named_model *named_model_find(const char *spec, size_t n)
+{
+    for (size_t i = 0; i < sizeof(named_models) / sizeof(named_models[0]); i++) {
+        const struct named_model *nm = &named_models[i];
+        size_t len = strlen(nm->name);
+        if (nm->prefix ? (n >= len && !strncmp(spec, nm->name, len)) : (n == len && !strncmp(spec, nm->name, len)))
+            return nm;
+    }
+    return NULL;
+}
+
+/* The host's physical-address width (CPUID 80000008H:EAX[7:0]), or 0 when unknown. */
+static unsigned host_phys_bits(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(0x80000008u, &a, &b, &c, &d))
+        return a & 0xff;
+#endif
+    return 0;
+}
+
+static bool opt_is(const char *p, size_t len, const char *name)
+{
+    return strlen(name) == len && !strncmp(p, name, len);
+}
+
 int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen)
 {
     size_t n = strcspn(spec, ",");
-    enum cpu_vendor vendor = VENDOR_INTEL;
-    bool explicit_vendor = false;
-    if ((n == 5 && !strncmp(spec, "intel", 5)) || (n == 3 && !strncmp(spec, "max", 3)) ||
-        (n == 4 && !strncmp(spec, "host", 4)) || (n == 6 && !strncmp(spec, "qemu64", 6))) {
-        explicit_vendor = n == 5;
-    } else if ((n == 3 && !strncmp(spec, "amd", 3)) || (n >= 7 && !strncmp(spec, "Opteron", 7)) ||
-               (n >= 4 && !strncmp(spec, "EPYC", 4))) {
-        /* QEMU's AMD model names (kvm-unit-tests' syscall uses Opteron_G1) select amd. */
-        vendor = VENDOR_AMD;
-        explicit_vendor = true;
-    } else {
-        snprintf(err, errlen, "-cpu: unknown CPU model '%.*s' (known: intel, amd, max, host, qemu64)",
-                 (int)n, spec);
+    const struct named_model *nm = named_model_find(spec, n);
+    if (!nm) {
+        snprintf(err, errlen, "-cpu: unknown CPU model '%.*s' (known: intel, amd, max, host, qemu64, "
+                 "Skylake-Server, IvyBridge, Opteron*, EPYC*)", (int)n, spec);
         return -1;
     }
+    enum cpu_vendor vendor = nm->vendor;
     /* First pass: +vmx selects Intel, +svm selects AMD (unless the model named a vendor). */
     const char *p = spec + n;
-    if (!explicit_vendor) {
+    if (!nm->explicit_vendor) {
         if (strstr(p, "+svm") || strstr(p, ",svm=on"))
             vendor = VENDOR_AMD;
     }
@@ -175,6 +238,17 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
     else if (strstr(p, ",vendor=GenuineIntel"))
         vendor = VENDOR_INTEL;
     model_base(out, vendor);
+    if (vendor == nm->vendor) {
+        if (nm->signature)
+            out->signature = nm->signature;
+        if (nm->brand)
+            out->brand = nm->brand;
+        if (nm->maxphyaddr)
+            out->maxphyaddr = nm->maxphyaddr;
+        for (unsigned i = 0; i < sizeof(nm->drop) / sizeof(nm->drop[0]) && nm->drop[i]; i++)
+            model_set(out, nm->drop[i], false);
+    }
+    bool host_bits = false;
     while (*p == ',') {
         p++;
         size_t len = strcspn(p, ",");
@@ -182,10 +256,24 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
             snprintf(err, errlen, "-cpu: empty feature in '%s'", spec);
             return -1;
         }
-        /* QEMU accelerator-side properties with no meaning for a simulated CPU: hvsim's
-           physical-address width is the model's (kvm-unit-tests pass host-phys-bits). */
-        if ((len == 14 && !strncmp(p, "host-phys-bits", 14)) ||
-            (len == 17 && !strncmp(p, "host-phys-bits=on", 17))) {
+        /* Physical-address width (QEMU's phys-bits / host-phys-bits properties). */
+        if (opt_is(p, len, "host-phys-bits") || opt_is(p, len, "host-phys-bits=on") ||
+            opt_is(p, len, "host-phys-bits=off")) {
+            host_bits = len != 18;
+            p += len;
+            continue;
+        }
+        if (len > 10 && !strncmp(p, "phys-bits=", 10)) {
+            unsigned bits = 0;
+            size_t i = 10;
+            for (; i < len && i < 13 && p[i] >= '0' && p[i] <= '9'; i++)
+                bits = bits * 10 + (unsigned)(p[i] - '0');
+            if (i != len || bits < 32 || bits > 52) {
+                snprintf(err, errlen, "-cpu: phys-bits takes a number from 32 to 52, not '%.*s'",
+                         (int)(len - 10), p + 10);
+                return -1;
+            }
+            out->maxphyaddr = (u8)bits;
             p += len;
             continue;
         }
@@ -259,13 +347,18 @@ int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errle
         }
         p += len;
     }
+    if (host_bits) {
+        unsigned hb = host_phys_bits();
+        if (hb)
+            out->maxphyaddr = (u8)(hb > 52 ? 52 : hb < 32 ? 32 : hb);
+    }
     return 0;
 }
 
 void model_cpuid_features(const struct cpu_model *m, u32 leaf, u32 out[4])
 {
     for (int f = 0; f < FEAT_COUNT; f++)
-        if (features[f].name && features[f].leaf == leaf && model_has(m, f))
+        if (features[f].name && features[f].leaf && features[f].leaf == leaf && model_has(m, f))
             out[features[f].reg] |= 1u << features[f].bit;
 }
 

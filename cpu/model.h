@@ -17,6 +17,9 @@ enum cpu_feature {
     FEAT_RDPID,
     FEAT_SYSCALL, FEAT_NX, FEAT_PDPE1GB, FEAT_RDTSCP, FEAT_LM, FEAT_LAHF_LM, FEAT_ABM,
     FEAT_SVM,
+    /* VMX capabilities (no CPUID bit: they shape the IA32_VMX_* MSRs, vmx/caps.c). */
+    FEAT_VMX_EPT, FEAT_VMX_VPID, FEAT_VMX_UNRESTRICTED, FEAT_VMX_EPTAD, FEAT_VMX_MBEC, FEAT_VMX_PML, FEAT_VMX_VMFUNC,
+    FEAT_VMX_EPTP_SWITCHING, FEAT_VMX_EPT_VE,
     FEAT_COUNT
 };
 
@@ -51,12 +54,15 @@ static inline void model_set(struct cpu_model *m, enum cpu_feature f, bool on)
         m->features[f / 64] &= ~(1ull << (f % 64));
 }
 
-/* Build a model from a -cpu string: "intel", "amd", "max", "qemu64", "host", each optionally
- * followed by ",+feat", ",-feat", ",feat=on|off" and ",tlb=normal|strict|flush" (the TLB
- * mode, mmu/tlb.h). "fc-locked" (same forms) is no CPUID bit:
- * IA32_FEATURE_CONTROL then starts locked with VMXON outside SMX enabled. "+vmx" selects the Intel model, "+svm" the
- * AMD one. Returns 0, or -1 with a one-line message in err (unknown model or feature,
- * a known feature hvsim does not implement yet). */
+/* Build a model from a -cpu string: "intel", "amd", "max", "qemu64", "host", QEMU's named
+ * models "Skylake-Server" and "IvyBridge" (Intel; "Opteron*"/"EPYC*" select amd), each
+ * optionally followed by ",+feat", ",-feat", ",feat=on|off", ",tlb=normal|strict|flush" (the
+ * TLB mode, mmu/tlb.h), ",phys-bits=N" (32..52) and ",host-phys-bits[=on|off]" (MAXPHYADDR
+ * from the host's CPUID 80000008H, clamped to 52; the model's default when the host cannot
+ * tell). "fc-locked" (same forms as a feature) is no CPUID bit: IA32_FEATURE_CONTROL then
+ * starts locked with VMXON outside SMX enabled. "+vmx" selects the Intel model, "+svm" the
+ * AMD one. Returns 0, or -1 with a one-line message in err (unknown model or feature, a known
+ * feature hvsim does not implement yet). */
 int model_parse(const char *spec, struct cpu_model *out, char *err, size_t errlen) MUST_CHECK;
 
 /* OR the CPUID bits of the model's features that live in `leaf` into out[EAX..EDX]. */

@@ -7,6 +7,18 @@
 #define EPTE_PS BIT(7)
 #define EPTE_A BIT(8)
 #define EPTE_D BIT(9)
+#define EPTE_XU BIT(10)
+#define EPTE_SUPPRESS_VE BIT(63)
+
+/* The permissions an entry grants: bits 2:0, and XU from bit 10 with mode-based execute
+   control (SDM 3C §28.3.2). Zero means not present. */
+static unsigned entry_perm(const struct ept_ctx *ctx, u64 e)
+{
+    unsigned p = (unsigned)(e & EPTE_PERM);
+    if (ctx->mbec && (e & EPTE_XU))
+        p |= EPT_XU;
+    return p;
+}
 
 struct ept_level {
     pa_t addr;
@@ -16,11 +28,11 @@ struct ept_level {
 /* SDM 3C §28.3.3.1: is a present entry at `level` (1 = PTE .. 5 = PML5E) misconfigured? */
 static bool entry_misconfigured(const struct ept_ctx *ctx, u64 e, unsigned level, bool leaf)
 {
-    unsigned rwx = (unsigned)(e & EPTE_PERM);
+    unsigned rwx = entry_perm(ctx, e);
     if ((rwx & EPT_W) && !(rwx & EPT_R))
         return true;   /* write without read */
-    if (rwx == EPT_X && !ctx->exec_only)
-        return true;   /* execute-only not supported */
+    if (!(rwx & EPT_R) && (rwx & (EPT_X | EPT_XU)) && !ctx->exec_only)
+        return true;   /* execute-only (XS or, with mode-based control, XU) not supported */
     if (e & GENMASK(51, ctx->maxphyaddr))
         return true;
     if (!leaf)
@@ -40,6 +52,8 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
     out->refs = 0;
     out->qual = 0;
     out->perm = 0;
+    out->dirtied = false;
+    out->suppress_ve = false;
     unsigned levels = (unsigned)((ctx->eptp >> EPTP_WALK_SHIFT) & 7) + 1;
     bool ad = (ctx->eptp & EPTP_AD) != 0;
     u64 addr_mask = GENMASK(51, 12) & ~GENMASK(51, ctx->maxphyaddr);
@@ -49,7 +63,7 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
         struct ept_level lv[5];
         unsigned n = 0, shift = 12 + 9 * (levels - 1);
         pa_t table = ctx->eptp & addr_mask;
-        unsigned perm = EPTE_PERM;
+        unsigned perm = EPT_R | EPT_W | EPT_X | EPT_XU;
         u64 e = 0;
         for (unsigned l = levels;; l--, shift -= 9) {
             struct ept_level *w = &lv[n++];
@@ -58,9 +72,11 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
             if (ctx->read(ctx->opaque, w->addr, &w->val, 8))
                 return EPT_EXT;
             e = w->val;
-            perm &= (unsigned)(e & EPTE_PERM);
-            if (!(e & EPTE_PERM)) {
-                out->qual = access;   /* not present: permissions read as 0 */
+            unsigned ep = entry_perm(ctx, e);
+            perm &= ep;
+            if (!ep) {
+                out->qual = access & EPTE_PERM;   /* not present: permissions read as 0 */
+                out->suppress_ve = (e & EPTE_SUPPRESS_VE) != 0;
                 return EPT_VIOLATION;
             }
             bool leaf = l == 1 || ((e & EPTE_PS) && (l == 2 || (l == 3 && ctx->page_1g)));
@@ -73,25 +89,38 @@ enum ept_status ept_walk(const struct ept_ctx *ctx, gpa_t gpa, unsigned access, 
             table = e & addr_mask;
         }
         out->perm = (u8)perm;
-        if ((access & perm) != access) {
-            out->qual = access | (u64)perm << 3;
+        /* A fetch needs XU for a user-mode linear address under mode-based execute control,
+           XS (bit 2) otherwise (SDM 3C §28.3.3.2). */
+        unsigned need = access & EPTE_PERM;
+        if ((access & EPT_X) && ctx->mbec && (access & EPT_UMODE))
+            need = (need & ~(unsigned)EPT_X) | EPT_XU;
+        if ((perm & need) != need) {
+            out->qual = (access & EPTE_PERM) | (u64)perm << 3;
+            out->suppress_ve = (e & EPTE_SUPPRESS_VE) != 0;   /* e: the entry mapping the page */
             return EPT_VIOLATION;
         }
-        /* Success: set accessed flags and, for writes, the leaf's dirty flag (§28.3.5). */
+        /* Success: set accessed flags and, for writes, the leaf's dirty flag (§28.3.5); with
+           the page-modification log full, a needed flag update is a PML-full event instead
+           (§29.3.6) and nothing changes. */
         bool retry = false;
+        out->dirtied = false;
         for (unsigned i = 0; ad && i < n && !retry; i++) {
             u64 want = lv[i].val | EPTE_A;
             if (i == n - 1 && (access & EPT_W))
                 want |= EPTE_D;
             if (want == lv[i].val)
                 continue;
+            if (ctx->pml_full)
+                return EPT_PML_FULL;
             bool ok;
             if (ctx->cmpxchg(ctx->opaque, lv[i].addr, lv[i].val, want, 8, &ok))
                 return EPT_EXT;
-            if (ok)
+            if (ok) {
+                out->dirtied |= (want & ~lv[i].val & EPTE_D) != 0;
                 lv[i].val = want;
-            else
+            } else {
                 retry = true;
+            }
         }
         if (retry)
             continue;

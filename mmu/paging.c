@@ -73,6 +73,7 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
 {
     out->refs = 0;
     out->global = false;
+    out->user = false;
     out->error_code = 0;
     if (ctx->mode == PAGING_NONE) {
         out->pa = la;
@@ -183,6 +184,7 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
         out->page_size = page_size;
         out->pa = leaf_pa | (la & (page_size - 1));
         out->global = (leaf & PTE_G) != 0;
+        out->user = user;
         return PAGING_OK;
     }
     return PAGING_EXT;   /* the tables kept changing under us: give up this attempt */

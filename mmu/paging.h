@@ -66,6 +66,8 @@ struct paging_result {
                               translation, computed with the ctx's WP/SMEP/SMAP/PKU/NXE;
                               write bits are set only when the D flag is now set */
     bool global;           /* G flag of the final entry (and CR4.PGE is the caller's business) */
+    bool user;             /* a user-mode address: U/S = 1 in every paging-structure entry
+                              (false with paging off; EPT mode-based execute control, SDM 3C §28.3.3.2) */
     u32 error_code;        /* valid when the walk returned PAGING_PF */
     unsigned refs;         /* paging-structure memory references made (cycle model) */
 };

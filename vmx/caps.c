@@ -1,6 +1,8 @@
 /* vmx/caps.c — capability MSRs from the model (SDM 3C Appendix A). Only controls hvsim
- * implements are advertised as allowed-1: EPT and VPID (vmx/ept.c) and unrestricted guest
- * included; PML, EPT-violation #VE and VMFUNC are not modelled yet and reported unsupported. */
+ * implements are advertised as allowed-1, each EPT extension only when the model has its
+ * -cpu vmx-* feature: EPT and VPID (vmx/ept.c), unrestricted guest, EPT A/D, mode-based
+ * execute control, PML (vmx/pml.c), EPT-violation #VE (vmx/ve.c), VM functions with EPTP
+ * switching (vmx/vmfunc.c). */
 #include "vmx/caps.h"
 
 #include <string.h>
@@ -46,14 +48,34 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
         exit1 &= ~EXIT_LOAD_PERF_GLOBAL;
         entry1 &= ~ENTRY_LOAD_PERF_GLOBAL;
     }
-    /* EPT and VPID (vmx/ept.c); unrestricted guest (real mode and unpaged protected mode
-       under EPT: the entry checks, the CR0 fixed bits in non-root, PDPTEs saved at exit). */
-    proc2 |= PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED;
-    u64 ept_vpid = EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
-                   EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_AD | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL |
-                   EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
-                   EPT_CAP_INVVPID_SINGLE_NG;
-    if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
+    /* EPT and VPID (vmx/ept.c), each with its -cpu vmx-* feature; unrestricted guest (real
+       mode and unpaged protected mode under EPT: the entry checks, the CR0 fixed bits in
+       non-root, PDPTEs saved at exit) needs EPT. */
+    bool ept = model_has(m, FEAT_VMX_EPT), vpid = model_has(m, FEAT_VMX_VPID);
+    u64 ept_vpid = 0;
+    if (ept) {
+        proc2 |= PROC2_EPT;
+        if (model_has(m, FEAT_VMX_UNRESTRICTED)) proc2 |= PROC2_UNRESTRICTED;
+        ept_vpid |= EPT_CAP_EXEC_ONLY | EPT_CAP_WALK4 | EPT_CAP_WALK5 | EPT_CAP_UC | EPT_CAP_WB |
+                    EPT_CAP_2M | EPT_CAP_INVEPT | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL;
+        if (model_has(m, FEAT_PDPE1GB)) ept_vpid |= EPT_CAP_1G;
+        if (model_has(m, FEAT_VMX_EPTAD)) ept_vpid |= EPT_CAP_AD;
+        if (model_has(m, FEAT_VMX_MBEC)) proc2 |= PROC2_MBEC;   /* vmx/ept.c, mmu/ept.c */
+        if (model_has(m, FEAT_VMX_PML) && (ept_vpid & EPT_CAP_AD)) proc2 |= PROC2_PML;   /* vmx/pml.c */
+        if (model_has(m, FEAT_VMX_EPT_VE)) proc2 |= PROC2_EPT_VE;                        /* vmx/ve.c */
+    }
+    /* VM functions (vmx/vmfunc.c): function 0, EPTP switching, needs EPT. */
+    u64 vmfunc = 0;
+    if (model_has(m, FEAT_VMX_VMFUNC)) {
+        proc2 |= PROC2_VMFUNC;
+        if (ept && model_has(m, FEAT_VMX_EPTP_SWITCHING))
+            vmfunc |= VMFUNC_EPTP_SWITCHING;
+    }
+    if (vpid) {
+        proc2 |= PROC2_VPID;
+        ept_vpid |= EPT_CAP_INVVPID | EPT_CAP_INVVPID_ADDR | EPT_CAP_INVVPID_SINGLE | EPT_CAP_INVVPID_ALL |
+                    EPT_CAP_INVVPID_SINGLE_NG;
+    }
 
     SET(MSR_IA32_VMX_PINBASED_CTLS, ctl(PIN_DEFAULT1, pin1));
     SET(MSR_IA32_VMX_PROCBASED_CTLS, ctl(PROC_DEFAULT1, proc1));
@@ -73,12 +95,17 @@ void vmx_caps_compute(const struct cpu_model *m, struct vmx_caps *caps)
     SET(MSR_IA32_VMX_CR4_FIXED0, CR4_VMXE);
     SET(MSR_IA32_VMX_CR4_FIXED1, caps->cr4_valid);
     SET(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid);
-    SET(MSR_IA32_VMX_VMFUNC, 0);
+    SET(MSR_IA32_VMX_VMFUNC, vmfunc);
 
     caps->fcap[FC_ALWAYS] = caps->fcap[FC_PAT] = caps->fcap[FC_EFER] = true;
     caps->fcap[FC_PERF] = perf;
     caps->fcap[FC_TSC_SCALE] = true;
-    caps->fcap[FC_PREEMPT] = caps->fcap[FC_EPT] = caps->fcap[FC_VPID] = true;
+    caps->fcap[FC_PREEMPT] = true;
+    caps->fcap[FC_EPT] = ept;
+    caps->fcap[FC_VPID] = vpid;
+    caps->fcap[FC_VMFUNC] = (proc2 & PROC2_VMFUNC) != 0;
+    caps->fcap[FC_PML] = (proc2 & PROC2_PML) != 0;
+    caps->fcap[FC_VE] = (proc2 & PROC2_EPT_VE) != 0;
     u32 max_index = 0;
     for (unsigned i = 0; i < VMCS_NFIELDS; i++)
         if (caps->fcap[vmcs_fields[i].cap] && ((vmcs_fields[i].enc >> 1) & 0x1ff) > max_index)

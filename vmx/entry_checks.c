@@ -76,7 +76,18 @@ bool vmx_check_controls(const struct vmx_check_env *env, const struct vmcs *v, s
     FAIL_IF((proc2 & PROC2_VPID) && v->vpid == 0, VPID_ZERO, VMCS_VIRTUAL_PROCESSOR_ID, v->vpid);
     FAIL_IF((proc2 & PROC2_EPT) && !ept_eptp_valid(v->ept_pointer, vmx_caps_msr(caps, MSR_IA32_VMX_EPT_VPID_CAP), caps->maxphyaddr),
             EPTP, VMCS_EPT_POINTER, v->ept_pointer);
+    FAIL_IF((proc2 & PROC2_PML) && !(proc2 & PROC2_EPT), PML_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    FAIL_IF((proc2 & PROC2_PML) && addr_bad(env, v->pml_address, 4096), PML_ADDRESS, VMCS_PML_ADDRESS, v->pml_address);
     FAIL_IF((proc2 & PROC2_UNRESTRICTED) && !(proc2 & PROC2_EPT), UNRESTRICTED_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    FAIL_IF((proc2 & PROC2_MBEC) && !(proc2 & PROC2_EPT), MBEC_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+    if (proc2 & PROC2_VMFUNC) {
+        u64 fn = v->vm_function_control;
+        FAIL_IF(fn & ~vmx_caps_msr(caps, MSR_IA32_VMX_VMFUNC), VMFUNC_RESERVED, VMCS_VM_FUNCTION_CONTROL, fn);
+        FAIL_IF((fn & VMFUNC_EPTP_SWITCHING) && !(proc2 & PROC2_EPT), EPTP_SWITCHING_NEEDS_EPT, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+        FAIL_IF((fn & VMFUNC_EPTP_SWITCHING) && addr_bad(env, v->eptp_list_address, 4096), EPTP_LIST_ADDRESS,
+                VMCS_EPTP_LIST_ADDRESS, v->eptp_list_address);
+    }
+    FAIL_IF((proc2 & PROC2_EPT_VE) && addr_bad(env, v->ve_info_address, 4096), VE_INFO_ADDRESS, VMCS_VE_INFO_ADDRESS, v->ve_info_address);
     /* §27.2.1.2 */
     FAIL_IF(!vmx_caps_ctl_ok(vmx_caps_ctl(caps, MSR_IA32_VMX_EXIT_CTLS), exit), EXIT_RESERVED, VMCS_VM_EXIT_CONTROLS, exit);
     FAIL_IF(!(pin & PIN_PREEMPT_TIMER) && (exit & EXIT_SAVE_PREEMPT), EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, exit);

@@ -45,6 +45,8 @@ static void ept_ctx_init(struct cpu *c, struct ept_ctx *e)
         .maxphyaddr = c->model.maxphyaddr,
         .exec_only = cap & EPT_CAP_EXEC_ONLY,
         .page_1g = cap & EPT_CAP_1G,
+        .mbec = proc2_of(&c->vmx->vmcs) & PROC2_MBEC,
+        .pml_full = vmx_pml_full(c),
         .opaque = c,
         .read = ept_mem_read,
         .cmpxchg = ept_mem_cmpxchg,
@@ -59,7 +61,6 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
     c->rip = c->insn_rip;
     c->gpr[RSP] = c->insn_rsp;
     c->dbg_pending = 0;
-    c->vmx->vmcs.guest_physical_address = gpa;
     struct vmx_exit_info e = {.reason = EXIT_REASON_EPT_MISCONFIG};
     /* An EPT violation invalidates the combined mappings for its linear address under the
        current VPID and EP4TA (SDM 3C §29.4.3.1). */
@@ -73,7 +74,9 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
             e.guest_linear = w->la;
             e.has_linear = true;
         }
+        vmx_ve_try(c, r->suppress_ve, e.qual, e.guest_linear, gpa);   /* #VE instead? */
     }
+    c->vmx->vmcs.guest_physical_address = gpa;
     log_printf(c->bus.log, LOG_VMX, "cpu%d: EPT %s gpa=%#llx qual=%#llx", c->id,
                st == EPT_VIOLATION ? "violation" : "misconfiguration", (unsigned long long)gpa,
                (unsigned long long)e.qual);
@@ -81,14 +84,26 @@ static _Noreturn void ept_exit(struct cpu *c, const struct walk2d *w, enum ept_s
     longjmp(c->step_env, 1);
 }
 
+/* One EPT translation of the 2-D walk: its VM exits, and page-modification logging. */
+static void translate_gpa(struct walk2d *w, gpa_t gpa, unsigned access, bool final, struct ept_result *r)
+{
+    enum ept_status st = ept_walk(&w->ept, gpa, access, r);
+    w->refs += r->refs;
+    w->c->walk_refs += r->refs;
+    if (st == EPT_PML_FULL)
+        vmx_pml_full_exit(w->c);
+    if (st != EPT_OK)
+        ept_exit(w->c, w, st == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, r, gpa, final);
+    if (r->dirtied) {
+        vmx_pml_log(w->c, gpa);
+        w->ept.pml_full = vmx_pml_full(w->c);
+    }
+}
+
 static pa_t translate(struct walk2d *w, gpa_t gpa, unsigned access, bool final)
 {
     struct ept_result r;
-    enum ept_status st = ept_walk(&w->ept, gpa, access, &r);
-    w->refs += r.refs;
-    w->c->walk_refs += r.refs;
-    if (st != EPT_OK)
-        ept_exit(w->c, w, st == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, gpa, final);
+    translate_gpa(w, gpa, access, final, &r);
     return r.pa;
 }
 
@@ -113,13 +128,16 @@ static int gpa_cmpxchg(void *opaque, pa_t gpa, u64 old, u64 new_val, unsigned si
     return 0;
 }
 
-static u16 ept_perm_mask(unsigned ept_perm)
+/* The paging permission mask EPT allows for one linear address. With mode-based execute
+   control a fetch needs XU for a user-mode address and XS otherwise, whatever the CPL. */
+static u16 ept_perm_mask(unsigned ept_perm, bool mbec, bool user_la)
 {
+    unsigned x = (mbec && user_la) ? EPT_XU : EPT_X;
     u16 m = 0;
     for (unsigned priv = PAGING_USER; priv <= PAGING_SUP_AC; priv++) {
         if (ept_perm & EPT_R) m |= (u16)PAGING_PERM_BIT(PAGING_READ, priv);
         if (ept_perm & EPT_W) m |= (u16)PAGING_PERM_BIT(PAGING_WRITE, priv);
-        if (ept_perm & EPT_X) m |= (u16)PAGING_PERM_BIT(PAGING_EXEC, priv);
+        if (ept_perm & x) m |= (u16)PAGING_PERM_BIT(PAGING_EXEC, priv);
     }
     return m;
 }
@@ -137,16 +155,14 @@ enum paging_status vmx_ept_walk(struct cpu *c, la_t la, enum paging_kind kind, e
     enum paging_status st = paging_walk(&ctx, la, kind, priv, out);
     if (st == PAGING_OK) {
         unsigned acc = kind == PAGING_READ ? EPT_R : kind == PAGING_WRITE ? EPT_W : EPT_X;
+        if (kind == PAGING_EXEC && out->user)
+            acc |= EPT_UMODE;
         struct ept_result r;
-        enum ept_status est = ept_walk(&w.ept, out->pa, acc, &r);
-        w.refs += r.refs;
-        c->walk_refs += r.refs;
-        if (est != EPT_OK)
-            ept_exit(c, &w, est == EPT_VIOLATION ? EPT_VIOLATION : EPT_MISCONFIG, &r, out->pa, true);
+        translate_gpa(&w, out->pa, acc, true, &r);
         out->pa = r.pa;
         if (r.page_size < out->page_size)
             out->page_size = r.page_size;
-        out->perm &= ept_perm_mask(r.perm);
+        out->perm &= ept_perm_mask(r.perm, w.ept.mbec, out->user);
     }
     out->refs += w.refs;
     c->vmx->ept_refs += w.refs;

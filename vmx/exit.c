@@ -248,8 +248,9 @@ static const char *const reason_names[] = {
     [28] = "CR access", [29] = "MOV DR", [30] = "I/O", [31] = "RDMSR", [32] = "WRMSR",
     [33] = "entry failure: guest state", [34] = "entry failure: MSR loading", [36] = "MWAIT",
     [37] = "monitor trap flag", [39] = "MONITOR", [40] = "PAUSE", [51] = "RDTSCP",
-    [48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [53] = "INVVPID",
-    [52] = "preemption timer", [54] = "WBINVD", [55] = "XSETBV", [57] = "RDRAND", [61] = "RDSEED",
+    [48] = "EPT violation", [49] = "EPT misconfiguration", [50] = "INVEPT", [52] = "preemption timer",
+    [53] = "INVVPID", [54] = "WBINVD", [55] = "XSETBV", [57] = "RDRAND", [59] = "VMFUNC", [61] = "RDSEED",
+    [62] = "page-modification log full",
 };
 
 static const char *reason_name(u32 reason)

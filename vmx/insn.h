@@ -5,6 +5,7 @@
 #include "cpu/insn.h"
 
 insn_fn exec_vmxon, exec_vmxoff, exec_vmclear, exec_vmptrld, exec_vmptrst, exec_vmread,
-    exec_vmwrite, exec_vmlaunch, exec_vmresume, exec_vmcall, exec_invept, exec_invvpid;
+    exec_vmwrite, exec_vmlaunch, exec_vmresume, exec_vmcall, exec_invept, exec_invvpid,
+    exec_vmfunc;
 
 #endif

@@ -125,6 +125,20 @@ void vmx_tlb_controls(const struct cpu *c, struct vmx_tlb_ctl *out);
 void vmx_tlb_enter(struct cpu *c, const struct vmx_tlb_ctl *root);
 void vmx_tlb_exit(struct cpu *c, u64 guest_vtag, const struct vmx_tlb_ctl *guest);
 
+/* Page-modification logging (vmx/pml.c, SDM 3C §29.3.6). vmx_pml_full: PML on (with EPT
+ * A/D) and the PML index outside 0..511, so a needed EPT A/D update exits instead. */
+#define VMX_PML_ENTRIES 512u
+bool vmx_pml_full(const struct cpu *c);
+/* Record gpa's page after its EPT dirty flag went 0 -> 1 (no-op with PML off). */
+void vmx_pml_log(struct cpu *c, gpa_t gpa);
+/* The PML-full VM exit (reason 62), fault-like: the access has not happened. */
+_Noreturn void vmx_pml_full_exit(struct cpu *c);
+
+/* EPT-violation #VE (vmx/ve.c, SDM 3C §26.5.7): if the violation is convertible, record it in
+ * the virtualization-exception information area and raise #VE in the guest (no return);
+ * otherwise return so the caller takes the EPT-violation VM exit. */
+void vmx_ve_try(struct cpu *c, bool suppress_ve, u64 qual, u64 gla, gpa_t gpa);
+
 /* Guest-physical reads for bitmaps and MSR areas. */
 u64 vmx_phys_read(struct cpu *c, u64 pa, unsigned size);
 void vmx_phys_write(struct cpu *c, u64 pa, unsigned size, u64 v);

@@ -105,3 +105,41 @@ bool vmx_enable(void *vmxon_region, void *vmcs)
     return !(vmxon((uint64_t)(uintptr_t)vmxon_region) & status) && !(vmclear((uint64_t)(uintptr_t)vmcs) & status) &&
            !(vmptrld((uint64_t)(uintptr_t)vmcs) & status);
 }
+
+
+struct vmx_guest_regs vmx_guest_regs;
+
+uint64_t vmx_enter_regs(bool launch)
+{
+    uint64_t r;
+    __asm__ volatile(
+        "push %%rbp; push %%rbx; push %%r12; push %%r13; push %%r14; push %%r15\n"
+        "push %1\n"                                                       /* the launch flag */
+        "mov $0x6c14, %%rdx; vmwrite %%rsp, %%rdx\n"                        /* HOST_RSP */
+        "lea 1f(%%rip), %%rax; mov $0x6c16, %%rdx; vmwrite %%rax, %%rdx\n"  /* HOST_RIP */
+        "lea vmx_guest_regs(%%rip), %%rax\n"
+        "mov 8(%%rax), %%rbx; mov 16(%%rax), %%rcx; mov 24(%%rax), %%rdx\n"
+        "mov 32(%%rax), %%rsi; mov 40(%%rax), %%rdi; mov 48(%%rax), %%rbp\n"
+        "mov 56(%%rax), %%r8; mov 64(%%rax), %%r9; mov 72(%%rax), %%r10; mov 80(%%rax), %%r11\n"
+        "mov 88(%%rax), %%r12; mov 96(%%rax), %%r13; mov 104(%%rax), %%r14; mov 112(%%rax), %%r15\n"
+        "cmpq $0, (%%rsp)\n"
+        "mov (%%rax), %%rax\n"
+        "jz 2f\n"
+        "vmlaunch; jmp 3f\n"
+        "2: vmresume\n"
+        "3: pushfq; pop %%rax; add $8, %%rsp; jmp 4f\n"                   /* VMfail: RFLAGS */
+        "1: push %%rax\n"                                                 /* VM exit */
+        "lea vmx_guest_regs(%%rip), %%rax\n"
+        "mov %%rbx, 8(%%rax); mov %%rcx, 16(%%rax); mov %%rdx, 24(%%rax)\n"
+        "mov %%rsi, 32(%%rax); mov %%rdi, 40(%%rax); mov %%rbp, 48(%%rax)\n"
+        "mov %%r8, 56(%%rax); mov %%r9, 64(%%rax); mov %%r10, 72(%%rax); mov %%r11, 80(%%rax)\n"
+        "mov %%r12, 88(%%rax); mov %%r13, 96(%%rax); mov %%r14, 104(%%rax); mov %%r15, 112(%%rax)\n"
+        "pop %%rbx; mov %%rbx, (%%rax)\n"
+        "add $8, %%rsp\n"
+        "xor %%eax, %%eax\n"
+        "4: pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbx; pop %%rbp\n"
+        : "=&a"(r)
+        : "r"((uint64_t)launch)
+        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
+    return r;
+}

@@ -52,6 +52,18 @@ void vmx_setup_flat64(void *tss, uint64_t rip, uint64_t rsp);
  * instruction failed (VMfailInvalid/VMfailValid). */
 uint64_t vmx_enter(bool launch);
 
+/* The guest's general-purpose registers while the host runs (the VMCS holds only RSP and
+ * RIP): vmx_enter_regs loads them before VMLAUNCH/VMRESUME and saves them after the VM exit,
+ * so a guest interrupted anywhere resumes with its own values. */
+struct vmx_guest_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+extern struct vmx_guest_regs vmx_guest_regs;
+
+/* vmx_enter, with the guest's general registers loaded from and saved to vmx_guest_regs
+ * (vmx_enter leaves the host's values in the guest's registers). */
+uint64_t vmx_enter_regs(bool launch);
+
 /* An identity EPT of the first 4 GiB with 2 MiB write-back RWX pages (pml4, pdpt and four
  * page directories, each 4 KiB aligned); returns the EPTP (WB, 4-level walk, A/D off). */
 uint64_t vmx_ept_identity(uint64_t *pml4, uint64_t *pdpt, uint64_t (*pd)[512]);

@@ -2,6 +2,9 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "base/log.h"
 #include "machine/config.h"
@@ -74,12 +77,53 @@ START_TEST(bad_lines)
     /* Known but not implemented yet: reported, not silently accepted. */
     ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,+svm"), CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "not implemented"));
-    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,+vmx-mbec"), CLI_ERROR);
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,+vmx-shadow-vmcs"), CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "not implemented"));
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,phys-bits=31"), CLI_ERROR);
+    ck_assert_ptr_nonnull(strstr(err, "phys-bits"));
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,phys-bits=53"), CLI_ERROR);
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,phys-bits=4x"), CLI_ERROR);
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,phys-bits="), CLI_ERROR);
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "Skylake,+vmx"), CLI_ERROR);
+    ck_assert_ptr_nonnull(strstr(err, "unknown CPU model"));
     ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-d", "int,nope"), CLI_ERROR);
     ck_assert_ptr_nonnull(strstr(err, "'nope'"));
     ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-serial", "tcp:1"), CLI_ERROR);
     ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-enable-kvm", NULL), CLI_ERROR);
+}
+END_TEST
+
+/* QEMU's named models kvm-unit-tests asks for, and the physical-address width options. */
+START_TEST(named_models_and_phys_bits)
+{
+    struct machine_config cfg;
+    char err[200];
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "Skylake-Server,+vmx,+vmx-eptad"), CLI_RUN);
+    ck_assert_int_eq(cfg.model.vendor, VENDOR_INTEL);
+    ck_assert_uint_eq(cfg.model.signature, 0x00050654);
+    ck_assert_uint_eq(cfg.model.maxphyaddr, 46);
+    ck_assert(model_has(&cfg.model, FEAT_PKU) && !model_has(&cfg.model, FEAT_UMIP));
+    ck_assert(model_has(&cfg.model, FEAT_VMX_EPT) && model_has(&cfg.model, FEAT_VMX_EPTAD));
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "IvyBridge,phys-bits=36,host-phys-bits=off,+vmx"), CLI_RUN);
+    ck_assert_uint_eq(cfg.model.maxphyaddr, 36);
+    ck_assert(!model_has(&cfg.model, FEAT_SMAP) && !model_has(&cfg.model, FEAT_PDPE1GB));
+    ck_assert(model_has(&cfg.model, FEAT_VMX_EPT) && !model_has(&cfg.model, FEAT_VMX_EPTAD));
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,phys-bits=48"), CLI_RUN);
+    ck_assert_uint_eq(cfg.model.maxphyaddr, 48);
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,-vmx-ept,vmx-vpid=off"), CLI_RUN);
+    ck_assert(!model_has(&cfg.model, FEAT_VMX_EPT) && !model_has(&cfg.model, FEAT_VMX_VPID));
+    /* host-phys-bits: the host's CPUID 80000008H width, clamped to 32..52, else the default. */
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,host-phys-bits,+vmx"), CLI_RUN);
+    unsigned want = 39;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(0x80000008u, &a, &b, &c, &d))
+        want = (a & 0xff) > 52 ? 52 : (a & 0xff) < 32 ? 32 : (a & 0xff);
+#endif
+    ck_assert_uint_eq(cfg.model.maxphyaddr, want);
+    /* host-phys-bits=off cancels an earlier host-phys-bits: the model's width again. */
+    ck_assert_int_eq(parse(&cfg, err, "-kernel", "k", "-cpu", "max,host-phys-bits,host-phys-bits=off"), CLI_RUN);
+    ck_assert_uint_eq(cfg.model.maxphyaddr, 39);
 }
 END_TEST
 
@@ -90,6 +134,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, sizes);
     tcase_add_test(tc, good_lines);
     tcase_add_test(tc, bad_lines);
+    tcase_add_test(tc, named_models_and_phys_bits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -90,16 +90,88 @@ static const struct perm_case {
     {7, 7, EPT_R | EPT_W, false, 0},
 };
 
-START_TEST(permission_matrix)
+/* One case: the walk's status and, for a violation, its qualification. */
+static void check_perm_case(const struct perm_case *pc, bool mbec, int i)
 {
-    const struct perm_case *pc = &perm_cases[_i];
     struct ept_ctx c = ctx4(pc->leaf | (pc->leaf ? WB_LEAF : 0), pc->upper);
+    c.mbec = mbec;
     struct ept_result r;
     enum ept_status st = ept_walk(&c, 0x400123, pc->access, &r);
-    ck_assert_msg(st == (pc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", _i, st);
+    ck_assert_msg(st == (pc->violation ? EPT_VIOLATION : EPT_OK), "case %d: status %d", i, st);
     if (pc->violation)
-        ck_assert_msg(r.qual == pc->qual, "case %d: qual %#llx want %#llx", _i,
+        ck_assert_msg(r.qual == pc->qual, "case %d: qual %#llx want %#llx", i,
                       (unsigned long long)r.qual, (unsigned long long)pc->qual);
+}
+
+START_TEST(permission_matrix)
+{
+    check_perm_case(&perm_cases[_i], false, _i);
+}
+END_TEST
+
+/* Mode-based execute control (SDM 3C §28.3.2, §28.3.3.2, Table 28-7): entry bit 10 (XU) governs
+ * fetches from user-mode linear addresses, bit 2 (XS) supervisor-mode ones; bit 6 of the
+ * qualification is the AND of bit 10. Entry values with XU written as bit 10. */
+#define XU10 (1ull << 10)
+static const struct perm_case mbec_cases[] = {
+    {EPT_R | EPT_X, 7 | XU10, EPT_X, false, 0},                                   /* XS, supervisor */
+    {EPT_R | EPT_X, 7 | XU10, EPT_X | EPT_UMODE, true,
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE},                      /* XS only, user */
+    {EPT_R | XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},                        /* XU, user */
+    {EPT_R | XU10, 7 | XU10, EPT_X, true,
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_USER_EXECUTABLE},                 /* XU only, supervisor */
+    {EPT_R | EPT_X | XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},
+    {EPT_R | EPT_X | XU10, 7 | XU10, EPT_W, true,
+     EPT_QUAL_WRITE | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE | EPT_QUAL_USER_EXECUTABLE},
+    {EPT_R | EPT_X | XU10, 7, EPT_X | EPT_UMODE, true,                            /* XU ANDs over levels */
+     EPT_QUAL_FETCH | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE},
+    {XU10, 7 | XU10, EPT_R, true, EPT_QUAL_READ | EPT_QUAL_USER_EXECUTABLE},       /* XU-only is present */
+    {XU10, 7 | XU10, EPT_X | EPT_UMODE, false, 0},
+    {EPT_R | EPT_W | EPT_X, 7 | XU10, EPT_R | EPT_W, false, 0},                   /* data: bit 10 irrelevant */
+    {0, 7 | XU10, EPT_X | EPT_UMODE, true, EPT_QUAL_FETCH},                        /* not present */
+};
+
+START_TEST(mbec_matrix)
+{
+    check_perm_case(&mbec_cases[_i], true, _i);
+}
+END_TEST
+
+START_TEST(mbec_off_ignores_bit10)
+{
+    /* Without the control bit 10 is ignored: an XU-only entry is not present, XS governs
+       every fetch, and qualification bit 6 stays clear. */
+    struct ept_ctx c = ctx4(XU10 | WB_LEAF, 7);
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_VIOLATION);
+    ck_assert_uint_eq(r.qual, EPT_QUAL_FETCH);
+    c = ctx4(EPT_R | EPT_X | XU10 | WB_LEAF, 7 | XU10);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_OK);
+    ck_assert_uint_eq(r.perm, EPT_R | EPT_X);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert_uint_eq(r.qual, EPT_QUAL_WRITE | EPT_QUAL_READABLE | EPT_QUAL_EXECUTABLE);
+}
+END_TEST
+
+START_TEST(mbec_execute_only_misconfig)
+{
+    /* XU-only (and XS+XU without read) needs execute-only support (§28.3.3.1). */
+    struct ept_ctx c = ctx4(XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    c.exec_only = false;
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X | EPT_UMODE, &r), EPT_MISCONFIG);
+    c = ctx4(EPT_X | XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    c.exec_only = false;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X, &r), EPT_MISCONFIG);
+    c.exec_only = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_X, &r), EPT_OK);
+    ck_assert_uint_eq(r.perm, EPT_X | EPT_XU);
+    /* Write without read stays a misconfiguration whatever bit 10 says. */
+    c = ctx4(EPT_W | XU10 | WB_LEAF, 7 | XU10);
+    c.mbec = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_MISCONFIG);
 }
 END_TEST
 
@@ -253,6 +325,61 @@ START_TEST(accessed_dirty)
 }
 END_TEST
 
+START_TEST(pml_events)
+{
+    /* dirtied: set only by the walk that turns the mapping entry's D from 0 to 1. */
+    struct ept_ctx c = ctx4(7 | WB_LEAF, 7);
+    c.eptp |= EPTP_AD;
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(r.dirtied);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    /* Log full: nothing to update is fine, any A or D update stops the walk untouched. */
+    c.pml_full = true;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    set64(0x4000, get64(0x4000) & ~0x200ull);                  /* clean leaf */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_OK);  /* a read needs no flag */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_PML_FULL);
+    ck_assert_uint_eq(get64(0x4000) & 0x300, 0x100);
+    set64(0x1000, get64(0x1000) & ~0x100ull);                  /* PML4E not accessed */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_PML_FULL);
+    ck_assert_uint_eq(get64(0x1000) & 0x100, 0);
+    /* Without EPTP A/D no flag is ever set: no PML event either. */
+    c.eptp &= ~EPTP_AD;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_OK);
+    ck_assert(!r.dirtied);
+    /* A 2 MiB leaf is the mapping entry too. */
+    c = ctx4(7 | WB_LEAF, 7);
+    c.eptp |= EPTP_AD;
+    set64(0x3010, 0x600000 | 7 | WB_LEAF | EPTE_PS_T);
+    ck_assert_int_eq(ept_walk(&c, 0x400000, EPT_R | EPT_W, &r), EPT_OK);
+    ck_assert(r.dirtied);
+}
+END_TEST
+
+START_TEST(suppress_ve_bit)
+{
+    /* Bit 63 of the entry that decided the violation: the not-present one, else the leaf. */
+    struct ept_ctx c = ctx4(EPT_R | WB_LEAF | 1ull << 63, 7);
+    struct ept_result r;
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(r.suppress_ve);
+    set64(0x4000, 0x80000 | EPT_R | WB_LEAF);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(!r.suppress_ve);
+    set64(0x3010, 1ull << 63);                       /* PDE not present, suppress set */
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_R, &r), EPT_VIOLATION);
+    ck_assert(r.suppress_ve);
+    set64(0x3010, 0x4000 | 1ull << 63 | 7);          /* a non-leaf's bit 63 does not count */
+    set64(0x4000, 0x80000 | EPT_R | WB_LEAF);
+    ck_assert_int_eq(ept_walk(&c, 0x400123, EPT_W, &r), EPT_VIOLATION);
+    ck_assert(!r.suppress_ve);
+}
+END_TEST
+
 START_TEST(hostile_tables)
 {
     /* Tables pointing outside memory end the walk with EPT_EXT from the callback, never a crash;
@@ -301,12 +428,17 @@ Suite *unit_suite(void)
     TCase *tc = tcase_create("ept");
     tcase_add_test(tc, basic_translation);
     tcase_add_loop_test(tc, permission_matrix, 0, ARRAY_SIZE(perm_cases));
+    tcase_add_loop_test(tc, mbec_matrix, 0, ARRAY_SIZE(mbec_cases));
+    tcase_add_test(tc, mbec_off_ignores_bit10);
+    tcase_add_test(tc, mbec_execute_only_misconfig);
     tcase_add_test(tc, upper_not_present_qual);
     tcase_add_loop_test(tc, misconfigurations, 0, ARRAY_SIZE(misc_cases));
     tcase_add_test(tc, misconfig_beats_permission);
     tcase_add_test(tc, large_pages);
     tcase_add_test(tc, five_level);
     tcase_add_test(tc, accessed_dirty);
+    tcase_add_test(tc, pml_events);
+    tcase_add_test(tc, suppress_ve_bit);
     tcase_add_test(tc, hostile_tables);
     tcase_add_test(tc, eptp_validation);
     suite_add_tcase(s, tc);

@@ -341,6 +341,15 @@ START_TEST(vmclear_vmptrld_fail_valid)
 }
 END_TEST
 
+START_TEST(vmfunc_ud_outside_non_root)
+{
+    /* VMFUNC (0F 01 D4) is #UD outside VMX operation and in root operation (Vol. 2B VMFUNC). */
+    ck_assert_int_eq(EXEC("\x0f\x01\xd4", NULL), 6);
+    vmxon_and_load();
+    ck_assert_int_eq(EXEC("\x0f\x01\xd4", NULL), 6);
+}
+END_TEST
+
 START_TEST(vmread_vmwrite_fail)
 {
     u64 fl;
@@ -351,7 +360,7 @@ START_TEST(vmread_vmwrite_fail)
     ck_assert_int_eq(EXEC(I_VMWRITE, &fl), -1);
     ck_assert(failed_invalid(fl));
     ck_assert_int_eq(EXEC(I_VMPTRLD, &fl), -1);
-    H.cpu.gpr[RAX] = VMCS_EPTP_LIST_ADDRESS;                 /* VMFUNC not modelled yet */
+    H.cpu.gpr[RAX] = VMCS_VMREAD_BITMAP;                     /* VMCS shadowing not modelled yet */
     ck_assert_int_eq(EXEC(I_VMREAD, &fl), -1);
     ck_assert(failed_valid(fl, VMXERR_UNSUPPORTED_FIELD));
     H.cpu.gpr[RAX] = 0x6001;                                 /* high access to a natural field */
@@ -408,7 +417,10 @@ START_TEST(capability_msrs)
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_CR0_FIXED1, &f1));
     ck_assert_uint_eq(f0 & ~f1, 0);
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_PROCBASED_CTLS2, &v));
-    ck_assert_uint_eq(v >> 32 & (PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED), PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED);
+    ck_assert_uint_eq(v >> 32 & (PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_MBEC | PROC2_PML | PROC2_VMFUNC | PROC2_EPT_VE),
+                      PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_MBEC | PROC2_PML | PROC2_VMFUNC | PROC2_EPT_VE);
+    ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_VMFUNC, &v));
+    ck_assert_uint_eq(v, VMFUNC_EPTP_SWITCHING);
     ck_assert(msr_read(&H.cpu, MSR_IA32_VMX_EPT_VPID_CAP, &v));
     /* Execute-only, 4/5-level, UC/WB, 2 MiB, INVEPT types 1-2, A/D, INVVPID types 0-3. */
     ck_assert_uint_eq(v & ~BIT(17), 0xf01063141c1ull);
@@ -417,6 +429,18 @@ START_TEST(capability_msrs)
     H.cpu.msr.feature_control = 0;
     ck_assert(msr_write(&H.cpu, MSR_IA32_FEATURE_CONTROL, 5));
     ck_assert(!msr_write(&H.cpu, MSR_IA32_FEATURE_CONTROL, 1));
+    /* -cpu vmx-* features shape the MSRs: no MBEC, and without EPT none of its capabilities. */
+    struct cpu_model m;
+    struct vmx_caps caps;
+    char err[100];
+    ck_assert_int_eq(model_parse("max,-vmx-mbec", &m, err, sizeof err), 0);
+    vmx_caps_compute(&m, &caps);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 & (PROC2_EPT | PROC2_MBEC), PROC2_EPT);
+    ck_assert_int_eq(model_parse("max,-vmx-ept", &m, err, sizeof err), 0);
+    vmx_caps_compute(&m, &caps);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_PROCBASED_CTLS2) >> 32 & (PROC2_EPT | PROC2_MBEC | PROC2_VPID), PROC2_VPID);
+    ck_assert_uint_eq(vmx_caps_msr(&caps, MSR_IA32_VMX_EPT_VPID_CAP) & 0xffffffffull, 0);
+    ck_assert(!caps.fcap[FC_EPT]);
     /* An AMD model has no VMX MSRs. */
     struct harness a;
     harness_init(&a, "amd");
@@ -500,7 +524,7 @@ static const struct mutation mutations[] = {
     M1(PIN_RESERVED, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN | PIN_POSTED_INTR),
     M1(PROC_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, PROC & ~BIT(1)),
     M1(PROC_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_TPR_SHADOW),
-    M2(PROC2_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PML),
+    M2(PROC2_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_SHADOW_VMCS),
     M2(UNRESTRICTED_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_UNRESTRICTED),
     M3(VPID_ZERO, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VPID, VMCS_VIRTUAL_PROCESSOR_ID, 0),
     M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3 | BIT(6)),
@@ -514,6 +538,23 @@ static const struct mutation mutations[] = {
     M1(EXIT_SAVE_PREEMPT, VMCS_VM_EXIT_CONTROLS, EXIT0 | EXIT_HOST_ADDR64 | EXIT_SAVE_PREEMPT),
     M3(GUEST_INTR_VNMI, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN | PIN_NMI | PIN_VIRTUAL_NMIS, VMCS_VM_ENTRY_INTR_INFO, INTR_INFO_VALID | 2u << 8 | 2,
        VMCS_GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI),
+    M2(MBEC_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC),
+    M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_MBEC | PROC2_EPT, VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3),
+    M3(VMFUNC_RESERVED, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_VM_FUNCTION_CONTROL, 2),
+    M3(EPTP_SWITCHING_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_VM_FUNCTION_CONTROL, 1),
+    M5(EPTP_LIST_ADDRESS, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3, VMCS_VM_FUNCTION_CONTROL, 1, VMCS_EPTP_LIST_ADDRESS, 0x6008),
+    M5(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3, VMCS_VM_FUNCTION_CONTROL, 1, VMCS_EPTP_LIST_ADDRESS, 0x6000),
+    M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_VMFUNC, VMCS_EPTP_LIST_ADDRESS, 0x6008),
+    M2(PML_NEEDS_EPT, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PML),
+    M5(PML_ADDRESS, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PML | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3 | BIT(6), VMCS_PML_ADDRESS, 1ull << 39, VMCS_GUEST_PML_INDEX, 511),
+    M5(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_PML | PROC2_EPT,
+       VMCS_EPT_POINTER, 0x5000 | 6 | 3 << 3 | BIT(6), VMCS_PML_ADDRESS, 0x7000, VMCS_GUEST_PML_INDEX, 0xffff),
+    M3(VE_INFO_ADDRESS, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT_VE, VMCS_VE_INFO_ADDRESS, 0x8010),
+    M3(VE_INFO_ADDRESS, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT_VE, VMCS_VE_INFO_ADDRESS, 1ull << 45),
+    M3(NONE, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_SECONDARY, VMCS_SECONDARY_VM_EXEC_CONTROL, PROC2_EPT_VE, VMCS_VE_INFO_ADDRESS, 0x8000),
     M1(CR3_TARGET_COUNT, VMCS_CR3_TARGET_COUNT, 5),
     M2(IO_BITMAP_A, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1001),
     M3(IO_BITMAP_B, VMCS_CPU_BASED_VM_EXEC_CONTROL, (PROC & ~(PROC_CR3_LOAD | PROC_CR3_STORE)) | PROC_IO_BITMAPS, VMCS_IO_BITMAP_A, 0x1000, VMCS_IO_BITMAP_B, 1ull << 50),
@@ -1028,6 +1069,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, init_blocked_in_root);
     tcase_add_test(t, vmclear_vmptrld_fail_valid);
     tcase_add_test(t, vmread_vmwrite_fail);
+    tcase_add_test(t, vmfunc_ud_outside_non_root);
     tcase_add_test(t, launch_resume_vmcall_fail);
     tcase_add_test(t, capability_msrs);
     tcase_add_test(t, entry_checks_baseline_passes);
