@@ -6,16 +6,7 @@
 # Usage: debugger_ept.sh HVSIM VMX_EPT_IMAGE
 set -u
 hvsim=$1 image=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-expect() {   # expect NAME PATTERN FILE: grep -E PATTERN must match
-  if grep -qE -- "$2" "$3"; then passes=$((passes + 1)); else echo "FAIL: $1: no line matches /$2/"; fails=$((fails + 1)); fi
-}
-reject() {
-  if grep -qE -- "$2" "$3"; then echo "FAIL: $1: unexpected /$2/"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-}
-sym() { local a; a=$(nm "$image" | awk -v s="$1" '$3 == s { print $1 }'); [ -n "$a" ] && printf '0x%x' $((16#$a)); }
+. "$(dirname "$0")/expect.sh"
 hex() { printf '0x%x' "$1"; }
 page=$(sym test_pages) pt=$(sym ept_pt)
 [ -n "$page" ] && [ -n "$pt" ] || { echo "FAIL: symbols not found in $image"; exit 1; }
@@ -85,5 +76,4 @@ EOS
   expect "x cannot read" "^error: cannot access memory at $page" "$tmp/o3"
 fi
 
-echo "debugger_ept: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+expect_summary debugger_ept

@@ -5,16 +5,7 @@
 # Usage: debugger_script.sh HVSIM HELLO_IMAGE
 set -u
 hvsim=$1 image=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-expect() {   # expect NAME PATTERN FILE: grep -E PATTERN must match
-  if grep -qE -- "$2" "$3"; then passes=$((passes + 1)); else echo "FAIL: $1: no line matches /$2/"; fails=$((fails + 1)); fi
-}
-reject() {
-  if grep -qE -- "$2" "$3"; then echo "FAIL: $1: unexpected /$2/"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-}
-sym() { local a; a=$(nm "$image" | awk -v s="$1" '$3 == s { print $1 }'); [ -n "$a" ] && printf '0x%x' $((16#$a)); }
+. "$(dirname "$0")/expect.sh"
 main=$(sym main) puts=$(sym guest_puts)
 call=0x$(objdump -d --no-show-raw-insn "$image" | awk '/<main>:/,/^$/' | grep -m1 'call' | awk '{print $1}' | tr -d :)
 [ -n "$main" ] && [ -n "$puts" ] && [ "$call" != 0x ] || { echo "FAIL: symbols not found in $image"; exit 1; }
@@ -142,5 +133,4 @@ expect "the prompt works after Ctrl-C" '^\(hvsim cpu0 prot32\) info registers ri
 expect "still at the loop" '^rip +0x100010 ' "$tmp/o4"
 reject "the guest did not finish" 'machine stopped' "$tmp/o4"
 
-echo "debugger_script: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+expect_summary debugger_script

@@ -6,16 +6,7 @@
 # Usage: debugger_vmx.sh HVSIM VMX_TOUR_IMAGE
 set -u
 hvsim=$1 image=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-expect() {   # expect NAME PATTERN FILE: grep -E PATTERN must match
-  if grep -qE -- "$2" "$3"; then passes=$((passes + 1)); else echo "FAIL: $1: no line matches /$2/"; fails=$((fails + 1)); fi
-}
-reject() {
-  if grep -qE -- "$2" "$3"; then echo "FAIL: $1: unexpected /$2/"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-}
-sym() { local a; a=$(nm "$image" | awk -v s="$1" '$3 == s { print $1 }'); [ -n "$a" ] && printf '0x%x' $((16#$a)); }
+. "$(dirname "$0")/expect.sh"
 guest=$(sym tour_guest) vmcall=$(sym tour_guest_vmcall)
 [ -n "$guest" ] && [ -n "$vmcall" ] || { echo "FAIL: symbols not found in $image"; exit 1; }
 run() {   # run SCRIPT OUT
@@ -207,5 +198,4 @@ else
   echo "debugger_vmx: gdb not installed, skipping the monitor checks"
 fi
 
-echo "debugger_vmx: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+expect_summary debugger_vmx

@@ -61,7 +61,6 @@
 #define P2_RDSEED (1u << 16)
 #define X_ACK_INTR (1u << 15)
 
-#define STATUS 0x8d5u
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));
@@ -245,28 +244,13 @@ static void check_case(const struct exit_case *k, uint64_t r)
 
 int main(void)
 {
-    uint32_t r[4];
-    cpuid(1, 0, r);
-    if (!(r[2] & (1u << 5))) {
-        report(false, "CPUID.1:ECX.VMX");
-        return report_summary();
-    }
     uint64_t basic = rdmsr(0x480);
     bool true_ctls = basic & (1ull << 55);
     struct ctl_msrs m = {true_ctls ? 0x48d : 0x481, true_ctls ? 0x48e : 0x482, 0x48b,
                          true_ctls ? 0x48f : 0x483, true_ctls ? 0x490 : 0x484};
-    uint64_t fc = rdmsr(0x3a);
-    if (!(fc & 1))
-        wrmsr(0x3a, fc | 5);
-    write_cr0(read_cr0() | (1u << 5));
-    write_cr4(read_cr4() | (1u << 13));
-    guest_cr0 = read_cr0();
+    guest_cr0 = read_cr0() | (1u << 5);   /* vmx_enable sets CR0.NE */
     *(volatile uint32_t *)(uintptr_t)0xfee000f0 = 0x1ff;   /* LAPIC software-enabled (self-IPI case) */
-    uint32_t rev = (uint32_t)basic & 0x7fffffff;
-    *(uint32_t *)vmxon_region = rev;
-    *(uint32_t *)vmcs = rev;
-    report((vmxon((uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
-    report((vmclear((uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uintptr_t)vmcs) & STATUS) == 0, "VMCLEAR, VMPTRLD");
+    report(vmx_enable(vmxon_region, vmcs), "VMXON, VMCLEAR, VMPTRLD");
     bool launched = false;
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct exit_case *k = &cases[i];

@@ -102,17 +102,7 @@ int main(void)
     uint64_t basic = rdmsr(0x480);
     uint64_t proc2_cap = rdmsr(0x48b) >> 32;
     report(proc2_cap & (1u << 7), "PROCBASED_CTLS2 allows unrestricted guest (%#lx)", (unsigned long)proc2_cap);
-    uint64_t fc = rdmsr(0x3a);
-    if (!(fc & 1))
-        wrmsr(0x3a, fc | 5);
-    write_cr0(read_cr0() | (1u << 5));                       /* CR0.NE: fixed to 1 in VMX operation */
-    write_cr4(read_cr4() | (1u << 13));
-    uint32_t rev = (uint32_t)basic & 0x7fffffff;
-    *(uint32_t *)vmxon_region = rev;
-    *(uint32_t *)vmcs = rev;
-    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
-    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0,
-           "VMCLEAR, VMPTRLD");
+    report(vmx_enable(vmxon_region, vmcs), "VMXON, VMCLEAR, VMPTRLD");
 
     bool true_ctls = basic & (1ull << 55);
     uint32_t pin_msr = true_ctls ? 0x48d : 0x481, proc_msr = true_ctls ? 0x48e : 0x482;

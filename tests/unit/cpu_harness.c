@@ -55,23 +55,18 @@ static void flat(struct seg *s, u16 sel, u32 ar)
     s->ar = ar;
 }
 
-static void put64(struct harness *h, u64 pa, u64 v)
-{
-    memcpy(h->ram + pa, &v, 8);
-}
-
 void harness_long_mode(struct harness *h)
 {
     struct cpu *c = &h->cpu;
     /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] = 2 MiB identity pages (P|RW|US|PS). */
-    put64(h, HARNESS_PT, (HARNESS_PT + 0x1000) | 7);
-    put64(h, HARNESS_PT + 0x1000, (HARNESS_PT + 0x2000) | 7);
+    harness_put64(h, HARNESS_PT, (HARNESS_PT + 0x1000) | 7);
+    harness_put64(h, HARNESS_PT + 0x1000, (HARNESS_PT + 0x2000) | 7);
     for (u64 i = 0; i < 512; i++)
-        put64(h, HARNESS_PT + 0x2000 + 8 * i, (i << 21) | 0x87);
+        harness_put64(h, HARNESS_PT + 0x2000 + 8 * i, (i << 21) | 0x87);
     /* GDT: null, 64-bit code (0x08), data (0x10), 32-bit code (0x18). */
-    put64(h, HARNESS_GDT + 8, 0x00af9b000000ffffull);
-    put64(h, HARNESS_GDT + 16, 0x00cf93000000ffffull);
-    put64(h, HARNESS_GDT + 24, 0x00cf9b000000ffffull);
+    harness_put64(h, HARNESS_GDT + 8, 0x00af9b000000ffffull);
+    harness_put64(h, HARNESS_GDT + 16, 0x00cf93000000ffffull);
+    harness_put64(h, HARNESS_GDT + 24, 0x00cf9b000000ffffull);
     c->gdtr.base = HARNESS_GDT;
     c->gdtr.limit = 31;
     c->cr3 = HARNESS_PT;
@@ -92,8 +87,8 @@ void harness_long_mode(struct harness *h)
 void harness_prot32_mode(struct harness *h)
 {
     struct cpu *c = &h->cpu;
-    put64(h, HARNESS_GDT + 8, 0x00cf9b000000ffffull);
-    put64(h, HARNESS_GDT + 16, 0x00cf93000000ffffull);
+    harness_put64(h, HARNESS_GDT + 8, 0x00cf9b000000ffffull);
+    harness_put64(h, HARNESS_GDT + 16, 0x00cf93000000ffffull);
     c->gdtr.base = HARNESS_GDT;
     c->gdtr.limit = 23;
     c->cr0 = CR0_PE | CR0_ET;

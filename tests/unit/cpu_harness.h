@@ -4,6 +4,8 @@
 #ifndef HVSIM_TESTS_CPU_HARNESS_H
 #define HVSIM_TESTS_CPU_HARNESS_H
 
+#include <string.h>
+
 #include "base/iomap.h"
 #include "base/log.h"
 #include "cpu/cpu.h"
@@ -34,6 +36,13 @@ void harness_destroy(struct harness *h);
  * mode (paging off), RIP = HARNESS_CODE, RSP = HARNESS_STACK. */
 void harness_long_mode(struct harness *h);
 void harness_prot32_mode(struct harness *h);
+
+/* Little-endian reads and writes of the harness RAM at a physical address. */
+static inline void harness_put32(struct harness *h, u32 pa, u32 v) { memcpy(h->ram + pa, &v, 4); }
+static inline void harness_put64(struct harness *h, u32 pa, u64 v) { memcpy(h->ram + pa, &v, 8); }
+static inline u16 harness_get16(const struct harness *h, u32 pa) { u16 v; memcpy(&v, h->ram + pa, 2); return v; }
+static inline u32 harness_get32(const struct harness *h, u32 pa) { u32 v; memcpy(&v, h->ram + pa, 4); return v; }
+static inline u64 harness_get64(const struct harness *h, u32 pa) { u64 v; memcpy(&v, h->ram + pa, 8); return v; }
 
 /* Copy code to HARNESS_CODE and run until HLT or max_insns; returns why it stopped. */
 enum cpu_stop harness_run(struct harness *h, const void *code, size_t len, u64 max_insns);

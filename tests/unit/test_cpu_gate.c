@@ -17,10 +17,6 @@
 
 static struct harness H;
 
-static void put32(u32 pa, u32 v) { memcpy(H.ram + pa, &v, 4); }
-static void put64(u32 pa, u64 v) { memcpy(H.ram + pa, &v, 8); }
-static u32 get32(u32 pa) { u32 v; memcpy(&v, H.ram + pa, 4); return v; }
-static u64 get64(u32 pa) { u64 v; memcpy(&v, H.ram + pa, 8); return v; }
 
 /* A gate descriptor's low 8 bytes: offset, selector, parameter count, type/DPL/P byte. */
 static u64 gate(u32 off, u16 sel, unsigned params, unsigned ar)
@@ -36,15 +32,15 @@ static void setup(void)
     harness_init(&H, "intel");
     harness_prot32_mode(&H);
     H.cpu.gdtr.limit = 0x37;
-    put64(HARNESS_GDT + 0x18, 0x67 | (u64)TSS << 16 | 0x89ull << 40);
-    put64(HARNESS_GDT + 0x20, 0x00cffb000000ffffull);
-    put64(HARNESS_GDT + 0x28, 0x00cff3000000ffffull);
-    put64(HARNESS_GDT + 0x30, gate(RING0_CODE, 0x08, 2, 0xec));
+    harness_put64(&H, HARNESS_GDT + 0x18, 0x67 | (u64)TSS << 16 | 0x89ull << 40);
+    harness_put64(&H, HARNESS_GDT + 0x20, 0x00cffb000000ffffull);
+    harness_put64(&H, HARNESS_GDT + 0x28, 0x00cff3000000ffffull);
+    harness_put64(&H, HARNESS_GDT + 0x30, gate(RING0_CODE, 0x08, 2, 0xec));
     memset(H.ram + TSS, 0, 0x68);
-    put32(TSS + 4, KERNEL_ESP);
-    put32(TSS + 8, 0x10);
-    put64(IDT + 8 * EXC_UD, gate(HANDLER, 0x08, 0, 0x8e));
-    put64(IDT + 8 * EXC_GP, gate(HANDLER, 0x08, 0, 0x8e));
+    harness_put32(&H, TSS + 4, KERNEL_ESP);
+    harness_put32(&H, TSS + 8, 0x10);
+    harness_put64(&H, IDT + 8 * EXC_UD, gate(HANDLER, 0x08, 0, 0x8e));
+    harness_put64(&H, IDT + 8 * EXC_GP, gate(HANDLER, 0x08, 0, 0x8e));
     H.cpu.idtr.base = IDT;
     H.cpu.idtr.limit = 0xff;
     H.ram[HANDLER] = 0xf4;   /* hlt */
@@ -75,12 +71,12 @@ START_TEST(call_to_ring0_switches_stack_and_copies_parameters)
     ck_assert_uint_eq(H.cpu.seg[SEG_SS].sel, 0x10);
     u32 sp = (u32)H.cpu.gpr[RSP];
     ck_assert_uint_eq(sp, KERNEL_ESP - 24);
-    ck_assert_uint_eq(get32(sp), HARNESS_CODE + 0x31);   /* return EIP: the UD2 */
-    ck_assert_uint_eq(get32(sp + 4), 0x23);              /* caller CS */
-    ck_assert_uint_eq(get32(sp + 8), 0x2222);            /* parameters in the caller's order */
-    ck_assert_uint_eq(get32(sp + 12), 0x1111);
-    ck_assert_uint_eq(get32(sp + 16), USER_ESP - 8);     /* caller SS:ESP */
-    ck_assert_uint_eq(get32(sp + 20), 0x2b);
+    ck_assert_uint_eq(harness_get32(&H, sp), HARNESS_CODE + 0x31);   /* return EIP: the UD2 */
+    ck_assert_uint_eq(harness_get32(&H, sp + 4), 0x23);              /* caller CS */
+    ck_assert_uint_eq(harness_get32(&H, sp + 8), 0x2222);            /* parameters in the caller's order */
+    ck_assert_uint_eq(harness_get32(&H, sp + 12), 0x1111);
+    ck_assert_uint_eq(harness_get32(&H, sp + 16), USER_ESP - 8);     /* caller SS:ESP */
+    ck_assert_uint_eq(harness_get32(&H, sp + 20), 0x2b);
 }
 END_TEST
 
@@ -91,10 +87,10 @@ START_TEST(retf_imm_returns_to_ring3_and_releases_parameters)
     /* Back in ring 3 after the CALL; its UD2 enters the #UD handler at ring 0. */
     u32 sp = (u32)H.cpu.gpr[RSP];
     ck_assert_uint_eq(sp, KERNEL_ESP - 20);
-    ck_assert_uint_eq(get32(sp), HARNESS_CODE + 0x31);
-    ck_assert_uint_eq(get32(sp + 4), 0x23);
-    ck_assert_uint_eq(get32(sp + 12), USER_ESP);         /* both pushes released */
-    ck_assert_uint_eq(get32(sp + 16), 0x2b);
+    ck_assert_uint_eq(harness_get32(&H, sp), HARNESS_CODE + 0x31);
+    ck_assert_uint_eq(harness_get32(&H, sp + 4), 0x23);
+    ck_assert_uint_eq(harness_get32(&H, sp + 12), USER_ESP);         /* both pushes released */
+    ck_assert_uint_eq(harness_get32(&H, sp + 16), 0x2b);
 }
 END_TEST
 
@@ -102,8 +98,8 @@ START_TEST(jmp_through_gate_to_inner_ring_is_gp)
 {
     run_user(HARNESS_CODE + 0x40);
     u32 sp = (u32)H.cpu.gpr[RSP];
-    ck_assert_uint_eq(get32(sp), 0x08);                  /* #GP(code-segment selector) */
-    ck_assert_uint_eq(get32(sp + 4), HARNESS_CODE + 0x40);
+    ck_assert_uint_eq(harness_get32(&H, sp), 0x08);                  /* #GP(code-segment selector) */
+    ck_assert_uint_eq(harness_get32(&H, sp + 4), HARNESS_CODE + 0x40);
 }
 END_TEST
 
@@ -113,8 +109,8 @@ START_TEST(gate64_same_privilege_call)
     harness_init(&H, "intel");
     harness_long_mode(&H);
     H.cpu.gdtr.limit = 0x4f;
-    put64(HARNESS_GDT + 0x40, gate(RING0_CODE, 0x08, 0, 0x8c));
-    put64(HARNESS_GDT + 0x48, 0);
+    harness_put64(&H, HARNESS_GDT + 0x40, gate(RING0_CODE, 0x08, 0, 0x8c));
+    harness_put64(&H, HARNESS_GDT + 0x48, 0);
     H.ram[RING0_CODE] = 0xf4;
     /* lea 0x100(%rip),%rax; rex.W lcall *(%rax); hlt -- m16:64 at +0x107: offset 0, selector 0x40 */
     u8 code[0x111] = {0};
@@ -123,11 +119,11 @@ START_TEST(gate64_same_privilege_call)
     ck_assert_int_eq(harness_run(&H, code, sizeof code, 100), STOP_HALT);
     ck_assert_uint_eq(H.cpu.rip, RING0_CODE + 1);
     ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK - 16);
-    ck_assert_uint_eq(get64(HARNESS_STACK - 16), HARNESS_CODE + 10);
-    ck_assert_uint_eq(get64(HARNESS_STACK - 8), 0x08);
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 16), HARNESS_CODE + 10);
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 8), 0x08);
     /* A 64-bit gate whose upper type field is not 0 is #GP(gate selector): no handler, so the
        fault escalates; it must not transfer. */
-    put64(HARNESS_GDT + 0x48, 1ull << 40);
+    harness_put64(&H, HARNESS_GDT + 0x48, 1ull << 40);
     H.cpu.rip = HARNESS_CODE;
     H.cpu.gpr[RSP] = HARNESS_STACK;
     H.cpu.state = CPU_RUNNING;

@@ -23,14 +23,10 @@
 
 static struct harness H;
 
-static void put32(u32 pa, u32 v) { memcpy(H.ram + pa, &v, 4); }
-static void put64(u32 pa, u64 v) { memcpy(H.ram + pa, &v, 8); }
-static u32 get32(u32 pa) { u32 v; memcpy(&v, H.ram + pa, 4); return v; }
-static u16 get16(u32 pa) { u16 v; memcpy(&v, H.ram + pa, 2); return v; }
 
 static void tss_desc(unsigned sel, u32 base, u32 limit, unsigned type)
 {
-    put64(HARNESS_GDT + sel, (limit & 0xffff) | (u64)(base & 0xffffff) << 16 | (u64)(0x80 | type) << 40 |
+    harness_put64(&H, HARNESS_GDT + sel, (limit & 0xffff) | (u64)(base & 0xffffff) << 16 | (u64)(0x80 | type) << 40 |
                                  (u64)((limit >> 16) & 0xf) << 48 | (u64)(base >> 24) << 56);
 }
 
@@ -44,12 +40,12 @@ static void tss_image(unsigned sel, u32 eip, u32 eflags, u32 tag, u32 esp)
 {
     u32 b = TSS_BASE(sel);
     memset(H.ram + b, 0, 0x68);
-    put32(b + 0x20, eip);
-    put32(b + 0x24, eflags);
-    put32(b + 0x28, tag);
-    put32(b + 0x38, esp);
+    harness_put32(&H, b + 0x20, eip);
+    harness_put32(&H, b + 0x24, eflags);
+    harness_put32(&H, b + 0x28, tag);
+    harness_put32(&H, b + 0x38, esp);
     for (unsigned s = 0; s < 6; s++)
-        put32(b + 0x48 + 4 * s, s == SEG_CS ? 0x08 : 0x10);
+        harness_put32(&H, b + 0x48 + 4 * s, s == SEG_CS ? 0x08 : 0x10);
 }
 
 static void setup(void)
@@ -60,14 +56,14 @@ static void setup(void)
     tss_desc(TSS_A, TSS_BASE(TSS_A), 0x67, 0x9);
     tss_desc(TSS_B, TSS_BASE(TSS_B), 0x67, 0x9);
     tss_desc(TSS_C, TSS_BASE(TSS_C), 0x67, 0x9);
-    put64(HARNESS_GDT + GATE_B, task_gate(TSS_B));
+    harness_put64(&H, HARNESS_GDT + GATE_B, task_gate(TSS_B));
     tss_desc(TSS_V86, TSS_BASE(TSS_V86), 0x67, 0xb);
     tss_desc(TSS_SMALL, TSS_BASE(TSS_SMALL), 0x20, 0x9);
     memset(H.ram + TSS_BASE(TSS_A), 0, 0x68);
     /* #UD -> task A, #TS and #GP -> task C. */
-    put64(IDT + 8 * EXC_UD, task_gate(TSS_A));
-    put64(IDT + 8 * EXC_TS, task_gate(TSS_C));
-    put64(IDT + 8 * EXC_GP, task_gate(TSS_C));
+    harness_put64(&H, IDT + 8 * EXC_UD, task_gate(TSS_A));
+    harness_put64(&H, IDT + 8 * EXC_TS, task_gate(TSS_C));
+    harness_put64(&H, IDT + 8 * EXC_GP, task_gate(TSS_C));
     H.cpu.idtr.base = IDT;
     H.cpu.idtr.limit = 0xff;
     memcpy(H.ram + CODE_B, "\xbb\x0b\x00\x00\x00\xf4", 6);   /* mov $0xb,%ebx; hlt */
@@ -94,9 +90,9 @@ START_TEST(jmp_to_tss_saves_old_and_loads_new)
     ck_assert(!(H.cpu.rflags & RFLAGS_NT));                           /* JMP does not nest */
     ck_assert_uint_eq(gdt_type(TSS_A), 0x9);                          /* old task not busy */
     ck_assert_uint_eq(gdt_type(TSS_B), 0xb);
-    ck_assert_uint_eq(get32(TSS_BASE(TSS_A) + 0x20), HARNESS_CODE + 14);   /* A's EIP: after the JMP */
-    ck_assert_uint_eq(get32(TSS_BASE(TSS_A) + 0x28 + 4 * RDX), 0xd00d);
-    ck_assert_uint_eq(get16(TSS_BASE(TSS_B)), 0);                     /* no back link */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_A) + 0x20), HARNESS_CODE + 14);   /* A's EIP: after the JMP */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_A) + 0x28 + 4 * RDX), 0xd00d);
+    ck_assert_uint_eq(harness_get16(&H, TSS_BASE(TSS_B)), 0);                     /* no back link */
 }
 END_TEST
 
@@ -112,11 +108,11 @@ START_TEST(call_nests_and_iret_returns)
     ck_assert_uint_eq(H.cpu.gpr[RDX], 0xa2);
     ck_assert_uint_eq(H.cpu.gpr[RAX], 0x18);                          /* A's own EAX, saved at the CALL */
     ck_assert_uint_eq(H.cpu.gpr[RBX], 0);                             /* A's EBX, not B's 0xb */
-    ck_assert_uint_eq(get16(TSS_BASE(TSS_B)), TSS_A);                 /* back link */
+    ck_assert_uint_eq(harness_get16(&H, TSS_BASE(TSS_B)), TSS_A);                 /* back link */
     ck_assert_uint_eq(gdt_type(TSS_B), 0x9);                          /* IRET: B no longer busy */
     ck_assert_uint_eq(gdt_type(TSS_A), 0xb);
-    ck_assert_uint_eq(get32(TSS_BASE(TSS_B) + 0x20), CODE_B + 6);     /* B resumes after its IRET */
-    ck_assert(!(get32(TSS_BASE(TSS_B) + 0x24) & RFLAGS_NT));          /* saved with NT clear */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_B) + 0x20), CODE_B + 6);     /* B resumes after its IRET */
+    ck_assert(!(harness_get32(&H, TSS_BASE(TSS_B) + 0x24) & RFLAGS_NT));          /* saved with NT clear */
     ck_assert(!(H.cpu.rflags & RFLAGS_NT));
 }
 END_TEST
@@ -138,8 +134,8 @@ START_TEST(exception_through_task_gate_pushes_error_code)
     ck_assert_uint_eq(H.cpu.gpr[RCX], 0x1234);                        /* #GP(selector, TI = 1) popped by C */
     ck_assert_uint_eq(H.cpu.gpr[RSP], 0x60000);
     ck_assert(H.cpu.rflags & RFLAGS_NT);
-    ck_assert_uint_eq(get16(TSS_BASE(TSS_C)), TSS_A);
-    ck_assert_uint_eq(get32(TSS_BASE(TSS_A) + 0x20), HARNESS_CODE + 11);   /* the faulting MOV */
+    ck_assert_uint_eq(harness_get16(&H, TSS_BASE(TSS_C)), TSS_A);
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_A) + 0x20), HARNESS_CODE + 11);   /* the faulting MOV */
     ck_assert_uint_eq(gdt_type(TSS_A), 0xb);                          /* nested: A stays busy */
 }
 END_TEST
@@ -168,11 +164,11 @@ START_TEST(iret_into_v86_task_and_back)
     memcpy(H.ram + V86_CODE + 2, "\x0f\x0b", 2);
     tss_image(TSS_V86, 2, 0x20002, 0x8686, 0x100);
     u32 vb = TSS_BASE(TSS_V86);
-    put32(vb + 0x48 + 4 * SEG_CS, V86_CODE >> 4);
-    put32(vb + 0x48 + 4 * SEG_SS, 0x5000);
-    put32(vb + 0x48 + 4 * SEG_DS, 0x1234);
-    put32(vb + 0x48 + 4 * SEG_ES, 0x2345);
-    put32(TSS_BASE(TSS_A), TSS_V86);                                  /* A's back link */
+    harness_put32(&H, vb + 0x48 + 4 * SEG_CS, V86_CODE >> 4);
+    harness_put32(&H, vb + 0x48 + 4 * SEG_SS, 0x5000);
+    harness_put32(&H, vb + 0x48 + 4 * SEG_DS, 0x1234);
+    harness_put32(&H, vb + 0x48 + 4 * SEG_ES, 0x2345);
+    harness_put32(&H, TSS_BASE(TSS_A), TSS_V86);                                  /* A's back link */
     /* mov $0x18,%ax; ltr %ax; pushf; orl $0x4000,(%esp); popf; iret; mov $0xa4,%edx; hlt */
     ck_assert_int_eq(harness_run(&H, "\x66\xb8\x18\x00\x0f\x00\xd8\x9c\x81\x0c\x24\x00\x40\x00\x00\x9d\xcf\xba\xa4"
                                      "\x00\x00\x00\xf4",
@@ -182,12 +178,12 @@ START_TEST(iret_into_v86_task_and_back)
     ck_assert_uint_eq(H.cpu.gpr[RDX], 0xa4);
     ck_assert_int_eq(H.cpu.mode, MODE_PROT32);
     /* What the #UD task switch saved of the virtual-8086 task. */
-    ck_assert_uint_eq(get32(vb + 0x20), 2);                           /* EIP of the UD2 */
-    ck_assert(get32(vb + 0x24) & RFLAGS_VM);
-    ck_assert_uint_eq(get32(vb + 0x48 + 4 * SEG_CS) & 0xffff, V86_CODE >> 4);
-    ck_assert_uint_eq(get32(vb + 0x48 + 4 * SEG_DS) & 0xffff, 0x1234);
-    ck_assert_uint_eq(get32(vb + 0x28), 0x8686);
-    ck_assert_uint_eq(get16(TSS_BASE(TSS_A)), TSS_V86);               /* nested by the #UD */
+    ck_assert_uint_eq(harness_get32(&H, vb + 0x20), 2);                           /* EIP of the UD2 */
+    ck_assert(harness_get32(&H, vb + 0x24) & RFLAGS_VM);
+    ck_assert_uint_eq(harness_get32(&H, vb + 0x48 + 4 * SEG_CS) & 0xffff, V86_CODE >> 4);
+    ck_assert_uint_eq(harness_get32(&H, vb + 0x48 + 4 * SEG_DS) & 0xffff, 0x1234);
+    ck_assert_uint_eq(harness_get32(&H, vb + 0x28), 0x8686);
+    ck_assert_uint_eq(harness_get16(&H, TSS_BASE(TSS_A)), TSS_V86);               /* nested by the #UD */
 }
 END_TEST
 
