@@ -55,6 +55,25 @@ static inline __attribute__((always_inline)) void alu_core_logic(unsigned size, 
     alu_core_set(rf, alu_core_szp(size, res));
 }
 
+/* Two-operand IMUL (SDM 2A "IMUL"): the low half of the signed product; CF = OF = the
+   product does not fit the destination; ZF/SF/PF from the low half, as alu_imul. */
+static inline __attribute__((always_inline)) u64 alu_core_imul_lo(unsigned size, u64 a, u64 b, u64 *rf)
+{
+    u64 lo;
+    bool ov;
+    if (size == 8) {
+        i64 p;
+        ov = __builtin_mul_overflow((i64)a, (i64)b, &p);
+        lo = (u64)p;
+    } else {
+        i64 p = (i64)bits_sext_bytes(a, size) * (i64)bits_sext_bytes(b, size);
+        lo = (u64)p & bits_mask_bytes(size);
+        ov = (i64)bits_sext_bytes(lo, size) != p;
+    }
+    alu_core_set(rf, alu_core_szp(size, lo) | (ov ? RFLAGS_CF | RFLAGS_OF : 0));
+    return lo;
+}
+
 /* Group-2 shifts and rotates (see alu_shift in cpu/alu.h); op and size are constants in the
    specialised handlers, so the switch folds away there. */
 static inline __attribute__((always_inline)) u64 alu_core_shift(unsigned op, unsigned size, u64 a,

@@ -158,8 +158,7 @@ static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
     static void fast_imul_rr##sz(struct cpu *c, const struct insn *in)                      \
     {                                                                                         \
         unsigned d = in->op[0].reg;                                                           \
-        u64 hi;                                                                               \
-        FAST_WR(c, d, sz, alu_imul(sz, c->gpr[d], c->gpr[in->op[1].reg], &hi, &c->rflags));  \
+        FAST_WR(c, d, sz, alu_core_imul_lo(sz, c->gpr[d], c->gpr[in->op[1].reg], &c->rflags)); \
     }
 FAST_SHIFT(4)
 FAST_SHIFT(8)
@@ -218,7 +217,7 @@ static bool is_mem(const struct opnd *o, unsigned size)
         return;                                                                               \
     } while (0)
 
-void exec_fast_bind(struct insn *in)
+static void fast_pick(struct insn *in)
 {
     if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
         return;
@@ -294,4 +293,38 @@ void exec_fast_bind(struct insn *in)
     }
     if (in->exec == exec_ret && long64 && in->nopnds == 0)
         in->exec = fast_ret8;
+}
+
+/* Generic handlers that only compute on general-purpose registers, memory, the arithmetic
+   flags and RIP (near transfers): nothing the fetch depends on (SDM 3A §2.5 CR0/CR4, §5.5
+   CPL, §4.10 TLB, 3B §18.3 debug). */
+static bool fast_chainable(const struct insn *in)
+{
+    insn_fn *const plain[] = {
+        exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
+        exec_bswap, exec_cbw, exec_cwd, exec_nop, exec_alu2, exec_test, exec_incdec, exec_neg,
+        exec_not, exec_shift, exec_shxd, exec_mul, exec_imul, exec_bt, exec_bitscan, exec_xadd,
+        exec_cmpxchg, exec_jcc, exec_ret,
+    };
+    if (in->flags & (INSN_REP | INSN_REPNE | INSN_FAR | INSN_CROSS))
+        return false;
+    for (unsigned i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+        if (in->exec == plain[i])
+            return true;
+    const struct opnd *d = &in->op[0];
+    bool gpr_or_mem = d->kind == OPND_MEM || (d->kind == OPND_REG && (d->regc == REGC_GPR || d->regc == REGC_GPR8H));
+    if (in->exec == exec_jmp || in->exec == exec_call || in->exec == exec_push)
+        return in->nopnds == 0 || d->kind != OPND_REG || d->regc != REGC_SEG;
+    if (in->exec == exec_pop)
+        return gpr_or_mem;   /* POP Sreg loads a segment (and POP SS sets an interrupt shadow) */
+    return false;
+}
+
+/* Binds the specialised handler and marks chainable instructions (INSN_CHAIN, cpu/insn.h):
+   the decision is taken on the generic handler, which every specialised one implements. */
+void exec_fast_bind(struct insn *in)
+{
+    if (fast_chainable(in))
+        in->flags |= INSN_CHAIN;
+    fast_pick(in);
 }

@@ -65,6 +65,19 @@ static inline __attribute__((always_inline)) const struct insn *icache_fetch_mod
     return icache_fetch_slow(c, la, c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP);
 }
 
+/* The cached 64-bit-mode instruction at pa when it was decoded at code-page generation gen,
+ * or NULL. The step loop's chained path (cpu/cpu.c) calls it with the physical address of a
+ * fetch-page translation it has already validated. */
+static inline __attribute__((always_inline)) const struct insn *icache_lookup_long64(struct icache *ic, pa_t pa, u32 gen)
+{
+    struct icache_entry *e = &ic->e[icache_index(pa)];
+    if (likely(e->key == (pa << 3 | MODE_LONG64) && e->gen == gen)) {
+        ic->hits++;
+        return &e->in;
+    }
+    return NULL;
+}
+
 /* The same with the mode test first, so that 64-bit mode (long64 = true) compiles to the
  * shortest path; the step loop calls icache_fetch_mode directly for that reason. */
 static inline const struct insn *icache_fetch(struct cpu *c)
