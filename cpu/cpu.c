@@ -214,8 +214,12 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
    breakpoints. What an instruction can still change is re-checked each time: the budget,
    pending events and the timer horizon (c->attention, c->timer_at), leaving the page (a
-   branch or the page end), and the code page's generation (self-modifying code). Every
-   instruction is still looked up in the decoded-instruction cache by physical address. */
+   branch or the page end), and the code page's generation (self-modifying code). An
+   instruction that falls through finds its successor through the entry's `next` link when
+   that entry still holds the successor's physical address and the current generation;
+   otherwise through the cache's index, and then links it. */
+_Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
+
 static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
@@ -225,22 +229,38 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
     const pa_t pbase = c->fetch_pa;
     const u32 *genp = c->fetch_gen;
     struct icache *ic = c->icache;
+    struct icache_entry *e = &ic->none;   /* the entry just executed */
+    la_t fall = ~0ull;                     /* its fall-through address */
+    /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
+       this one has the low bits 7 and is not ~0, so no entry matches it. */
+    u64 want = ~0ull << 4 | 7;
     while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
         la_t la = c->rip;
-        if ((la >> 12) != page)
-            return;
-        const struct insn *in = icache_lookup_long64(ic, pbase | (la & 0xfff), *genp);
-        if (!in)
-            return;
+        u32 gen = *genp;
+        struct icache_entry *n = e->next;
+        if (unlikely(la != fall || n->key != want || n->gen != gen)) {
+            if ((la >> 12) != page)
+                return;
+            n = icache_lookup_long64(ic, pbase | (la & 0xfff), gen);
+            if (!n)
+                return;
+            if (la == fall)
+                e->next = n;
+        }
+        ic->hits++;
+        const struct insn *in = &n->in;
         c->insn_rip = la;
         c->insn_rsp = c->gpr[RSP];
-        c->rip = la + in->len;
+        fall = la + in->len;
+        want = n->key + ((u64)in->len << 3);
+        c->rip = fall;
         c->cur = in;
         in->exec(c, in);
         c->insns++;
         c->cycles += in->cycles;
         if (!(in->flags & INSN_CHAIN))
             return;
+        e = n;
     }
 }
 

@@ -87,6 +87,57 @@ FAST_INCDEC(8)
 FAST_MOV(4)
 FAST_MOV(8)
 
+/* The host address of an aligned data access of `size` bytes at la in 64-bit mode, when the
+   TLB holds a translation that allows it directly (RAM, no write protection for decoded code,
+   no watched breakpoint: the entry's `fast` bits), or NULL. An aligned access of at most 8
+   bytes stays in one page and never raises #AC; at CPL < 3 the supervisor access is allowed
+   when it is with and without RFLAGS.AC, so RFLAGS need not be read. Anything else (a miss,
+   a non-canonical address, misalignment, a page SMAP guards) takes the full path
+   (cpu/access.h), which faults as the architecture says. */
+static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t la, unsigned size,
+                                                            enum paging_kind kind)
+{
+    if (unlikely((u64)((i64)la >> (c->la_width - 1)) + 1 > 1 || (la & (size - 1))))
+        return NULL;
+    u64 vpn = la >> 12;
+    u64 tag = c->tlb_tag;
+    const struct tlb_entry *e = &c->tlb.e[tlb_index(vpn, tag)];
+    if (unlikely(e->vpn != vpn || e->tag != tag))
+        return NULL;
+    unsigned need = c->cpl == 3 ? PAGING_PERM_BIT(kind, PAGING_USER)
+                                : PAGING_PERM_BIT(kind, PAGING_SUP_SMAP) | PAGING_PERM_BIT(kind, PAGING_SUP_AC);
+    if (unlikely((e->fast & need) != need))
+        return NULL;
+    return (u8 *)(e->host + (la & 0xfff));
+}
+
+/* MOV r, m and MOV m, r in 64-bit mode with a 64-bit address and no FS/GS base (SDM 3A
+   §3.4.4: the other segments' bases are 0): `bd` addresses base + displacement, `any` every
+   other form of ModRM addressing. */
+#define FAST_MOV64(sz, form, ea)                                                              \
+    static void fast_mov_rm##sz##_##form(struct cpu *c, const struct insn *in)              \
+    {                                                                                         \
+        const struct opnd *m = &in->op[1];                                                    \
+        u64 la = (ea);                                                                        \
+        u8 *h = fast_host64(c, la, sz, PAGING_READ);                                          \
+        u64 v = likely(h != NULL) ? bits_load_le(h, sz) : mem_read(c, m->seg, la, sz);        \
+        FAST_WR(c, in->op[0].reg, sz, v);                                                     \
+    }                                                                                         \
+    static void fast_mov_mr##sz##_##form(struct cpu *c, const struct insn *in)              \
+    {                                                                                         \
+        const struct opnd *m = &in->op[0];                                                    \
+        u64 la = (ea);                                                                        \
+        u64 v = c->gpr[in->op[1].reg];                                                        \
+        u8 *h = fast_host64(c, la, sz, PAGING_WRITE);                                         \
+        if (likely(h != NULL))                                                                \
+            bits_store_le(h, sz, v);                                                          \
+        else                                                                                  \
+            mem_write(c, m->seg, la, sz, v);                                                  \
+    }
+#define FAST_MOV64_SIZES(form, ea) FAST_MOV64(4, form, ea) FAST_MOV64(8, form, ea)
+FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
+FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
+
 /* LEA with a 64-bit destination (the address is already truncated to the address size). */
 static void fast_lea_r8(struct cpu *c, const struct insn *in)
 {
@@ -207,6 +258,18 @@ static bool is_mem(const struct opnd *o, unsigned size)
     return o->kind == OPND_MEM && o->size == size;
 }
 
+/* A memory operand of 64-bit mode with a 64-bit address and a segment without base. */
+static bool mem64_form(const struct insn *in, const struct opnd *o)
+{
+    return in->mode == MODE_LONG64 && in->addrsize == 8 && o->seg < SEG_FS;
+}
+
+/* ... addressed as base register + displacement. */
+static bool mem64_bd(const struct opnd *o)
+{
+    return o->base < OPND_BASE_RIP && o->index == OPND_BASE_NONE;
+}
+
 /* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8. */
 #define PICK_ALU(name)                                                                        \
     do {                                                                                      \
@@ -248,10 +311,14 @@ static void fast_pick(struct insn *in)
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_rr8;
         else if (is_gpr(d, 4) && is_imm(s, 4)) in->exec = fast_mov_ri4;
         else if (is_gpr(d, 8) && is_imm(s, 8)) in->exec = fast_mov_ri8;
-        else if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = fast_mov_rm4;
-        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = fast_mov_rm8;
-        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = fast_mov_mr4;
-        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_mr8;
+        else if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = mem64_form(in, s) ? fast_mov_rm4_any : fast_mov_rm4;
+        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = mem64_form(in, s) ? fast_mov_rm8_any : fast_mov_rm8;
+        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = mem64_form(in, d) ? fast_mov_mr4_any : fast_mov_mr4;
+        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = mem64_form(in, d) ? fast_mov_mr8_any : fast_mov_mr8;
+        if (in->exec == fast_mov_rm4_any && mem64_bd(s)) in->exec = fast_mov_rm4_bd;
+        if (in->exec == fast_mov_rm8_any && mem64_bd(s)) in->exec = fast_mov_rm8_bd;
+        if (in->exec == fast_mov_mr4_any && mem64_bd(d)) in->exec = fast_mov_mr4_bd;
+        if (in->exec == fast_mov_mr8_any && mem64_bd(d)) in->exec = fast_mov_mr8_bd;
         return;
     }
     if (in->exec == exec_lea && in->nopnds == 2 && is_gpr(d, 8) && s->kind == OPND_MEM) {
