@@ -168,8 +168,12 @@ static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
 #define FAST_CC(cc)                                                                           \
     static void fast_jcc_##cc(struct cpu *c, const struct insn *in)                         \
     {                                                                                         \
-        if (fast_cond(cc, c->rflags))                                                         \
-            branch_near(c, 8, c->rip + in->op[0].imm);                                        \
+        u64 t_ = c->rip + in->op[0].imm;                                                      \
+        if (fast_cond(cc, c->rflags)) {                                                       \
+            if (unlikely(!bits_is_canonical(t_, c->la_width)))                               \
+                cpu_fault(c, EXC_GP, 0);                                                      \
+            c->rip = t_;                                                                      \
+        }                                                                                     \
     }                                                                                         \
     static void fast_cmov_rr4_##cc(struct cpu *c, const struct insn *in)                    \
     {                                                                                         \
