@@ -220,7 +220,7 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    otherwise through the cache's index, and then links it. */
 _Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
 
-static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end, const struct insn *first)
+static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
         c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl)
@@ -229,14 +229,11 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
     const pa_t pbase = c->fetch_pa;
     const u32 *genp = c->fetch_gen;
     struct icache *ic = c->icache;
-    /* The entry just executed (`first`, the step's instruction, is a cache entry's unless it
-       crosses a page), its fall-through address and the cache key of the instruction there.
-       Keys are pa << 3 | mode (mode < 7) or ~0; from `none` (key ~0) `want` gets the low
-       bits 7 and is not ~0, so no entry matches it. */
-    struct icache_entry *e = (first->flags & INSN_CROSS) ? &ic->none
-                                                         : (struct icache_entry *)((char *)first - offsetof(struct icache_entry, in));
-    la_t fall = c->insn_rip + first->len;
-    u64 want = e->key + ((u64)first->len << 3);
+    struct icache_entry *e = &ic->none;   /* the entry just executed */
+    la_t fall = ~0ull;                     /* its fall-through address */
+    /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
+       this one has the low bits 7 and is not ~0, so no entry matches it. */
+    u64 want = ~0ull << 4 | 7;
     while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
         la_t la = c->rip;
         u32 gen = *genp;
@@ -301,7 +298,7 @@ static __attribute__((noinline)) enum cpu_stop cpu_loop(struct cpu *c, u64 end)
         if (unlikely(fl0 & (RFLAGS_TF | RFLAGS_RF)))
             debug_after_insn(c, in, fl0);
         else if (likely(in->flags & INSN_CHAIN))
-            cpu_loop_chain(c, end, in);
+            cpu_loop_chain(c, end);
     }
     return STOP_BUDGET;
 }
