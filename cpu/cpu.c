@@ -223,7 +223,7 @@ _Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mo
 static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
-        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl)
+        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl || !c->fetch_gen)
         return;
     const u64 page = c->fetch_page;
     const pa_t pbase = c->fetch_pa;
