@@ -15,8 +15,10 @@ static inline u64 alu_core_msb(unsigned size, u64 v)
 /* ZF, SF and PF (even parity of the low byte) of a result, without branches. */
 static inline __attribute__((always_inline)) u64 alu_core_szp(unsigned size, u64 res)
 {
-    return (u64)(res == 0) << 6 | alu_core_msb(size, res) << 7 |
-           (u64)!__builtin_parity((unsigned)(res & 0xff)) << 2;
+    /* PF = 1 when the parity is even: written as a flip of the odd-parity bit, which the
+       compiler turns into SETNP and a shift without a separate negation. */
+    u64 pf = ((u64)(unsigned)__builtin_parity((unsigned)(res & 0xff)) << 2) ^ RFLAGS_PF;
+    return (u64)(res == 0) << 6 | alu_core_msb(size, res) << 7 | pf;
 }
 
 static inline __attribute__((always_inline)) void alu_core_set(u64 *rf, u64 f)
@@ -32,8 +34,10 @@ static inline __attribute__((always_inline)) u64 alu_core_add(unsigned size, u64
     u64 sum = a + b + cin;
     u64 res = sum & m;
     u64 cf = size == 8 ? (u64)(res < a || (cin && res == a)) : (sum >> (size * 8)) & 1;
-    u64 of = alu_core_msb(size, (a ^ res) & (b ^ res));
-    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
+    /* x holds the carry into each bit; OF = carry into the sign bit ^ carry out of it. */
+    u64 x = a ^ b ^ res;
+    u64 of = alu_core_msb(size, x) ^ cf;
+    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | (x & RFLAGS_AF));
     return res;
 }
 
@@ -44,8 +48,10 @@ static inline __attribute__((always_inline)) u64 alu_core_sub(unsigned size, u64
     a &= m, b &= m;
     u64 res = (a - b - bin) & m;
     u64 cf = a < b || (bin && a == b);
-    u64 of = alu_core_msb(size, (a ^ b) & (a ^ res));
-    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | ((a ^ b ^ res) & RFLAGS_AF));
+    /* x holds the borrow into each bit; OF = borrow into the sign bit ^ borrow out of it. */
+    u64 x = a ^ b ^ res;
+    u64 of = alu_core_msb(size, x) ^ cf;
+    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | (x & RFLAGS_AF));
     return res;
 }
 
@@ -53,6 +59,25 @@ static inline __attribute__((always_inline)) u64 alu_core_sub(unsigned size, u64
 static inline __attribute__((always_inline)) void alu_core_logic(unsigned size, u64 res, u64 *rf)
 {
     alu_core_set(rf, alu_core_szp(size, res));
+}
+
+/* Two-operand IMUL (SDM 2A "IMUL"): the low half of the signed product; CF = OF = the
+   product does not fit the destination; ZF/SF/PF from the low half, as alu_imul. */
+static inline __attribute__((always_inline)) u64 alu_core_imul_lo(unsigned size, u64 a, u64 b, u64 *rf)
+{
+    u64 lo;
+    bool ov;
+    if (size == 8) {
+        i64 p;
+        ov = __builtin_mul_overflow((i64)a, (i64)b, &p);
+        lo = (u64)p;
+    } else {
+        i64 p = (i64)bits_sext_bytes(a, size) * (i64)bits_sext_bytes(b, size);
+        lo = (u64)p & bits_mask_bytes(size);
+        ov = (i64)bits_sext_bytes(lo, size) != p;
+    }
+    alu_core_set(rf, alu_core_szp(size, lo) | (ov ? RFLAGS_CF | RFLAGS_OF : 0));
+    return lo;
 }
 
 /* Group-2 shifts and rotates (see alu_shift in cpu/alu.h); op and size are constants in the

@@ -207,6 +207,63 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
     longjmp(c->step_env, 1);
 }
 
+/* Runs the instructions that follow a chainable one (INSN_CHAIN) on the same code page for
+   as long as each executed one is chainable too. A chainable instruction leaves the decode
+   mode, the CPL, the TLB tag and generation, RFLAGS.TF/RF and the breakpoints as they were,
+   so what the full step below checks per instruction is checked here once, on entry: the
+   fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
+   breakpoints. What an instruction can still change is re-checked each time: the budget,
+   pending events and the timer horizon (c->attention, c->timer_at), leaving the page (a
+   branch or the page end), and the code page's generation (self-modifying code). An
+   instruction that falls through finds its successor through the entry's `next` link when
+   that entry still holds the successor's physical address and the current generation;
+   otherwise through the cache's index, and then links it. */
+_Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
+
+static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
+{
+    if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
+        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl || !c->fetch_gen)
+        return;
+    const u64 page = c->fetch_page;
+    const pa_t pbase = c->fetch_pa;
+    const u32 *genp = c->fetch_gen;
+    struct icache *ic = c->icache;
+    struct icache_entry *e = &ic->none;   /* the entry just executed */
+    la_t fall = ~0ull;                     /* its fall-through address */
+    /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
+       this one has the low bits 7 and is not ~0, so no entry matches it. */
+    u64 want = ~0ull << 4 | 7;
+    while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
+        la_t la = c->rip;
+        u32 gen = *genp;
+        struct icache_entry *n = e->next;
+        if (unlikely(la != fall || n->key != want || n->gen != gen)) {
+            if ((la >> 12) != page)
+                return;
+            n = icache_lookup_long64(ic, pbase | (la & 0xfff), gen);
+            if (!n)
+                return;
+            if (la == fall)
+                e->next = n;
+        }
+        ic->hits++;
+        const struct insn *in = &n->in;
+        c->insn_rip = la;
+        c->insn_rsp = c->gpr[RSP];
+        fall = la + in->len;
+        want = n->key + ((u64)in->len << 3);
+        c->rip = fall;
+        c->cur = in;
+        in->exec(c, in);
+        c->insns++;
+        c->cycles += in->cycles;
+        if (!(in->flags & INSN_CHAIN))
+            return;
+        e = n;
+    }
+}
+
 /* The instruction loop proper, kept out of cpu_run: a function that calls setjmp keeps its
    locals in memory, so the hot loop lives here where the compiler may hold c, end and the
    current instruction in registers. Returns when the budget runs out or the CPU stops. */
@@ -240,6 +297,8 @@ static __attribute__((noinline)) enum cpu_stop cpu_loop(struct cpu *c, u64 end)
         c->cycles += in->cycles;
         if (unlikely(fl0 & (RFLAGS_TF | RFLAGS_RF)))
             debug_after_insn(c, in, fl0);
+        else if (likely(in->flags & INSN_CHAIN))
+            cpu_loop_chain(c, end);
     }
     return STOP_BUDGET;
 }

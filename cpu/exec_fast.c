@@ -87,6 +87,57 @@ FAST_INCDEC(8)
 FAST_MOV(4)
 FAST_MOV(8)
 
+/* The host address of an aligned data access of `size` bytes at la in 64-bit mode, when the
+   TLB holds a translation that allows it directly (RAM, no write protection for decoded code,
+   no watched breakpoint: the entry's `fast` bits), or NULL. An aligned access of at most 8
+   bytes stays in one page and never raises #AC; at CPL < 3 the supervisor access is allowed
+   when it is with and without RFLAGS.AC, so RFLAGS need not be read. Anything else (a miss,
+   a non-canonical address, misalignment, a page SMAP guards) takes the full path
+   (cpu/access.h), which faults as the architecture says. */
+static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t la, unsigned size,
+                                                            enum paging_kind kind)
+{
+    if (unlikely((u64)((i64)la >> (c->la_width - 1)) + 1 > 1 || (la & (size - 1))))
+        return NULL;
+    u64 vpn = la >> 12;
+    u64 tag = c->tlb_tag;
+    const struct tlb_entry *e = &c->tlb.e[tlb_index(vpn, tag)];
+    if (unlikely(e->vpn != vpn || e->tag != tag))
+        return NULL;
+    unsigned need = c->cpl == 3 ? PAGING_PERM_BIT(kind, PAGING_USER)
+                                : PAGING_PERM_BIT(kind, PAGING_SUP_SMAP) | PAGING_PERM_BIT(kind, PAGING_SUP_AC);
+    if (unlikely((e->fast & need) != need))
+        return NULL;
+    return (u8 *)(e->host + (la & 0xfff));
+}
+
+/* MOV r, m and MOV m, r in 64-bit mode with a 64-bit address and no FS/GS base (SDM 3A
+   §3.4.4: the other segments' bases are 0): `bd` addresses base + displacement, `any` every
+   other form of ModRM addressing. */
+#define FAST_MOV64(sz, form, ea)                                                              \
+    static void fast_mov_rm##sz##_##form(struct cpu *c, const struct insn *in)              \
+    {                                                                                         \
+        const struct opnd *m = &in->op[1];                                                    \
+        u64 la = (ea);                                                                        \
+        u8 *h = fast_host64(c, la, sz, PAGING_READ);                                          \
+        u64 v = likely(h != NULL) ? bits_load_le(h, sz) : mem_read(c, m->seg, la, sz);        \
+        FAST_WR(c, in->op[0].reg, sz, v);                                                     \
+    }                                                                                         \
+    static void fast_mov_mr##sz##_##form(struct cpu *c, const struct insn *in)              \
+    {                                                                                         \
+        const struct opnd *m = &in->op[0];                                                    \
+        u64 la = (ea);                                                                        \
+        u64 v = c->gpr[in->op[1].reg];                                                        \
+        u8 *h = fast_host64(c, la, sz, PAGING_WRITE);                                         \
+        if (likely(h != NULL))                                                                \
+            bits_store_le(h, sz, v);                                                          \
+        else                                                                                  \
+            mem_write(c, m->seg, la, sz, v);                                                  \
+    }
+#define FAST_MOV64_SIZES(form, ea) FAST_MOV64(4, form, ea) FAST_MOV64(8, form, ea)
+FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
+FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
+
 /* LEA with a 64-bit destination (the address is already truncated to the address size). */
 static void fast_lea_r8(struct cpu *c, const struct insn *in)
 {
@@ -117,8 +168,12 @@ static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
 #define FAST_CC(cc)                                                                           \
     static void fast_jcc_##cc(struct cpu *c, const struct insn *in)                         \
     {                                                                                         \
-        if (fast_cond(cc, c->rflags))                                                         \
-            branch_near(c, 8, c->rip + in->op[0].imm);                                        \
+        u64 t_ = c->rip + in->op[0].imm;                                                      \
+        if (fast_cond(cc, c->rflags)) {                                                       \
+            if (unlikely(!bits_is_canonical(t_, c->la_width)))                               \
+                cpu_fault(c, EXC_GP, 0);                                                      \
+            c->rip = t_;                                                                      \
+        }                                                                                     \
     }                                                                                         \
     static void fast_cmov_rr4_##cc(struct cpu *c, const struct insn *in)                    \
     {                                                                                         \
@@ -158,8 +213,7 @@ static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
     static void fast_imul_rr##sz(struct cpu *c, const struct insn *in)                      \
     {                                                                                         \
         unsigned d = in->op[0].reg;                                                           \
-        u64 hi;                                                                               \
-        FAST_WR(c, d, sz, alu_imul(sz, c->gpr[d], c->gpr[in->op[1].reg], &hi, &c->rflags));  \
+        FAST_WR(c, d, sz, alu_core_imul_lo(sz, c->gpr[d], c->gpr[in->op[1].reg], &c->rflags)); \
     }
 FAST_SHIFT(4)
 FAST_SHIFT(8)
@@ -208,6 +262,18 @@ static bool is_mem(const struct opnd *o, unsigned size)
     return o->kind == OPND_MEM && o->size == size;
 }
 
+/* A memory operand of 64-bit mode with a 64-bit address and a segment without base. */
+static bool mem64_form(const struct insn *in, const struct opnd *o)
+{
+    return in->mode == MODE_LONG64 && in->addrsize == 8 && o->seg < SEG_FS;
+}
+
+/* ... addressed as base register + displacement. */
+static bool mem64_bd(const struct opnd *o)
+{
+    return o->base < OPND_BASE_RIP && o->index == OPND_BASE_NONE;
+}
+
 /* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8. */
 #define PICK_ALU(name)                                                                        \
     do {                                                                                      \
@@ -218,7 +284,7 @@ static bool is_mem(const struct opnd *o, unsigned size)
         return;                                                                               \
     } while (0)
 
-void exec_fast_bind(struct insn *in)
+static void fast_pick(struct insn *in)
 {
     if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
         return;
@@ -249,10 +315,14 @@ void exec_fast_bind(struct insn *in)
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_rr8;
         else if (is_gpr(d, 4) && is_imm(s, 4)) in->exec = fast_mov_ri4;
         else if (is_gpr(d, 8) && is_imm(s, 8)) in->exec = fast_mov_ri8;
-        else if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = fast_mov_rm4;
-        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = fast_mov_rm8;
-        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = fast_mov_mr4;
-        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_mr8;
+        else if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = mem64_form(in, s) ? fast_mov_rm4_any : fast_mov_rm4;
+        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = mem64_form(in, s) ? fast_mov_rm8_any : fast_mov_rm8;
+        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = mem64_form(in, d) ? fast_mov_mr4_any : fast_mov_mr4;
+        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = mem64_form(in, d) ? fast_mov_mr8_any : fast_mov_mr8;
+        if (in->exec == fast_mov_rm4_any && mem64_bd(s)) in->exec = fast_mov_rm4_bd;
+        if (in->exec == fast_mov_rm8_any && mem64_bd(s)) in->exec = fast_mov_rm8_bd;
+        if (in->exec == fast_mov_mr4_any && mem64_bd(d)) in->exec = fast_mov_mr4_bd;
+        if (in->exec == fast_mov_mr8_any && mem64_bd(d)) in->exec = fast_mov_mr8_bd;
         return;
     }
     if (in->exec == exec_lea && in->nopnds == 2 && is_gpr(d, 8) && s->kind == OPND_MEM) {
@@ -294,4 +364,38 @@ void exec_fast_bind(struct insn *in)
     }
     if (in->exec == exec_ret && long64 && in->nopnds == 0)
         in->exec = fast_ret8;
+}
+
+/* Generic handlers that only compute on general-purpose registers, memory, the arithmetic
+   flags and RIP (near transfers): nothing the fetch depends on (SDM 3A §2.5 CR0/CR4, §5.5
+   CPL, §4.10 TLB, 3B §18.3 debug). */
+static bool fast_chainable(const struct insn *in)
+{
+    insn_fn *const plain[] = {
+        exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
+        exec_bswap, exec_cbw, exec_cwd, exec_nop, exec_alu2, exec_test, exec_incdec, exec_neg,
+        exec_not, exec_shift, exec_shxd, exec_mul, exec_imul, exec_bt, exec_bitscan, exec_xadd,
+        exec_cmpxchg, exec_jcc, exec_ret,
+    };
+    if (in->flags & (INSN_REP | INSN_REPNE | INSN_FAR | INSN_CROSS))
+        return false;
+    for (unsigned i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+        if (in->exec == plain[i])
+            return true;
+    const struct opnd *d = &in->op[0];
+    bool gpr_or_mem = d->kind == OPND_MEM || (d->kind == OPND_REG && (d->regc == REGC_GPR || d->regc == REGC_GPR8H));
+    if (in->exec == exec_jmp || in->exec == exec_call || in->exec == exec_push)
+        return in->nopnds == 0 || d->kind != OPND_REG || d->regc != REGC_SEG;
+    if (in->exec == exec_pop)
+        return gpr_or_mem;   /* POP Sreg loads a segment (and POP SS sets an interrupt shadow) */
+    return false;
+}
+
+/* Binds the specialised handler and marks chainable instructions (INSN_CHAIN, cpu/insn.h):
+   the decision is taken on the generic handler, which every specialised one implements. */
+void exec_fast_bind(struct insn *in)
+{
+    if (fast_chainable(in))
+        in->flags |= INSN_CHAIN;
+    fast_pick(in);
 }

@@ -22,8 +22,12 @@ void icache_destroy(struct icache *ic)
 
 void icache_flush(struct icache *ic)
 {
-    for (unsigned i = 0; i < ICACHE_SIZE; i++)
+    ic->none.key = ~0ull;
+    ic->none.next = &ic->none;
+    for (unsigned i = 0; i < ICACHE_SIZE; i++) {
         ic->e[i].key = ~0ull;
+        ic->e[i].next = &ic->none;
+    }
     ic->hits = ic->misses = 0;
 }
 
@@ -82,6 +86,8 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
     pa_t pa0;
     fetch_bytes(c, la, buf, n, priv, &pa0);
     struct insn *out = &e->in;
+    e->key = ~0ull;   /* decoding overwrites the entry: it is invalid until it is complete
+                         (the fetch of a second page below may fault) */
     enum decode_status st = decode_insn(c, buf, n, c->mode, out);
     bool cross = false;
     if (st == DECODE_MORE && n < 15) {
@@ -106,6 +112,7 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
     }
     phys_mark_code(c->bus.phys, pa, out->len);
     e->key = key;
+    e->next = &ic->none;
     e->gen = phys_code_gen(c->bus.phys, pa);
     return out;
 }

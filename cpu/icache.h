@@ -13,11 +13,16 @@
 struct icache_entry {
     u64 key;       /* pa << 3 | mode, or ~0 */
     u32 gen;       /* code-page generation at decode time */
+    /* The entry that last held the instruction that follows this one on the same page
+       (linked by the step loop's chained path; &icache.none when unlinked, and again when
+       the entry is refilled); a hint only: the user checks its key and generation. */
+    struct icache_entry *next;
     struct insn in;
 };
 
 struct icache {
     struct icache_entry e[ICACHE_SIZE];
+    struct icache_entry none;   /* key ~0, never valid: what an unlinked `next` points at */
     u64 hits, misses;
 };
 
@@ -63,6 +68,17 @@ static inline __attribute__((always_inline)) const struct insn *icache_fetch_mod
         return &e->in;
     }
     return icache_fetch_slow(c, la, c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP);
+}
+
+/* The entry of the cached 64-bit-mode instruction at pa when it was decoded at code-page
+ * generation gen, or NULL. The step loop's chained path (cpu/cpu.c) calls it with the
+ * physical address of a fetch-page translation it has already validated. */
+static inline __attribute__((always_inline)) struct icache_entry *icache_lookup_long64(struct icache *ic, pa_t pa, u32 gen)
+{
+    struct icache_entry *e = &ic->e[icache_index(pa)];
+    if (likely(e->key == (pa << 3 | MODE_LONG64) && e->gen == gen))
+        return e;
+    return NULL;
 }
 
 /* The same with the mode test first, so that 64-bit mode (long64 = true) compiles to the

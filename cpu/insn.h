@@ -42,6 +42,9 @@ enum {
     INSN_SEG_OVR = 1u << 4,  /* an explicit segment override prefix was present */
     INSN_CROSS = 1u << 5,    /* crosses a page boundary: not cached */
     INSN_FAR = 1u << 6,      /* far JMP/CALL/RET */
+    INSN_CHAIN = 1u << 7,    /* changes nothing the fetch depends on (mode, CPL, TLB tag or
+                                generation, RFLAGS.TF/RF, breakpoints): the step loop may
+                                fetch its successor on the same page without re-checking them */
 };
 
 #define INSN_MAX_OPNDS 4

@@ -131,6 +131,34 @@ START_TEST(self_modifying_code)
 }
 END_TEST
 
+START_TEST(self_modifying_code_in_a_chained_loop)
+{
+    /* mov $2,%ecx; 1: mov $0x11,%al; movb $0x42,1b+1(%rip); dec %ecx; jnz 1b; hlt — the
+       second pass reaches the patched MOV through the step loop's chained path (same page,
+       chainable predecessors), which must notice the code page's new generation. */
+    ck_assert_int_eq(RUN("\xb9\x02\x00\x00\x00\xb0\x11\xc6\x05\xf8\xff\xff\xff\x42\xff\xc9"
+                         "\x75\xf3\xf4"), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX] & 0xff, 0x42);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+}
+END_TEST
+
+START_TEST(chained_instructions_stop_at_the_budget)
+{
+    /* The loop of loop_call_ret, stopped after 7 instructions (mov, xor, then add/dec/jnz,
+       add/dec): every one after the first runs chained, and the budget still ends the run. */
+    u64 before = H.cpu.insns;
+    ck_assert_int_eq(harness_run(&H, "\xb9\x05\x00\x00\x00\x31\xc0\x01\xc8\xff\xc9\x75\xfa\xf4", 14, 7),
+                     STOP_BUDGET);
+    ck_assert_uint_eq(H.cpu.insns - before, 7);
+    ck_assert_uint_eq(H.cpu.rip, HARNESS_CODE + 11);   /* at the JNZ of the second pass */
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 9);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 3);
+    ck_assert_int_eq(cpu_run(&H.cpu, 100), STOP_HALT);   /* and resumes where it stopped */
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 15);
+}
+END_TEST
+
 START_TEST(port_io)
 {
     /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
@@ -310,6 +338,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, triple_fault_without_idt);
     tcase_add_test(tc, rep_stos_movs);
     tcase_add_test(tc, self_modifying_code);
+    tcase_add_test(tc, self_modifying_code_in_a_chained_loop);
+    tcase_add_test(tc, chained_instructions_stop_at_the_budget);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
