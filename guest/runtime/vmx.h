@@ -7,6 +7,31 @@
 
 #include "guest.h"
 
+/* VMCS field encodings our hypervisors use (SDM 3C Appendix B). */
+#define VMCS_VPID 0x0000
+#define VMCS_HOST_TR_SEL 0x0c0c
+#define VMCS_IO_BITMAP_A 0x2000
+#define VMCS_IO_BITMAP_B 0x2002
+#define VMCS_MSR_BITMAP 0x2004
+#define VMCS_EPTP 0x201a
+#define VMCS_GPA 0x2400
+#define VMCS_PIN 0x4000
+#define VMCS_PROC 0x4002
+#define VMCS_EXC_BITMAP 0x4004
+#define VMCS_PROC2 0x401e
+#define VMCS_INSN_ERROR 0x4400
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_EXIT_INTR_INFO 0x4404
+#define VMCS_EXIT_LEN 0x440c
+#define VMCS_INSN_INFO 0x440e
+#define VMCS_EXIT_QUAL 0x6400
+#define VMCS_GUEST_LINEAR 0x640a
+#define VMCS_GUEST_CR0 0x6800
+#define VMCS_GUEST_CR3 0x6802
+#define VMCS_GUEST_RSP 0x681c
+#define VMCS_GUEST_RIP 0x681e
+#define VMCS_GUEST_RFLAGS 0x6820
+
 /* VMWRITE; false on VMfail. */
 static inline bool vmwrite(uint64_t enc, uint64_t v)
 {

@@ -8,14 +8,6 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define VMCS_GUEST_RIP 0x681e
-#define VMCS_GUEST_RSP 0x681c
-#define VMCS_GUEST_RFLAGS 0x6820
-#define VMCS_EXIT_REASON 0x4402
-#define VMCS_EXIT_QUAL 0x6400
-#define VMCS_EXIT_LEN 0x440c
-#define VMCS_INSN_ERROR 0x4400
-#define VMCS_HOST_TR_SEL 0x0c0c
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));

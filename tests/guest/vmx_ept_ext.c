@@ -20,15 +20,7 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define VMCS_GUEST_RIP 0x681e
-#define VMCS_EXIT_REASON 0x4402
-#define VMCS_EXIT_QUAL 0x6400
-#define VMCS_EXIT_LEN 0x440c
-#define VMCS_INSN_ERROR 0x4400
-#define VMCS_GPA 0x2400
 #define VMCS_GLA 0x640a
-#define VMCS_PROC2 0x401e
-#define VMCS_EPTP 0x201a
 
 #define ZF 0x40u
 #define STATUS 0x8d5u
@@ -45,8 +37,6 @@
 #define VMCS_PML_ADDR 0x200e
 #define VMCS_PML_INDEX 0x0812
 #define VMCS_VE_INFO 0x202a
-#define VMCS_EXC_BITMAP 0x4004
-#define VMCS_EXIT_INTR_INFO 0x4404
 #define EPT_SUPPRESS_VE (1ull << 63)
 #define EPT_A (1ull << 8)
 #define EPT_D (1ull << 9)

@@ -10,15 +10,6 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define VMCS_GUEST_RIP 0x681e
-#define VMCS_EXIT_REASON 0x4402
-#define VMCS_EXIT_QUAL 0x6400
-#define VMCS_EXIT_LEN 0x440c
-#define VMCS_EXIT_INTR_INFO 0x4404
-#define VMCS_INSN_INFO 0x440e
-#define VMCS_PROC 0x4002
-#define VMCS_PROC2 0x401e
-#define VMCS_EXC_BITMAP 0x4004
 
 #define PROC_INVLPG (1u << 9)
 #define PROC_MWAIT (1u << 10)

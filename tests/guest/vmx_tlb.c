@@ -13,14 +13,6 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define VMCS_VPID 0x0000
-#define VMCS_EPTP 0x201a
-#define VMCS_PROC 0x4002
-#define VMCS_PROC2 0x401e
-#define VMCS_GUEST_CR3 0x6802
-#define VMCS_GUEST_RIP 0x681e
-#define VMCS_EXIT_REASON 0x4402
-#define VMCS_EXIT_LEN 0x440c
 
 #define TEST_LA 0x8000000000ull   /* PML4 slot 1: unused by the runtime's identity map */
 #define PTE_PW 3ull               /* present, writable */

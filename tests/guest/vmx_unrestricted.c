@@ -14,13 +14,6 @@
 #define URG_IVT 0x64000u          /* guest IDTR base: its real-mode IVT */
 #define URG_ABSENT 0x65000u       /* EPT-absent page of the EPT-violation exit */
 
-#define VMCS_GUEST_CR0 0x6800
-#define VMCS_GUEST_RIP 0x681e
-#define VMCS_EXIT_REASON 0x4402
-#define VMCS_EXIT_QUAL 0x6400
-#define VMCS_EXIT_LEN 0x440c
-#define VMCS_INSN_ERROR 0x4400
-#define VMCS_PROC2 0x401e
 #define VMCS_ENTRY 0x4012
 #define CR0_PE 1u
 #define CR0_PG 0x80000000u

@@ -6,9 +6,6 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define VMCS_INSN_ERROR 0x4400
-#define VMCS_PIN 0x4000
-#define VMCS_EXIT_REASON 0x4402
 #define CF 0x1u
 #define ZF 0x40u
 #define STATUS 0x8d5u
