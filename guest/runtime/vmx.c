@@ -143,3 +143,14 @@ uint64_t vmx_enter_regs(bool launch)
         : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "cc", "memory");
     return r;
 }
+
+void vmx_setup_controls(uint32_t pin, uint32_t proc, uint32_t exit, uint32_t entry)
+{
+    bool true_ctls = rdmsr(0x480) & (1ull << 55);
+    vmwrite(VMCS_PIN, vmx_ctl(true_ctls ? 0x48d : 0x481, pin));
+    vmwrite(VMCS_PROC, vmx_ctl(true_ctls ? 0x48e : 0x482, proc));
+    vmwrite(0x400c, vmx_ctl(true_ctls ? 0x48f : 0x483, exit));
+    vmwrite(0x4012, vmx_ctl(true_ctls ? 0x490 : 0x484, entry));
+    vmwrite(0x400a, 0);         /* CR3-target count */
+    vmwrite(0x2800, ~0ull);     /* VMCS link pointer */
+}

@@ -67,6 +67,12 @@ static inline uint32_t vmx_ctl(uint32_t msr, uint32_t want)
     return (want | (uint32_t)v) & (uint32_t)(v >> 32);
 }
 
+/* The four control words (pin-based, primary processor-based, VM-exit, VM-entry), each
+ * `want` adjusted by vmx_ctl against the TRUE capability MSR when IA32_VMX_BASIC bit 55 says
+ * it exists, else the plain one (SDM 3C Appendix A.2-A.5); also CR3-target count 0 and the
+ * VMCS link pointer all ones. */
+void vmx_setup_controls(uint32_t pin, uint32_t proc, uint32_t exit, uint32_t entry);
+
 /* Host and guest state for a guest in the host's own flat 64-bit environment: the host's CR0/
  * CR3/CR4, CS/DS, GDT and IDT; TR = 0x18 based at `tss` (104 bytes); the guest starts at `rip`
  * with `rsp`, RFLAGS = 2 and DR7 = 0x400. Controls are the caller's. */

@@ -29,19 +29,11 @@ static void skip_insn(void)
 
 static void setup_vmcs(void)
 {
-    uint64_t basic = rdmsr(0x480);
-    bool true_ctls = basic & (1ull << 55);
-    uint32_t pin_msr = true_ctls ? 0x48d : 0x481, proc_msr = true_ctls ? 0x48e : 0x482;
-    uint32_t exit_msr = true_ctls ? 0x48f : 0x483, entry_msr = true_ctls ? 0x490 : 0x484;
-    vmwrite(0x4000, vmx_ctl(pin_msr, 0));
-    /* HLT, unconditional I/O, MSR bitmaps, CR3-load exiting */
-    vmwrite(0x4002, vmx_ctl(proc_msr, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15)));
-    vmwrite(0x400c, vmx_ctl(exit_msr, 1u << 9));            /* host address-space size */
-    vmwrite(0x4012, vmx_ctl(entry_msr, 1u << 9));           /* IA-32e mode guest */
+    /* HLT, unconditional I/O, MSR bitmaps, CR3-load exiting; host address-space size; IA-32e
+       mode guest */
+    vmx_setup_controls(0, (1u << 7) | (1u << 24) | (1u << 28) | (1u << 15), 1u << 9, 1u << 9);
     vmwrite(0x2004, (uint64_t)(uintptr_t)msr_bitmap);
     msr_bitmap[0x1b / 8] |= 1u << (0x1b % 8);
-    vmwrite(0x400a, 0);                                 /* CR3-target count */
-    vmwrite(0x2800, ~0ull);                             /* VMCS link pointer */
 
     vmx_setup_flat64(tss, (uint64_t)(uintptr_t)guest_main,
                      (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
