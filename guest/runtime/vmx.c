@@ -101,9 +101,8 @@ bool vmx_enable(void *vmxon_region, void *vmcs)
     uint32_t rev = (uint32_t)rdmsr(0x480) & 0x7fffffff;
     *(uint32_t *)vmxon_region = rev;
     *(uint32_t *)vmcs = rev;
-    const uint64_t status = 0x8d5;                 /* CF, PF, AF, ZF, SF, OF */
-    return !(vmxon((uint64_t)(uintptr_t)vmxon_region) & status) && !(vmclear((uint64_t)(uintptr_t)vmcs) & status) &&
-           !(vmptrld((uint64_t)(uintptr_t)vmcs) & status);
+    return !(vmxon((uint64_t)(uintptr_t)vmxon_region) & VMX_STATUS) && !(vmclear((uint64_t)(uintptr_t)vmcs) & VMX_STATUS) &&
+           !(vmptrld((uint64_t)(uintptr_t)vmcs) & VMX_STATUS);
 }
 
 

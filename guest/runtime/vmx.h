@@ -32,6 +32,12 @@
 #define VMCS_GUEST_RIP 0x681e
 #define VMCS_GUEST_RFLAGS 0x6820
 
+/* RFLAGS after a VMX instruction (SDM 3C §31.2): VMfailInvalid sets CF, VMfailValid ZF;
+ * VMX_STATUS is every flag VMsucceed clears. */
+#define VMX_CF 0x1u
+#define VMX_ZF 0x40u
+#define VMX_STATUS 0x8d5u
+
 /* VMWRITE; false on VMfail. */
 static inline bool vmwrite(uint64_t enc, uint64_t v)
 {
@@ -71,6 +77,11 @@ static inline uint32_t vmx_ctl(uint32_t msr, uint32_t want)
  * `want` adjusted by vmx_ctl against the TRUE capability MSR when IA32_VMX_BASIC bit 55 says
  * it exists, else the plain one (SDM 3C Appendix A.2-A.5); also CR3-target count 0 and the
  * VMCS link pointer all ones. */
+static inline void vmx_skip_insn(void)   /* resume after the instruction that exited */
+{
+    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
+}
+
 void vmx_setup_controls(uint32_t pin, uint32_t proc, uint32_t exit, uint32_t entry);
 
 /* Host and guest state for a guest in the host's own flat 64-bit environment: the host's CR0/

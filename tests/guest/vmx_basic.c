@@ -7,17 +7,11 @@
 #include "guest.h"
 #include "vmx.h"
 
-
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 static uint8_t guest_stack[8192] __attribute__((aligned(16)));
 static uint8_t tss[104] __attribute__((aligned(16)));
-
-
-#define CF 0x1u
-#define ZF 0x40u
-#define STATUS 0x8d5u
 
 /* The guest: each instruction below causes one VM exit; the host skips it and resumes. */
 static void guest_main(void)
@@ -32,11 +26,6 @@ static void guest_main(void)
     __asm__ volatile("hlt");
     for (;;)
         __asm__ volatile("vmcall");
-}
-
-static void skip_insn(void)
-{
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
 }
 
 static bool expect_exit(uint64_t r, unsigned reason, unsigned len, const char *what)
@@ -81,40 +70,40 @@ int main(void)
     *(uint32_t *)vmxon_region = rev;
     *(uint32_t *)vmcs = rev;
     uint64_t fl = vmxon((uint64_t)(uintptr_t)vmxon_region + 8);
-    report((fl & STATUS) == CF, "VMXON with a misaligned region: VMfailInvalid");
+    report((fl & VMX_STATUS) == VMX_CF, "VMXON with a misaligned region: VMfailInvalid");
     fl = vmxon((uint64_t)(uintptr_t)vmxon_region);
-    report((fl & STATUS) == 0, "VMXON");
+    report((fl & VMX_STATUS) == 0, "VMXON");
     fl = vmxon((uint64_t)(uintptr_t)vmxon_region);
-    report((fl & STATUS) == CF, "VMXON in VMX root operation without a VMCS: VMfailInvalid");
-    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0, "VMCLEAR");
-    report((vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0, "VMPTRLD");
+    report((fl & VMX_STATUS) == VMX_CF, "VMXON in VMX root operation without a VMCS: VMfailInvalid");
+    report((vmclear((uint64_t)(uintptr_t)vmcs) & VMX_STATUS) == 0, "VMCLEAR");
+    report((vmptrld((uint64_t)(uintptr_t)vmcs) & VMX_STATUS) == 0, "VMPTRLD");
     fl = vmptrld((uint64_t)(uintptr_t)vmxon_region);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 10, "VMPTRLD of the VMXON region: error 10");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 10, "VMPTRLD of the VMXON region: error 10");
     uint8_t bad;
     __asm__ volatile("vmwrite %1, %2; setna %0" : "=q"(bad) : "r"(1ull), "r"(0x7777ull) : "cc");
     report(bad && vmread(VMCS_INSN_ERROR) == 12, "VMWRITE of an unknown field: error 12");
 
     setup_vmcs();
     if (expect_exit(vmx_enter(true), 10, 2, "CPUID"))
-        skip_insn();
+        vmx_skip_insn();
     if (expect_exit(vmx_enter(false), 18, 3, "VMCALL"))
-        skip_insn();
+        vmx_skip_insn();
     if (expect_exit(vmx_enter(false), 30, 2, "OUT")) {
         report(vmread(VMCS_EXIT_QUAL) == ((0x80u << 16) | (1u << 6)), "OUT qualification %#lx",
                (unsigned long)vmread(VMCS_EXIT_QUAL));
-        skip_insn();
+        vmx_skip_insn();
     }
     if (expect_exit(vmx_enter(false), 31, 2, "RDMSR of a bitmap-intercepted MSR"))
-        skip_insn();
+        vmx_skip_insn();
     if (expect_exit(vmx_enter(false), 28, 3, "MOV to CR3")) {
         report((vmread(VMCS_EXIT_QUAL) & 0x3f) == 3, "CR access qualification %#lx",
                (unsigned long)vmread(VMCS_EXIT_QUAL));
-        skip_insn();
+        vmx_skip_insn();
     }
     if (expect_exit(vmx_enter(false), 12, 1, "HLT"))
-        skip_insn();
+        vmx_skip_insn();
     expect_exit(vmx_enter(false), 18, 3, "VMCALL loop");
-    skip_insn();
+    vmx_skip_insn();
 
     /* Monitor trap flag: an exit after one guest instruction (the loop's JMP). */
     uint64_t proc = vmread(0x4002), rip = vmread(VMCS_GUEST_RIP);
@@ -152,7 +141,7 @@ int main(void)
     /* Invalid host state: VMfailValid(8), execution continues after VMRESUME. */
     vmwrite(VMCS_HOST_TR_SEL, 0);
     e = vmx_enter(false);
-    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 8, "null host TR selector: VMfailValid 8");
+    report((e & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 8, "null host TR selector: VMfailValid 8");
     vmwrite(VMCS_HOST_TR_SEL, 0x18);
     expect_exit(vmx_enter(false), 18, 3, "VMCALL after the failed entries");
 

@@ -8,24 +8,13 @@
 #include "guest.h"
 #include "vmx.h"
 
-
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 static uint8_t guest_stack[8192] __attribute__((aligned(16)));
 static uint8_t tss[104] __attribute__((aligned(16)));
 
-
-#define CF 0x1u
-#define ZF 0x40u
-#define STATUS 0x8d5u
-
 static void guest_main(void);
-
-static void skip_insn(void)
-{
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
-}
 
 static void setup_vmcs(void)
 {
@@ -38,7 +27,6 @@ static void setup_vmcs(void)
     vmx_setup_flat64(tss, (uint64_t)(uintptr_t)guest_main,
                      (uint64_t)(uintptr_t)(guest_stack + sizeof guest_stack - 8));
 }
-
 
 static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
 static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
@@ -112,8 +100,8 @@ int main(void)
     uint32_t rev = (uint32_t)basic & 0x7fffffff;
     *(uint32_t *)vmxon_region = rev;
     *(uint32_t *)vmcs = rev;
-    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & STATUS) == 0, "VMXON");
-    report((vmclear((uint64_t)(uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & STATUS) == 0,
+    report((vmxon((uint64_t)(uintptr_t)vmxon_region) & VMX_STATUS) == 0, "VMXON");
+    report((vmclear((uint64_t)(uintptr_t)vmcs) & VMX_STATUS) == 0 && (vmptrld((uint64_t)(uintptr_t)vmcs) & VMX_STATUS) == 0,
            "VMCLEAR, VMPTRLD");
     setup_vmcs();
     vmwrite(0x4002, vmread(0x4002) | (1u << 31));               /* secondary controls */
@@ -126,11 +114,11 @@ int main(void)
     /* EPTP checks at VM entry: a reserved memory type fails with VMfailValid 7. */
     vmwrite(0x201a, (eptp & ~7ull) | 2);
     uint64_t e = vmx_enter(true);
-    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP memory type 2: VMfailValid 7");
+    report((e & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP memory type 2: VMfailValid 7");
     vmwrite(0x0000, 0);
     vmwrite(0x201a, eptp);
     e = vmx_enter(true);
-    report((e & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "enable VPID with VPID 0: VMfailValid 7");
+    report((e & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "enable VPID with VPID 0: VMfailValid 7");
     vmwrite(0x0000, 1);
 
     /* Page 0 read-only: the guest's write is an EPT violation on the final translation. */
@@ -140,14 +128,14 @@ int main(void)
     check_violation(e, 0x2 | 0x8 | 0x20 | 0x80 | 0x100, &test_pages[0][0], "write to a read+execute page");
     report(test_pages[0][0] == 0, "the faulting write did not happen");
     *test_pte(0) |= 2;
-    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT single context");
+    report((vmx_invept(1, eptp) & VMX_STATUS) == 0, "INVEPT single context");
     /* Page 1 not present: the read faults with no permissions in bits 5:3. */
     e = vmx_enter(false);
     check_violation(e, 0x1 | 0x80 | 0x100, &test_pages[1][3], "read of a non-present page");
     report(test_pages[0][0] == 0x1234, "the write completed after the fix");
     /* A write-only entry is a misconfiguration (reason 49) with the guest-physical address. */
     *test_pte(1) |= 2;
-    report((vmx_invept(2, 0) & STATUS) == 0, "INVEPT all contexts");
+    report((vmx_invept(2, 0) & VMX_STATUS) == 0, "INVEPT all contexts");
     e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 49 && vmread(0x2400) == (uintptr_t)&test_pages[1][3],
            "write-only EPT entry: misconfiguration (reason %lu) gpa %#lx", (unsigned long)vmread(VMCS_EXIT_REASON),
@@ -156,33 +144,33 @@ int main(void)
     test_pages[1][3] = 0x5678;
     e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest resumed to its VMCALL after the fixes");
-    skip_insn();
+    vmx_skip_insn();
 
     /* Execute-only page (advertised in EPT_VPID_CAP bit 0): a read is a violation with only
        bit 5 (executable) among the permission bits. */
     *test_pte(0) = (*test_pte(0) & ~7ull) | 4;                   /* execute-only */
-    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT after making page 0 execute-only");
+    report((vmx_invept(1, eptp) & VMX_STATUS) == 0, "INVEPT after making page 0 execute-only");
     e = vmx_enter(false);
     check_violation(e, 0x1 | 0x20 | 0x80 | 0x100, &test_pages[0][1], "read of an execute-only page");
     *test_pte(0) |= 3;
-    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT");
+    report((vmx_invept(1, eptp) & VMX_STATUS) == 0, "INVEPT");
     e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest read the page after the fix");
-    skip_insn();
+    vmx_skip_insn();
 
     /* INVEPT/INVVPID VMfail cases (SDM 3C §31.3): unsupported types and bad operands. */
-    report((vmx_invept(0, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 0: VMfailValid 28");
-    report((vmx_invept(3, eptp) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 3: VMfailValid 28");
-    report((vmx_invept(1, (eptp & ~7ull) | 2) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT of an invalid EPTP: VMfailValid 28");
-    report((vmx_invvpid(0, 1, 0x1000) & STATUS) == 0, "INVVPID individual address");
-    report((vmx_invvpid(1, 1, 0) & STATUS) == 0, "INVVPID single context");
-    report((vmx_invvpid(2, 0, 0) & STATUS) == 0, "INVVPID all contexts");
-    report((vmx_invvpid(3, 1, 0) & STATUS) == 0, "INVVPID single context retaining globals");
-    report((vmx_invvpid(1, 0, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID of VPID 0: VMfailValid 28");
-    report((vmx_invvpid(0, 1, 0x800000000000ull) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28,
+    report((vmx_invept(0, eptp) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 0: VMfailValid 28");
+    report((vmx_invept(3, eptp) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT type 3: VMfailValid 28");
+    report((vmx_invept(1, (eptp & ~7ull) | 2) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVEPT of an invalid EPTP: VMfailValid 28");
+    report((vmx_invvpid(0, 1, 0x1000) & VMX_STATUS) == 0, "INVVPID individual address");
+    report((vmx_invvpid(1, 1, 0) & VMX_STATUS) == 0, "INVVPID single context");
+    report((vmx_invvpid(2, 0, 0) & VMX_STATUS) == 0, "INVVPID all contexts");
+    report((vmx_invvpid(3, 1, 0) & VMX_STATUS) == 0, "INVVPID single context retaining globals");
+    report((vmx_invvpid(1, 0, 0) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID of VPID 0: VMfailValid 28");
+    report((vmx_invvpid(0, 1, 0x800000000000ull) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28,
            "INVVPID of a non-canonical address: VMfailValid 28");
-    report((vmx_invvpid(1, 0x10001, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID descriptor bits 63:16: VMfailValid 28");
-    report((vmx_invvpid(4, 1, 0) & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID type 4: VMfailValid 28");
+    report((vmx_invvpid(1, 0x10001, 0) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID descriptor bits 63:16: VMfailValid 28");
+    report((vmx_invvpid(4, 1, 0) & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 28, "INVVPID type 4: VMfailValid 28");
     e = vmx_enter(false);
     report(e == 0 && vmread(VMCS_EXIT_REASON) == 18, "guest still runs");
 

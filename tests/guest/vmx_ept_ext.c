@@ -22,9 +22,6 @@
 
 #define VMCS_GLA 0x640a
 
-#define ZF 0x40u
-#define STATUS 0x8d5u
-
 #define PROC2_EPT (1u << 1)
 #define PROC2_VPID (1u << 5)
 #define PROC2_VMFUNC (1u << 13)
@@ -223,7 +220,7 @@ static void test_mbec(uint32_t proc2_cap)
     /* The control needs enable EPT (VMfailValid 7). */
     vmwrite(VMCS_PROC2, PROC2_MBEC | PROC2_VPID);
     uint64_t fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "MBEC without enable EPT: VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "MBEC without enable EPT: VMfailValid 7");
 
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_MBEC);
     uint64_t *u = ept_pte(pages.code_user), *s = ept_pte(pages.code_sup);
@@ -307,11 +304,11 @@ static void test_vmfunc(uint32_t proc2_cap)
     vmwrite(VMCS_VMFUNC_CTL, 1);
     vmwrite(VMCS_EPTP_LIST, (uintptr_t)eptp_list | 8);
     uint64_t fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP-list address not aligned: VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "EPTP-list address not aligned: VMfailValid 7");
     vmwrite(VMCS_EPTP_LIST, (uintptr_t)eptp_list);
     vmwrite(VMCS_VMFUNC_CTL, 3);
     fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "VM-function control bit 1 (reserved): VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "VM-function control bit 1 (reserved): VMfailValid 7");
     vmwrite(VMCS_VMFUNC_CTL, 1);
 
     vf_eax = 0;
@@ -388,7 +385,7 @@ static void test_ve(uint32_t proc2_cap)
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_VE);
     vmwrite(VMCS_VE_INFO, (uintptr_t)ve_info + 0x10);
     uint64_t fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "#VE information address not aligned: VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "#VE information address not aligned: VMfailValid 7");
     vmwrite(VMCS_VE_INFO, (uintptr_t)ve_info);
     vmwrite(VMCS_EPTP_INDEX, 5);
     uint64_t *leaf = ept_pte(pages.data[0]);
@@ -477,11 +474,11 @@ static void test_pml(uint32_t proc2_cap)
     /* Entry checks: PML needs enable EPT; the PML address must be 4 KiB aligned. */
     vmwrite(VMCS_PROC2, PROC2_VPID | PROC2_PML);
     uint64_t fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "PML without enable EPT: VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "PML without enable EPT: VMfailValid 7");
     vmwrite(VMCS_PROC2, PROC2_EPT | PROC2_VPID | PROC2_PML);
     vmwrite(VMCS_PML_ADDR, (uintptr_t)pml_log | 0x800);
     fl = vmx_enter_regs(!launched);
-    report((fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "PML address not aligned: VMfailValid 7");
+    report((fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "PML address not aligned: VMfailValid 7");
     vmwrite(VMCS_PML_ADDR, (uintptr_t)pml_log);
     vmwrite(VMCS_PML_INDEX, 511);
     vmwrite(VMCS_EPTP, eptp_ad);

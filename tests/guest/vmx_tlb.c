@@ -13,10 +13,8 @@
 #include "guest.h"
 #include "vmx.h"
 
-
 #define TEST_LA 0x8000000000ull   /* PML4 slot 1: unused by the runtime's identity map */
 #define PTE_PW 3ull               /* present, writable */
-#define STATUS 0x8d5u
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));
@@ -156,11 +154,11 @@ static void test_invept(uint64_t eptp)
 {
     *ept_pte(PA) = page_pa(PB) | EPT_RWX | EPT_WB;   /* gpa of A -> host page B, no INVEPT */
     check_stale(run_guest(), PA, PB, "EPT entry changed without INVEPT");
-    report((vmx_invept(1, eptp) & STATUS) == 0, "INVEPT single context");
+    report((vmx_invept(1, eptp) & VMX_STATUS) == 0, "INVEPT single context");
     check_value(run_guest(), PB, "after INVEPT single context the new EPT entry is used");
     *ept_pte(PA) = page_pa(PA) | EPT_RWX | EPT_WB;
     check_stale(run_guest(), PB, PA, "EPT entry restored without INVEPT");
-    report((vmx_invept(2, 0) & STATUS) == 0, "INVEPT all contexts");
+    report((vmx_invept(2, 0) & VMX_STATUS) == 0, "INVEPT all contexts");
     check_value(run_guest(), PA, "after INVEPT all contexts");
 }
 
@@ -169,9 +167,9 @@ static void test_invvpid(void)
 {
     GUEST_PTE = page_pa(PC) | PTE_PW;
     check_stale(run_guest(), PA, PC, "guest PTE changed without INVVPID (VPID entries survive exit+entry)");
-    report((vmx_invvpid(1, 2, 0) & STATUS) == 0, "INVVPID single context of VPID 2");
+    report((vmx_invvpid(1, 2, 0) & VMX_STATUS) == 0, "INVVPID single context of VPID 2");
     check_stale(run_guest(), PA, PC, "INVVPID of another VPID leaves VPID 1's entry");
-    report((vmx_invvpid(0, 1, TEST_LA) & STATUS) == 0, "INVVPID individual address");
+    report((vmx_invvpid(0, 1, TEST_LA) & VMX_STATUS) == 0, "INVVPID individual address");
     check_value(run_guest(), PC, "after INVVPID individual address");
     GUEST_PTE = page_pa(PA) | PTE_PW;
     vmx_invvpid(1, 1, 0);

@@ -17,8 +17,6 @@
 #define VMCS_ENTRY 0x4012
 #define CR0_PE 1u
 #define CR0_PG 0x80000000u
-#define STATUS 0x8d5u
-#define ZF 0x40u
 
 extern const char urg_begin[], urg_end[], urg_int40[];
 
@@ -82,11 +80,6 @@ static bool expect_exit(uint64_t r, uint32_t reason, const char *what)
     return r == 0 && got == reason;
 }
 
-static void skip_insn(void)
-{
-    vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_LEN));
-}
-
 static uint32_t seg_sel(unsigned i) { return (uint32_t)vmread(0x0800 + 2 * i); }
 static uint64_t seg_base(unsigned i) { return vmread(0x6806 + 2 * i); }
 
@@ -125,7 +118,7 @@ int main(void)
     /* Unrestricted guest needs EPT (§27.2.1.1): VMfailValid 7. */
     vmwrite(VMCS_PROC2, 1u << 7);
     r = vmx_enter(true);
-    report((r & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == 7, "unrestricted guest without EPT: VMfailValid %lu",
+    report((r & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == 7, "unrestricted guest without EPT: VMfailValid %lu",
            (unsigned long)vmread(VMCS_INSN_ERROR));
     setup_real_mode_guest();
     vmwrite(VMCS_PROC2, (1u << 7) | 0x2);
@@ -141,7 +134,7 @@ int main(void)
     report(seg_sel(1) == URG_SEG && seg_base(1) == URG_BASE, "GUEST_CS %#x base %#lx", seg_sel(1),
            (unsigned long)seg_base(1));
     report(vmread(VMCS_EXIT_LEN) == 2, "CPUID instruction length 2");
-    skip_insn();
+    vmx_skip_insn();
 
     /* Exit 2: the guest reads a page EPT does not map. */
     ept_pt[URG_ABSENT >> 12] = 0;
@@ -164,7 +157,7 @@ int main(void)
     report(seg_sel(1) == 0x08 && (vmread(0x4816) & 0x4000), "GUEST_CS 0x08, 32-bit (AR %#lx)",
            (unsigned long)vmread(0x4816));
     report(!(vmread(VMCS_ENTRY) & (1u << 9)), "IA-32e mode guest stays 0");
-    skip_insn();
+    vmx_skip_insn();
 
     /* A far JMP to a TSS: task switches always exit (SDM 3C §26.1.2); qualification = the
        TSS selector with source 2 (JMP) in bits 31:30. */
@@ -172,7 +165,7 @@ int main(void)
         report(vmread(VMCS_EXIT_QUAL) == (0x28u | 2u << 30) && vmread(VMCS_EXIT_LEN) == 7,
                "task switch: qualification %#lx (want 0x80000028), length %lu", (unsigned long)vmread(VMCS_EXIT_QUAL),
                (unsigned long)vmread(VMCS_EXIT_LEN));
-        skip_insn();
+        vmx_skip_insn();
     }
 
     /* Exit 4: CPUID in real mode again, after the guest cleared CR0.PE. */
@@ -182,7 +175,7 @@ int main(void)
            (unsigned long)vmread(VMCS_GUEST_CR0));
     report(seg_sel(1) == URG_SEG && seg_base(1) == URG_BASE, "GUEST_CS %#x base %#lx after the far jump",
            seg_sel(1), (unsigned long)seg_base(1));
-    skip_insn();
+    vmx_skip_insn();
 
     /* Exit 5: HLT, with BX from the real-mode interrupt handler. */
     expect_exit(vmx_enter(false), 12, "HLT in real mode");

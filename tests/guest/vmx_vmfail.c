@@ -6,10 +6,6 @@
 #include "guest.h"
 #include "vmx.h"
 
-#define CF 0x1u
-#define ZF 0x40u
-#define STATUS 0x8d5u
-
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs2[4096] __attribute__((aligned(4096)));
@@ -47,7 +43,7 @@ static uint64_t vmlaunch_flags(bool resume)
 
 static bool valid_fail(uint64_t fl, unsigned err)
 {
-    return (fl & STATUS) == ZF && vmread(VMCS_INSN_ERROR) == err;
+    return (fl & VMX_STATUS) == VMX_ZF && vmread(VMCS_INSN_ERROR) == err;
 }
 
 static void expect_valid(uint64_t fl, unsigned err, const char *what)
@@ -58,7 +54,7 @@ static void expect_valid(uint64_t fl, unsigned err, const char *what)
 
 static void expect_invalid(uint64_t fl, const char *what)
 {
-    report((fl & STATUS) == CF, "%s: VMfailInvalid (rflags %#lx)", what, (unsigned long)fl);
+    report((fl & VMX_STATUS) == VMX_CF, "%s: VMfailInvalid (rflags %#lx)", what, (unsigned long)fl);
 }
 
 int main(void)
@@ -98,7 +94,7 @@ int main(void)
     *(uint32_t *)vmxon_region = rev ^ 1;
     expect_invalid(vmxon(pa), "VMXON with a wrong revision identifier");
     *(uint32_t *)vmxon_region = rev;
-    report((vmxon(pa) & STATUS) == 0, "VMXON");
+    report((vmxon(pa) & VMX_STATUS) == 0, "VMXON");
 
     /* No current VMCS: VMfailInvalid for everything that needs one. */
     expect_invalid(vmlaunch_flags(false), "VMLAUNCH without a current VMCS");
@@ -113,7 +109,7 @@ int main(void)
 
     /* Errors 2, 3, 9, 10, 11 need no current VMCS only for VMfailInvalid: make one current
        first so they are VMfailValid. */
-    report((vmclear((uintptr_t)vmcs) & STATUS) == 0 && (vmptrld((uintptr_t)vmcs) & STATUS) == 0, "VMCLEAR, VMPTRLD");
+    report((vmclear((uintptr_t)vmcs) & VMX_STATUS) == 0 && (vmptrld((uintptr_t)vmcs) & VMX_STATUS) == 0, "VMCLEAR, VMPTRLD");
     expect_valid(vmclear((uintptr_t)vmcs + 8), 2, "VMCLEAR of a misaligned address");
     expect_valid(vmclear(1ull << 52), 2, "VMCLEAR beyond MAXPHYADDR");
     expect_valid(vmclear(pa), 3, "VMCLEAR of the VMXON pointer");
@@ -161,7 +157,7 @@ int main(void)
     __asm__ volatile("invvpid %1, %2; pushfq; pop %0" : "=r"(fl) : "m"(desc), "r"(7ull) : "cc", "memory");
     expect_valid(fl, 28, "INVVPID type 7");
     /* VMCLEAR of the current VMCS makes it not current: VMREAD then fails invalid. */
-    report((vmclear((uintptr_t)vmcs) & STATUS) == 0, "VMCLEAR of the current VMCS");
+    report((vmclear((uintptr_t)vmcs) & VMX_STATUS) == 0, "VMCLEAR of the current VMCS");
     __asm__ volatile("vmread %1, %%rbx; pushfq; pop %0" : "=r"(fl) : "a"(0x4400ull) : "rbx", "cc");
     expect_invalid(fl, "VMREAD after VMCLEAR of the current VMCS");
     __asm__ volatile("vmxoff" ::: "cc");
