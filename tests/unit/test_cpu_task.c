@@ -187,6 +187,39 @@ START_TEST(iret_into_v86_task_and_back)
 }
 END_TEST
 
+START_TEST(iret_to_v86_and_interrupt_back)
+{
+    /* A 32-bit IRET at CPL 0 whose EFLAGS image has VM = 1 (SDM 2A "IRET"
+       RETURN-TO-VIRTUAL-8086-MODE) enters 4200:0002, which runs UD2; #UD goes through an
+       interrupt gate to ring 0 on the TSS's ESP0, pushing GS, FS, DS, ES, SS, ESP, EFLAGS, CS,
+       EIP (SDM 3A §20.3.1.1). */
+    memcpy(H.ram + V86_CODE + 2, "\x0f\x0b", 2);
+    harness_put32(&H, TSS_BASE(TSS_A) + 4, 0x90000);                 /* ESP0 */
+    harness_put32(&H, TSS_BASE(TSS_A) + 8, 0x10);                    /* SS0 */
+    u32 handler = 0x103000;
+    H.ram[handler] = 0xf4;
+    harness_put64(&H, IDT + 8 * EXC_UD, (handler & 0xffff) | 0x08ull << 16 | 0x8eull << 40 | (u64)(handler >> 16) << 48);
+    /* mov $0x18,%ax; ltr %ax; push $0x3456 (GS), $0x2345 (FS), $0x1234 (DS), $0x0123 (ES),
+       $0x5000 (SS), $0x100 (ESP), $0x20002 (EFLAGS.VM), $0x4200 (CS), $2 (EIP); iret */
+    ck_assert_int_eq(harness_run(&H, "\x66\xb8\x18\x00\x0f\x00\xd8\x68\x56\x34\x00\x00\x68\x45\x23\x00"
+                                     "\x00\x68\x34\x12\x00\x00\x68\x23\x01\x00\x00\x68\x00\x50\x00\x00"
+                                     "\x68\x00\x01\x00\x00\x68\x02\x00\x02\x00\x68\x00\x42\x00\x00\x6a"
+                                     "\x02\xcf",
+                                 50, 100),
+                     STOP_HALT);
+    ck_assert_uint_eq(H.cpu.rip, handler + 1);
+    ck_assert_int_eq(H.cpu.mode, MODE_PROT32);
+    u32 sp = (u32)H.cpu.gpr[RSP];
+    ck_assert_uint_eq(sp, 0x90000 - 36);
+    static const u32 frame[9] = {2, 0x4200, 0, 0x100, 0x5000, 0x0123, 0x1234, 0x2345, 0x3456};
+    for (unsigned i = 0; i < 9; i++)
+        if (i != 2)
+            ck_assert_uint_eq(harness_get32(&H, sp + 4 * i) & 0xffff, frame[i]);
+    ck_assert(harness_get32(&H, sp + 8) & RFLAGS_VM);                 /* interrupted in v86 */
+    ck_assert_uint_eq(H.cpu.seg[SEG_DS].sel, 0);                      /* data segments nulled */
+}
+END_TEST
+
 Suite *unit_suite(void);
 Suite *unit_suite(void)
 {
@@ -199,6 +232,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, exception_through_task_gate_pushes_error_code);
     tcase_add_test(tc, busy_and_short_tss_fault);
     tcase_add_test(tc, iret_into_v86_task_and_back);
+    tcase_add_test(tc, iret_to_v86_and_interrupt_back);
     suite_add_tcase(s, tc);
     return s;
 }
