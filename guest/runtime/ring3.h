@@ -1,9 +1,9 @@
-/* guest/bench/ring3.h — user mode for the ring-transition benchmarks (int80, syscall): a GDT
+/* guest/runtime/ring3.h — user mode for guest tests and the ring-transition benchmarks: a GDT
  * with 64-bit user segments laid out for SYSCALL/SYSRET, a TSS whose RSP0 receives ring-0
  * entries, user-accessible identity paging, and a way into ring 3 and back. SDM 3A §5.8.8
  * (SYSCALL/SYSRET), §6.14 (64-bit IDT), §7.7 (64-bit TSS). */
-#ifndef HVSIM_GUEST_BENCH_RING3_H
-#define HVSIM_GUEST_BENCH_RING3_H
+#ifndef HVSIM_GUEST_RING3_H
+#define HVSIM_GUEST_RING3_H
 
 #include "guest.h"
 

@@ -1,4 +1,4 @@
-/* guest/bench/ring3.c — see ring3.h. */
+/* guest/runtime/ring3.c — see ring3.h. */
 #include "ring3.h"
 
 static uint64_t gdt[7];
