@@ -112,7 +112,8 @@ void phys_write(struct cpu *c, pa_t pa, unsigned size, u64 v)
         c->attention = true;
         return;
     }
-    phys_note_write(p, pa, size);
+    if (phys_note_write(p, pa, size))
+        c->attention = true;   /* the step loop's chained path holds the code generation */
     iomap_write(p->mem, pa, v, size);
 }
 

@@ -30,6 +30,7 @@ int cpu_init(struct cpu *c, int id, const struct cpu_model *model, const struct 
     c->apic_page = UINT64_MAX;
     c->timer_at = UINT64_MAX;
     c->horizon = UINT64_MAX;
+    c->chain_from = CHAIN_NONE;
     cpu_reset(c, false);
     return 0;
 }
@@ -212,12 +213,14 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    mode, the CPL, the TLB tag and generation, RFLAGS.TF/RF and the breakpoints as they were,
    so what the full step below checks per instruction is checked here once, on entry: the
    fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
-   breakpoints. What an instruction can still change is re-checked each time: the budget,
-   pending events and the timer horizon (c->attention, c->timer_at), leaving the page (a
-   branch or the page end), and the code page's generation (self-modifying code). An
+   breakpoints. The code page's generation is read once too: a store that invalidates decoded
+   code sets c->attention (phys_write), which ends the run. What an instruction can still
+   change is re-checked each time: the budget, pending events and the timer horizon
+   (c->attention, c->timer_at), and leaving the page (a branch or the page end). An
    instruction that falls through finds its successor through the entry's `next` link when
    that entry still holds the successor's physical address and the current generation;
-   otherwise through the cache's index, and then links it. */
+   otherwise through the cache's index, and then links it. Decode-cache hits are counted
+   once per run (c->chain_from); cpu_run adds those of a run an exception cut short. */
 _Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
 
 static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
@@ -227,27 +230,26 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
         return;
     const u64 page = c->fetch_page;
     const pa_t pbase = c->fetch_pa;
-    const u32 *genp = c->fetch_gen;
+    const u32 gen = *c->fetch_gen;
     struct icache *ic = c->icache;
     struct icache_entry *e = &ic->none;   /* the entry just executed */
     la_t fall = ~0ull;                     /* its fall-through address */
     /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
        this one has the low bits 7 and is not ~0, so no entry matches it. */
     u64 want = ~0ull << 4 | 7;
+    c->chain_from = c->insns;
     while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
         la_t la = c->rip;
-        u32 gen = *genp;
         struct icache_entry *n = e->next;
         if (unlikely(la != fall || n->key != want || n->gen != gen)) {
             if ((la >> 12) != page)
-                return;
+                break;
             n = icache_lookup_long64(ic, pbase | (la & 0xfff), gen);
             if (!n)
-                return;
+                break;
             if (la == fall)
                 e->next = n;
         }
-        ic->hits++;
         const struct insn *in = &n->in;
         c->insn_rip = la;
         c->insn_rsp = c->gpr[RSP];
@@ -259,9 +261,11 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
         c->insns++;
         c->cycles += in->cycles;
         if (!(in->flags & INSN_CHAIN))
-            return;
+            break;
         e = n;
     }
+    ic->hits += c->insns - c->chain_from;
+    c->chain_from = CHAIN_NONE;
 }
 
 /* The instruction loop proper, kept out of cpu_run: a function that calls setjmp keeps its
@@ -313,6 +317,10 @@ enum cpu_stop cpu_run(struct cpu *c, u64 max_insns)
     if (setjmp(c->step_env)) {
         /* An exception was delivered (or the run was stopped) from inside an instruction. */
         c->exc_depth = 0;
+        if (c->chain_from != CHAIN_NONE) {   /* the chained run's hits, the cut one included */
+            c->icache->hits += c->insns - c->chain_from + 1;
+            c->chain_from = CHAIN_NONE;
+        }
         if (c->stop_request)
             return c->stop_reason;
     }

@@ -100,6 +100,8 @@ struct cpu_msrs {
     u64 tsc_offset;                      /* (R) TSC = cycles + tsc_offset */
 };
 
+#define CHAIN_NONE UINT64_MAX   /* struct cpu's chain_from outside a chained run */
+
 struct cpu {
     /* ---- architectural state ---- */
     u64 gpr[16];                         /* (R) */
@@ -160,6 +162,8 @@ struct cpu {
     pa_t fetch_pa;                       /* physical page */
     const u32 *fetch_gen;                /* its code-page generation, or NULL (not RAM) */
     u8 fetch_cpl;
+    u64 chain_from;                      /* c->insns when the step loop's chained run began,
+                                            or CHAIN_NONE outside one (cpu/cpu.c) */
 
     /* ---- step bookkeeping (S) ---- */
     jmp_buf step_env;

@@ -214,8 +214,7 @@ enum decode_status decode_insn(struct cpu *c, const u8 *buf, unsigned n, unsigne
             break;
         case ZYDIS_OPERAND_TYPE_POINTER:
             p->kind = OPND_PTR;
-            p->imm = o->ptr.segment;
-            p->disp = o->ptr.offset;
+            p->imm = (u64)o->ptr.segment << 32 | o->ptr.offset;
             break;
         default:
             p->kind = OPND_NONE;

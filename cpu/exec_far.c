@@ -14,8 +14,8 @@ static void far_operand(struct cpu *c, const struct insn *in, u16 *sel, u64 *off
 {
     const struct opnd *o = &in->op[0];
     if (o->kind == OPND_PTR) {
-        *sel = (u16)o->imm;
-        *off = o->disp;
+        *sel = opnd_ptr_sel(o);
+        *off = opnd_ptr_off(o);
         return;
     }
     unsigned osz = in->opsize;

@@ -87,25 +87,31 @@ FAST_INCDEC(8)
 FAST_MOV(4)
 FAST_MOV(8)
 
+/* The `fast` bits a data access of each kind needs at each CPL: CPL 3 the user bit; below,
+   the supervisor access both with and without RFLAGS.AC, so that RFLAGS need not be read. */
+#define FAST_SUP(kind) (PAGING_PERM_BIT(kind, PAGING_SUP_SMAP) | PAGING_PERM_BIT(kind, PAGING_SUP_AC))
+#define FAST_NEED(kind) {FAST_SUP(kind), FAST_SUP(kind), FAST_SUP(kind), PAGING_PERM_BIT(kind, PAGING_USER)}
+static const u16 fast_need[2][4] = {[PAGING_READ] = FAST_NEED(PAGING_READ), [PAGING_WRITE] = FAST_NEED(PAGING_WRITE)};
+
 /* The host address of an aligned data access of `size` bytes at la in 64-bit mode, when the
    TLB holds a translation that allows it directly (RAM, no write protection for decoded code,
    no watched breakpoint: the entry's `fast` bits), or NULL. An aligned access of at most 8
-   bytes stays in one page and never raises #AC; at CPL < 3 the supervisor access is allowed
-   when it is with and without RFLAGS.AC, so RFLAGS need not be read. Anything else (a miss,
-   a non-canonical address, misalignment, a page SMAP guards) takes the full path
-   (cpu/access.h), which faults as the architecture says. */
+   bytes stays in one page and never raises #AC. There is no canonical check: translations
+   are only ever made for canonical addresses and the TLB compares all of la >> 12, so a
+   non-canonical la misses. Anything else (a miss, a non-canonical address, misalignment, a
+   page SMAP guards) takes the full path (cpu/access.h), which faults as the architecture
+   says. */
 static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t la, unsigned size,
                                                             enum paging_kind kind)
 {
-    if (unlikely((u64)((i64)la >> (c->la_width - 1)) + 1 > 1 || (la & (size - 1))))
+    if (unlikely(la & (size - 1)))
         return NULL;
     u64 vpn = la >> 12;
     u64 tag = c->tlb_tag;
     const struct tlb_entry *e = &c->tlb.e[tlb_index(vpn, tag)];
     if (unlikely(e->vpn != vpn || e->tag != tag))
         return NULL;
-    unsigned need = c->cpl == 3 ? PAGING_PERM_BIT(kind, PAGING_USER)
-                                : PAGING_PERM_BIT(kind, PAGING_SUP_SMAP) | PAGING_PERM_BIT(kind, PAGING_SUP_AC);
+    unsigned need = fast_need[kind][c->cpl & 3];
     if (unlikely((e->fast & need) != need))
         return NULL;
     return (u8 *)(e->host + (la & 0xfff));

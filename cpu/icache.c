@@ -9,7 +9,7 @@
 
 struct icache *icache_create(void)
 {
-    struct icache *ic = malloc(sizeof(*ic));
+    struct icache *ic = aligned_alloc(_Alignof(struct icache), sizeof(*ic));
     if (ic)
         icache_flush(ic);
     return ic;

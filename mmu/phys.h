@@ -32,7 +32,7 @@ void phys_destroy(struct phys *p);
 void phys_mark_code(struct phys *p, pa_t pa, unsigned len);
 
 /* A store of `len` bytes at pa (within one page) is about to happen: invalidate decoded
- * code it overlaps. Returns true if the page held code. */
+ * code it overlaps. Returns true if it did (the page's generation changed). */
 static inline bool phys_note_write(struct phys *p, pa_t pa, unsigned len)
 {
     if (pa >= p->limit)
@@ -44,10 +44,10 @@ static inline bool phys_note_write(struct phys *p, pa_t pa, unsigned len)
     if (last > 63)
         last = 63;
     u64 bits = (last == 63 ? ~0ull : (1ull << (last + 1)) - 1) & ~((1ull << first) - 1);
-    if (cp->chunks & bits) {
-        cp->chunks = 0;
-        cp->gen++;
-    }
+    if (!(cp->chunks & bits))
+        return false;
+    cp->chunks = 0;
+    cp->gen++;
     return true;
 }
 

@@ -125,8 +125,8 @@ START_TEST(conditions_and_branches)
     ck_assert_int_eq(dec("\xea\x00\x10\x00\x00\x08\x00", 7, MODE_PROT32, &in), DECODE_OK);
     ck_assert(in.flags & INSN_FAR);
     ck_assert_int_eq(in.op[0].kind, OPND_PTR);
-    ck_assert_uint_eq(in.op[0].imm, 8);
-    ck_assert_uint_eq(in.op[0].disp, 0x1000);
+    ck_assert_uint_eq(opnd_ptr_sel(&in.op[0]), 8);
+    ck_assert_uint_eq(opnd_ptr_off(&in.op[0]), 0x1000);
     /* rep movsb : f3 a4 */
     ck_assert_int_eq(dec("\xf3\xa4", 2, MODE_LONG64, &in), DECODE_OK);
     ck_assert(in.flags & INSN_REP);
