@@ -63,7 +63,8 @@ static enum paging_status fault(struct paging_result *out, u32 err, enum paging_
 {
     if (kind == PAGING_WRITE) err |= PF_W;
     if (priv == PAGING_USER) err |= PF_U;
-    if (kind == PAGING_EXEC && (ctx->nxe || ctx->smep)) err |= PF_I;
+    /* I/D: a fetch, with SMEP or with NXE in PAE/4-level/5-level paging (SDM 3A §4.7). */
+    if (kind == PAGING_EXEC && (ctx->smep || (ctx->nxe && ctx->mode != PAGING_32))) err |= PF_I;
     out->error_code = err;
     return PAGING_PF;
 }
@@ -83,7 +84,12 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
     }
     u64 phys_rsvd = GENMASK(51, ctx->maxphyaddr);
     u64 table_mask = GENMASK(51, 12) & ~phys_rsvd;                 /* next table, 64-bit entries */
-    u64 rsvd8 = phys_rsvd | (ctx->nxe ? 0 : PTE_XD);                /* reserved in every 64-bit entry */
+    /* Reserved in every 64-bit entry: bits 51:M (PAE paging: 62:M), and XD without NXE
+       (SDM 3A Tables 4-8..4-11, 4-15..4-20). */
+    u64 rsvd8 = (ctx->mode == PAGING_PAE ? GENMASK(62, ctx->maxphyaddr) : phys_rsvd) | (ctx->nxe ? 0 : PTE_XD);
+    /* 32-bit paging, 4 MiB page: bits (M-20):13 hold address bits (M-1):32, bits 21:(M-19)
+       are reserved, M = min(MAXPHYADDR, 40) (SDM 3A Table 4-4). */
+    unsigned m32 = ctx->maxphyaddr < 40 ? ctx->maxphyaddr : 40;
     for (int attempt = 0; attempt < 4; attempt++) {
         struct walk_level lv[5];
         unsigned n = 0, shift, levels, esize;
@@ -131,7 +137,7 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
             if (ps && esize == 8)
                 rsvd |= GENMASK(shift - 1, 13);
             if (ps && esize == 4)
-                rsvd |= BIT(21);
+                rsvd |= GENMASK(21, m32 - 19);
             if (e & rsvd)
                 return fault(out, PF_P | PF_RSVD, kind, priv, ctx);
             user &= (e & PTE_US) != 0;
@@ -140,7 +146,7 @@ enum paging_status paging_walk(const struct paging_ctx *ctx, la_t la, enum pagin
                 xd = true;
             if (ps || l == 1) {
                 if (esize == 4 && ps)
-                    leaf_pa = (e & 0xffc00000ull) | ((e >> 13) & 0xffull) << 32;
+                    leaf_pa = (e & 0xffc00000ull) | (m32 > 32 ? ((e >> 13) & GENMASK(m32 - 33, 0)) << 32 : 0);
                 else
                     leaf_pa = e & GENMASK(51, shift) & ~phys_rsvd;
                 page_size = 1ull << shift;
