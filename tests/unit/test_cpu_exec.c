@@ -143,6 +143,22 @@ START_TEST(self_modifying_code_in_a_chained_loop)
 }
 END_TEST
 
+START_TEST(self_modifying_code_inside_a_chained_run)
+{
+    /* mov $3,%ecx; xor %ebx,%ebx; lea data(%rip),%rdi; mov $0x42,%dl;
+       1: mov $0x10,%al; add %al,%bl; mov %dl,(%rdi); lea 1b+1(%rip),%rdi; dec %ecx; jnz 1b; hlt
+       with `data` 128 bytes in, a chunk of the page without code. The first pass's store
+       changes no code; on the second every instruction of the loop is decoded and linked, so
+       the store into the MOV's immediate happens inside a chained run, which holds the code
+       generation read when it began: the store must end the run, or the third pass runs the
+       stale MOV (0x10 + 0x10 + 0x42, not 0x30). */
+    ck_assert_int_eq(RUN("\xb9\x03\x00\x00\x00\x31\xdb\x48\x8d\x3d\x72\x00\x00\x00\xb2\x42"
+                         "\xb0\x10\x00\xc3\x88\x17\x48\x8d\x3d\xf4\xff\xff\xff\xff\xc9\x75\xef\xf4"),
+                     STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RBX] & 0xff, 0x62);
+}
+END_TEST
+
 START_TEST(chained_instructions_stop_at_the_budget)
 {
     /* The loop of loop_call_ret, stopped after 7 instructions (mov, xor, then add/dec/jnz,
@@ -339,6 +355,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, rep_stos_movs);
     tcase_add_test(tc, self_modifying_code);
     tcase_add_test(tc, self_modifying_code_in_a_chained_loop);
+    tcase_add_test(tc, self_modifying_code_inside_a_chained_run);
     tcase_add_test(tc, chained_instructions_stop_at_the_budget);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
