@@ -218,9 +218,13 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    change is re-checked each time: the budget, pending events and the timer horizon
    (c->attention, c->timer_at), and leaving the page (a branch or the page end). An
    instruction that falls through finds its successor through the entry's `next` link when
-   that entry still holds the successor's physical address and the current generation;
-   otherwise through the cache's index, and then links it. Decode-cache hits are counted
-   once per run (c->chain_from); cpu_run adds those of a run an exception cut short. */
+   that entry still holds the successor's physical address (its key); otherwise through the
+   cache's index, which checks the generation too, and then links it. A linked entry whose key
+   matches needs no generation check: links join entries of one page, a valid entry's link was
+   made while the page had that entry's generation (a refill resets the link), and a refill of
+   the target for the same key can only have happened under that same generation. Decode-cache
+   hits are counted once per run (c->chain_from); cpu_run adds those of a run an exception cut
+   short. */
 _Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
 
 static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
@@ -241,7 +245,7 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
     while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
         la_t la = c->rip;
         struct icache_entry *n = e->next;
-        if (unlikely(la != fall || n->key != want || n->gen != gen)) {
+        if (unlikely(la != fall || n->key != want)) {
             if ((la >> 12) != page)
                 break;
             n = icache_lookup_long64(ic, pbase | (la & 0xfff), gen);
