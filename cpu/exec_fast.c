@@ -144,6 +144,74 @@ static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t
 FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
 FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
 
+/* ALU group 1, TEST, INC and DEC with a memory operand in 64-bit mode (the operand as in
+   FAST_MOV64's `any` form, sizes 4 and 8): the data goes through fast_host64 (a write
+   translation when the instruction writes memory, which allows the read as well); when the TLB
+   does not allow it directly, the generic handler runs the whole instruction, before anything
+   was written. `rm`: register destination, memory source; `mr`/`mi`: memory destination,
+   register or immediate source. */
+#define FAST_ALU_MEM(name, sz, body_op, writes, generic)                                      \
+    static void fast_##name##_rm##sz(struct cpu *c, const struct insn *in)                  \
+    {                                                                                         \
+        const u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[1]), sz, PAGING_READ);          \
+        if (unlikely(h == NULL)) {                                                            \
+            generic(c, in);                                                                   \
+            return;                                                                           \
+        }                                                                                     \
+        u64 a = c->gpr[in->op[0].reg], b = bits_load_le(h, sz);                              \
+        u64 r = body_op;                                                                      \
+        if (writes)                                                                           \
+            FAST_WR(c, in->op[0].reg, sz, r);                                                 \
+    }                                                                                         \
+    static inline __attribute__((always_inline)) void fast_##name##_m##sz(struct cpu *c,    \
+                                                                          const struct insn *in, u64 b) \
+    {                                                                                         \
+        u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[0]), sz, (writes) ? PAGING_WRITE : PAGING_READ); \
+        if (unlikely(h == NULL)) {                                                            \
+            generic(c, in);                                                                   \
+            return;                                                                           \
+        }                                                                                     \
+        u64 a = bits_load_le(h, sz);                                                          \
+        u64 r = body_op;                                                                      \
+        if (writes)                                                                           \
+            bits_store_le(h, sz, r);                                                          \
+    }                                                                                         \
+    static void fast_##name##_mr##sz(struct cpu *c, const struct insn *in)                  \
+    {                                                                                         \
+        fast_##name##_m##sz(c, in, c->gpr[in->op[1].reg]);                                   \
+    }                                                                                         \
+    static void fast_##name##_mi##sz(struct cpu *c, const struct insn *in)                  \
+    {                                                                                         \
+        fast_##name##_m##sz(c, in, in->op[1].imm);                                           \
+    }
+#define FAST_ALU_MEM_SIZES(name, op4, op8, writes, generic) \
+    FAST_ALU_MEM(name, 4, op4, writes, generic) FAST_ALU_MEM(name, 8, op8, writes, generic)
+
+FAST_ALU_MEM_SIZES(add, alu_core_add(4, a, b, 0, &c->rflags), alu_core_add(8, a, b, 0, &c->rflags), true, exec_alu2)
+FAST_ALU_MEM_SIZES(sub, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), true, exec_alu2)
+FAST_ALU_MEM_SIZES(cmp, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), false, exec_alu2)
+FAST_ALU_MEM_SIZES(and, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), true, exec_alu2)
+FAST_ALU_MEM_SIZES(or, FAST_LOGIC(4, a | b), FAST_LOGIC(8, a | b), true, exec_alu2)
+FAST_ALU_MEM_SIZES(xor, FAST_LOGIC(4, a ^ b), FAST_LOGIC(8, a ^ b), true, exec_alu2)
+FAST_ALU_MEM_SIZES(test, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), false, exec_test)
+
+/* INC/DEC of memory: CF is preserved. */
+#define FAST_INCDEC_MEM(name, sz, core)                                                       \
+    static void fast_##name##_m##sz(struct cpu *c, const struct insn *in)                   \
+    {                                                                                         \
+        u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[0]), sz, PAGING_WRITE);                \
+        if (unlikely(h == NULL)) {                                                            \
+            exec_incdec(c, in);                                                               \
+            return;                                                                           \
+        }                                                                                     \
+        u64 cf = c->rflags & RFLAGS_CF;                                                       \
+        u64 r = core(sz, bits_load_le(h, sz), 1, 0, &c->rflags);                             \
+        c->rflags = (c->rflags & ~RFLAGS_CF) | cf;                                            \
+        bits_store_le(h, sz, r);                                                              \
+    }
+FAST_INCDEC_MEM(inc, 4, alu_core_add) FAST_INCDEC_MEM(inc, 8, alu_core_add)
+FAST_INCDEC_MEM(dec, 4, alu_core_sub) FAST_INCDEC_MEM(dec, 8, alu_core_sub)
+
 /* LEA with a 64-bit destination (the address is already truncated to the address size). */
 static void fast_lea_r8(struct cpu *c, const struct insn *in)
 {
@@ -280,13 +348,29 @@ static bool mem64_bd(const struct opnd *o)
     return o->base < OPND_BASE_RIP && o->index == OPND_BASE_NONE;
 }
 
-/* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8. */
+/* Pick the rm/mr/mi handler of an ALU op for a 64-bit-mode memory operand of size 4 or 8. */
+#define PICK_ALU_MEM(name, d, s)                                                              \
+    do {                                                                                      \
+        const struct opnd *m_ = (d)->kind == OPND_MEM ? (d) : (s);                            \
+        if (m_->kind != OPND_MEM || !mem64_form(in, m_))                                     \
+            break;                                                                            \
+        if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = fast_##name##_rm4;                       \
+        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = fast_##name##_rm8;                  \
+        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = fast_##name##_mr4;                  \
+        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = fast_##name##_mr8;                  \
+        else if (is_mem(d, 4) && is_imm(s, 4)) in->exec = fast_##name##_mi4;                  \
+        else if (is_mem(d, 8) && is_imm(s, 8)) in->exec = fast_##name##_mi8;                  \
+    } while (0)
+
+/* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8, else the
+   memory forms. */
 #define PICK_ALU(name)                                                                        \
     do {                                                                                      \
         if (is_gpr(d, 4) && is_gpr(s, 4)) { in->exec = fast_##name##_rr4; return; }          \
         if (is_gpr(d, 8) && is_gpr(s, 8)) { in->exec = fast_##name##_rr8; return; }          \
         if (is_gpr(d, 4) && is_imm(s, 4)) { in->exec = fast_##name##_ri4; return; }          \
         if (is_gpr(d, 8) && is_imm(s, 8)) { in->exec = fast_##name##_ri8; return; }          \
+        PICK_ALU_MEM(name, d, s);                                                             \
         return;                                                                               \
     } while (0)
 
@@ -314,6 +398,10 @@ static void fast_pick(struct insn *in)
             in->exec = inc ? fast_inc_r4 : fast_dec_r4;
         else if (is_gpr(d, 8))
             in->exec = inc ? fast_inc_r8 : fast_dec_r8;
+        else if (is_mem(d, 4) && mem64_form(in, d))
+            in->exec = inc ? fast_inc_m4 : fast_dec_m4;
+        else if (is_mem(d, 8) && mem64_form(in, d))
+            in->exec = inc ? fast_inc_m8 : fast_dec_m8;
         return;
     }
     if (in->exec == exec_mov_gpr && in->nopnds == 2) {

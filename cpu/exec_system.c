@@ -733,11 +733,13 @@ void exec_sysret(struct cpu *c, const struct insn *in)
     c->seg[SEG_SS].ar = 0xf3 | SEG_AR_DB | SEG_AR_G;
     c->seg[SEG_SS].limit = 0xffffffff;
     c->seg[SEG_SS].base = 0;
+    u64 old_flags = c->rflags;
     c->rflags = (c->gpr[R11] & ~(RFLAGS_RF | RFLAGS_VM | BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))) | RFLAGS_FIXED1;
     c->cpl = 3;
     cpu_update_mode(c);
     c->rip = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
-    c->attention = true;
+    if (c->rflags & ~old_flags & RFLAGS_IF)
+        c->attention = true;   /* a pending interrupt may be taken now */
     syscall_single_step(c);
 }
 

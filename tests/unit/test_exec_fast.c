@@ -47,6 +47,20 @@ static const struct form forms[] = {
     F("\x48\x39\xc0", exec_alu2), F("\x48\x31\xc0", exec_alu2), F("\x29\xc0", exec_alu2),
     /* TEST r/r */
     F("\x48\x85\xd8", exec_test), F("\x85\xd8", exec_test),
+    /* ALU group 1, TEST, INC, DEC with memory (RBX is 8-aligned; +2 and +4 are misaligned for
+       8 bytes, +2 for 4, which takes the generic path): r/m, m/r, m/imm */
+    F("\x48\x01\x03", exec_alu2), F("\x01\x03", exec_alu2), F("\x48\x03\x03", exec_alu2),
+    F("\x03\x43\x08", exec_alu2), F("\x48\x01\x43\x02", exec_alu2), F("\x03\x43\x02", exec_alu2),
+    F("\x48\x29\x03", exec_alu2), F("\x2b\x03", exec_alu2), F("\x48\x83\x2b\x80", exec_alu2),
+    F("\x48\x83\x3b\x05", exec_alu2), F("\x81\x3b\x78\x56\x34\x12", exec_alu2),
+    F("\x48\x3b\x03", exec_alu2), F("\x39\x03", exec_alu2), F("\x48\x39\x43\x04", exec_alu2),
+    F("\x48\x83\x23\xf0", exec_alu2), F("\x09\x03", exec_alu2), F("\x48\x0b\x43\x10", exec_alu2),
+    F("\x48\x33\x03", exec_alu2), F("\x81\x33\xff\x00\xff\x00", exec_alu2),
+    F("\x48\x81\x03\x00\x00\x00\x80", exec_alu2), F("\x83\x44\x8b\x10\xff", exec_alu2),
+    F("\x48\x85\x03", exec_test), F("\x85\x43\x02", exec_test), F("\xf7\x03\x00\x00\x00\x80", exec_test),
+    F("\x48\xf7\x03\x01\x00\x00\x00", exec_test),
+    F("\x48\xff\x03", exec_incdec), F("\xff\x43\x04", exec_incdec), F("\x48\xff\x0b", exec_incdec),
+    F("\xff\x0b", exec_incdec), F("\x48\xff\x4b\x02", exec_incdec),
     /* INC/DEC r */
     F("\x48\xff\xc0", exec_incdec), F("\xff\xc0", exec_incdec),
     F("\x48\xff\xc8", exec_incdec), F("\xff\xc8", exec_incdec),
@@ -180,7 +194,10 @@ START_TEST(other_forms_stay_generic)
     static const struct form keep[] = {
         F("\x00\xd8", exec_alu2),            /* add al, bl: 8-bit */
         F("\x66\x01\xd8", exec_alu2),        /* add ax, bx: 16-bit */
-        F("\x48\x01\x03", exec_alu2),        /* add [rbx], rax: memory destination */
+        F("\x00\x03", exec_alu2),            /* add [rbx], al: 8-bit memory */
+        F("\x66\x01\x03", exec_alu2),        /* add [rbx], ax: 16-bit memory */
+        F("\x64\x48\x01\x03", exec_alu2),    /* add fs:[rbx], rax: a segment with a base */
+        F("\x67\x48\x01\x03", exec_alu2),    /* add [ebx], rax: 32-bit address */
         F("\xf0\x48\x01\x03", exec_alu2),    /* lock add */
         F("\x48\x11\xd8", exec_alu2),        /* adc */
         F("\x88\xfc", exec_mov_gpr),         /* mov ah, bh */
