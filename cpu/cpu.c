@@ -241,8 +241,11 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
     /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
        this one has the low bits 7 and is not ~0, so no entry matches it. */
     u64 want = ~0ull << 4 | 7;
+    /* Only event service changes the timer horizon, and whatever makes it due sets attention
+       (an APIC write, phys_write), so the run may hold it. */
+    const u64 timer_at = c->timer_at;
     c->chain_from = c->insns;
-    while (c->insns < end && !c->attention && c->cycles < c->timer_at) {
+    while (c->insns < end && !c->attention && c->cycles < timer_at) {
         la_t la = c->rip;
         struct icache_entry *n = e->next;
         if (unlikely(la != fall || n->key != want)) {
