@@ -293,32 +293,51 @@ FAST_SHIFT(4)
 FAST_SHIFT(8)
 
 /* PUSH/POP of a 64-bit register, near CALL rel and RET in 64-bit mode (SDM 2B "PUSH", "POP",
-   2A "CALL", "RET"): the stack is 64-bit there. */
-static __attribute__((flatten)) void fast_push_r8(struct cpu *c, const struct insn *in)
+   2A "CALL", "RET"): the stack is 64-bit there and SS has no base, so the slot goes through
+   fast_host64; a miss, a misaligned RSP or a non-canonical one (#SS) takes the full path. */
+static void fast_push_r8(struct cpu *c, const struct insn *in)
 {
-    stack_push(c, 8, c->gpr[in->op[0].reg]);
+    u64 v = c->gpr[in->op[0].reg], sp = c->gpr[RSP] - 8;   /* PUSH RSP pushes the old value */
+    u8 *h = fast_host64(c, sp, 8, PAGING_WRITE);
+    if (unlikely(h == NULL)) {
+        stack_push(c, 8, v);
+        return;
+    }
+    bits_store_le(h, 8, v);
+    c->gpr[RSP] = sp;
 }
 
-static __attribute__((flatten)) void fast_pop_r8(struct cpu *c, const struct insn *in)
+static void fast_pop_r8(struct cpu *c, const struct insn *in)
 {
-    u64 v = stack_peek(c, 8, 0);
-    c->gpr[RSP] += 8;
+    u64 sp = c->gpr[RSP];
+    const u8 *h = fast_host64(c, sp, 8, PAGING_READ);
+    u64 v = likely(h != NULL) ? bits_load_le(h, 8) : stack_peek(c, 8, 0);
+    c->gpr[RSP] = sp + 8;
     c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
 }
 
-static __attribute__((flatten)) void fast_call_rel8(struct cpu *c, const struct insn *in)
+static void fast_call_rel8(struct cpu *c, const struct insn *in)
 {
     u64 t = branch_check(c, 8, c->rip + in->op[0].imm);   /* a bad target faults before the push */
-    stack_push(c, 8, c->rip);
+    u64 sp = c->gpr[RSP] - 8;
+    u8 *h = fast_host64(c, sp, 8, PAGING_WRITE);
+    if (likely(h != NULL)) {
+        bits_store_le(h, 8, c->rip);
+        c->gpr[RSP] = sp;
+    } else {
+        stack_push(c, 8, c->rip);
+    }
     c->rip = t;
 }
 
-static __attribute__((flatten)) void fast_ret8(struct cpu *c, const struct insn *in)
+static void fast_ret8(struct cpu *c, const struct insn *in)
 {
     (void)in;
-    u64 t = stack_peek(c, 8, 0);
+    u64 sp = c->gpr[RSP];
+    const u8 *h = fast_host64(c, sp, 8, PAGING_READ);
+    u64 t = likely(h != NULL) ? bits_load_le(h, 8) : stack_peek(c, 8, 0);
     c->rip = branch_check(c, 8, t);
-    c->gpr[RSP] += 8;
+    c->gpr[RSP] = sp + 8;
 }
 
 static bool is_gpr(const struct opnd *o, unsigned size)
