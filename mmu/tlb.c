@@ -61,8 +61,11 @@ void tlb_insert(struct tlb *t, la_t la, u64 tag, pa_t pa_page, uintptr_t host, u
 {
     unsigned i = tlb_index(la >> 12, tag);
     struct tlb_entry *e = &t->e[i];
-    if (page_size > 4096 && !(e->vpn != TLB_VPN_INVALID && e->page_mask != ~0xfffull))
-        note_large(t, i);   /* a slot already holding a large entry is listed already */
+    if (page_size > 4096) {
+        if (!(e->vpn != TLB_VPN_INVALID && e->page_mask != ~0xfffull))
+            note_large(t, i);   /* a slot already holding a large entry is listed already */
+        t->large_gib |= 1ull << ((la >> 30) & 63);   /* pages are at most 1 GiB */
+    }
     e->vpn = la >> 12;
     e->tag = tag;
     e->host = host;
@@ -104,6 +107,7 @@ void tlb_flush_all(struct tlb *t)
         invalidate(live_entry(t, k));
     t->nrecent = 0;
     t->nlarge = 0;
+    t->large_gib = 0;
     t->flushes++;
 }
 
@@ -149,15 +153,18 @@ static bool addr_match(const struct tlb_entry *e, u64 tag, bool globals)
 
 /* INVLPG/INVPCID-0 scope at la: the slot of la's 4 KiB page under the tag's VPID, and every
  * entry filled from a large page that may cover la (known by index while they fit in
- * t->large; a list that may name slots refilled since, which covers() then rejects). */
+ * t->large; a list that may name slots refilled since, which covers() then rejects), none
+ * when no large-page entry filled since the last flush-all lies in la's 1 GiB region (by
+ * t->large_gib, which may say yes for a region that has none). */
 static void flush_addr(struct tlb *t, u64 tag, la_t la, bool globals)
 {
     t->gen++;
-    if (t->nlarge <= TLB_LARGE) {
+    bool near_large = (t->large_gib >> ((la >> 30) & 63)) & 1;
+    if (t->nlarge <= TLB_LARGE || !near_large) {
         struct tlb_entry *e = &t->e[tlb_index(la >> 12, tag)];
         if (covers(e, la) && addr_match(e, tag, globals))
             invalidate(e);
-        for (unsigned k = 0; k < t->nlarge; k++) {
+        for (unsigned k = 0; near_large && k < t->nlarge; k++) {
             e = &t->e[t->large[k]];
             if (covers(e, la) && addr_match(e, tag, globals))
                 invalidate(e);

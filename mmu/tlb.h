@@ -66,6 +66,9 @@ struct tlb {
     unsigned nrecent;         /* ... how many; TLB_RECENT + 1 = more than fit (flush scans all) */
     u16 large[TLB_LARGE];   /* slots that may hold an entry from a page larger than 4 KiB ... */
     unsigned nlarge;        /* ... how many; TLB_LARGE + 1 = more than fit (INVLPG scans all) */
+    u64 large_gib;            /* bit (la >> 30) % 64 set for each 1 GiB region a large-page
+                                 entry filled since the last flush-all lies in: INVLPG of an
+                                 address whose bit is clear skips the large-page entries */
     u64 fills, flushes;   /* statistics */
     u64 gen;              /* bumped by every invalidation: lets a caller cache one translation */
     u8 mode;              /* enum tlb_mode, set by the CPU at creation */

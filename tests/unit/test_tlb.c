@@ -97,11 +97,25 @@ START_TEST(large_page_invlpg_and_pa)
     ck_assert(has(LARGE_LA(4), TAG(0, 1)));
     tlb_flush_addr(&T, TAG(0, 1), 0x40000000 + ((TLB_LARGE + 7ull) << 21));
     ck_assert(!has(LARGE_LA(TLB_LARGE + 7), TAG(0, 1)));
+    /* In a 1 GiB region without large pages, INVLPG skips them but still drops the 4 KiB
+       entry of its own page, with the list overflowed and after it is reset. */
+    fill(0x1234000ab000ull, TAG(0, 1), false, 4096);
+    tlb_flush_addr(&T, TAG(0, 1), 0x1234000ab000ull);
+    ck_assert(!has(0x1234000ab000ull, TAG(0, 1)));
+    ck_assert(has(LARGE_LA(5), TAG(0, 1)));
 #undef LARGE_LA
     /* flush_pa removes every entry for that physical page. */
     tlb_flush_pa(&T, 0x100000 + 0x2000);
     ck_assert(!has(0x2000, TAG(0, 2)));
     ck_assert(has(0x1000, TAG(0, 1)));
+    /* After a flush-all no region holds large pages again. */
+    tlb_flush_all(&T);
+    fill(0x200000, TAG(0, 1), false, 2u << 20);
+    fill(0x5000, TAG(0, 1), false, 4096);
+    tlb_flush_addr(&T, TAG(0, 1), 0x5000);
+    ck_assert(!has(0x5000, TAG(0, 1)) && has(0x200000, TAG(0, 1)));
+    tlb_flush_addr(&T, TAG(0, 1), 0x3fffff);   /* the large page's last byte */
+    ck_assert(!has(0x200000, TAG(0, 1)));
 }
 END_TEST
 
