@@ -201,7 +201,8 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_FNSTSW: B(exec_x87_probe, SUB_FNSTSW, 3);
     case ZYDIS_MNEMONIC_FNSTCW: B(exec_x87_probe, SUB_FNSTCW, 3);
     case ZYDIS_MNEMONIC_FLDCW: B(exec_x87_probe, SUB_FLDCW, 7);
-    case ZYDIS_MNEMONIC_FWAIT: case ZYDIS_MNEMONIC_FNOP: B(exec_x87_probe, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_FWAIT: B(exec_x87_probe, SUB_FWAIT, 1);
+    case ZYDIS_MNEMONIC_FNOP: B(exec_x87_probe, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_LAR: B(exec_lar_lsl, SUB_LAR, 20);
     case ZYDIS_MNEMONIC_LSL: B(exec_lar_lsl, SUB_LSL, 20);
     case ZYDIS_MNEMONIC_VERR: B(exec_verr_verw, SUB_VERR, 20);
