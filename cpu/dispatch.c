@@ -153,6 +153,7 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_INT3: B(exec_int3, SUB_NONE, 70);
     case ZYDIS_MNEMONIC_INTO: B(exec_into, SUB_NONE, 70);
     case ZYDIS_MNEMONIC_INT1: B(exec_int1, SUB_NONE, 70);
+    case ZYDIS_MNEMONIC_BOUND: B(exec_bound, SUB_NONE, 7);
 
     /* system */
     case ZYDIS_MNEMONIC_LGDT: B(exec_lgdt_lidt, SUB_LGDT, 30);

@@ -213,8 +213,16 @@ static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_
         slots[n++] = err;
 
     unsigned w = lm ? 8 : (gate32 ? 4 : 2);
-    if (lm)
+    if (lm) {
+        /* IA-32e mode: a non-canonical new RSP (or a frame that runs out of the canonical
+           range) is #SS(EXT), a non-canonical handler RIP #GP(EXT), both before anything is
+           pushed (SDM 2A "INT n/INTO/INT3/INT1" Operation). */
         sp &= ~0xfull;
+        if (!bits_is_canonical(in.sp, c->la_width) || !bits_is_canonical(sp - n * 8, c->la_width))
+            cpu_fault(c, EXC_SS, ext);
+        if (!bits_is_canonical(off, c->la_width))
+            cpu_fault(c, EXC_GP, ext);
+    }
     bool ss32 = lm || (new_ss.ar & SEG_AR_DB);
     u64 spmask = lm ? ~0ull : (ss32 ? 0xffffffffull : 0xffffull);
     u64 nsp = sp;

@@ -37,7 +37,8 @@ insn_fn exec_mov, exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exe
     exec_flagop;
 /* exec_branch.c */
 insn_fn exec_jmp, exec_jcc, exec_jcxz, exec_loop, exec_call, exec_ret, exec_push, exec_pop,
-    exec_pusha, exec_popa, exec_enter, exec_leave, exec_int, exec_int3, exec_into, exec_int1;
+    exec_pusha, exec_popa, exec_enter, exec_leave, exec_int, exec_int3, exec_into, exec_int1,
+    exec_bound;
 /* exec_far.c */
 insn_fn exec_jmp_far, exec_call_far, exec_retf, exec_iret, exec_pushf, exec_popf;
 /* exec_system.c */
