@@ -196,6 +196,13 @@ static void test_nmi_ext(void)
     gate_set_present(2, true);
     irq_err = 0;
 
+    /* Under QEMU TCG the run goes astray after this case (its #NP frame for a failed
+       external-interrupt delivery is not what the SDM describes), so it is skipped there. */
+    if (guest_on_qemu_tcg()) {
+        report_skip("external interrupt through a not-present gate (QEMU TCG)");
+        guest_set_handler(11, exc_record);
+        return;
+    }
     apic_write(0xf0, 0x1ff);   /* software-enable the APIC */
     gate_set_present(0x61, false);
     apic_write(0x300, 0x44061);   /* self-IPI, fixed, vector 0x61 */
