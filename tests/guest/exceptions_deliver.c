@@ -41,6 +41,7 @@ static void r3_ac(void)
     R3_DONE();
 }
 static void r3_int_ist(void) { TRIGGER("int $0x41"); R3_DONE(); }
+static void r3_int_cpl1(void) { TRIGGER("int $0x42"); R3_DONE(); }
 
 static uint8_t ist_stack[4096] __attribute__((aligned(16)));
 #define IST_TOP ((uintptr_t)(ist_stack + sizeof ist_stack))
@@ -110,6 +111,19 @@ static void test_ring3(void)
     report(seen.vec == 0x41 && seen.frame_top == IST_TOP && seen.cs == RING3_KCODE,
            "an IST gate switches stacks at CPL 0 too");
     seen.vec = ~0ull;
+
+    /* #TS: a DPL-3 gate to a 64-bit code segment of DPL 1 needs TSS.RSP1 (0CH-13H); with a
+       TSS limit of 0BH only RSP0 is there, so the INT is #TS(TSS selector) and the #TS itself
+       is delivered on RSP0 (SDM 2A "INT n" Operation, INTER-PRIVILEGE-LEVEL-INTERRUPT). */
+    ring3_set_gdt_entry(RING3_GDT_FREE, 0x00afbb000000ffffull);   /* 0x38: 64-bit code, DPL 1 */
+    uint64_t *g = idt_gate(0x42);
+    g[0] = (idt_gate(0x41)[0] & ~(0xffffull << 16 | 7ull << 32)) | (uint64_t)(RING3_GDT_FREE * 8) << 16;
+    g[1] = idt_gate(0x41)[1];
+    ring3_set_tss_limit(0x0b);
+    ring3_run(r3_int_cpl1);
+    ring3_set_tss_limit(RING3_TSS_LIMIT);
+    expect(10, RING3_TSS, false, "#TS(TSS selector) from ring-3 INT n to CPL 1 with RSP1 past the TSS limit");
+    report(seen.frame_top == ring3_kernel_stack_top(), "the #TS arrived on RSP0");
 }
 
 /* #DF (SDM 3A §6.15 "Interrupt 8", Table 6-5). The saved RIP of #DF is undefined: not checked. */
