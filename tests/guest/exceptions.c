@@ -36,7 +36,9 @@ static void test_db_bp(void)
     expect(1, 0, true, "#DB from INT1 (trap: RIP after it)");
     report((dr6 & 0x600f) == 0, "INT1 sets no DR6 condition bit (DR6 %#lx)", (unsigned long)dr6);
     TRIGGER("int3");
+    uint64_t rfl = seen.rflags;
     expect(3, 0, true, "#BP from INT3 (trap)");
+    report(!(rfl & (1u << 16)), "the #BP (trap) frame has RFLAGS.RF clear (%#lx)", (unsigned long)rfl);
     TRIGGER(".byte 0xcd, 3");   /* INT 3, the two-byte form */
     expect(3, 0, true, "#BP from INT 3 (CD 03, trap)");
 }
@@ -44,7 +46,11 @@ static void test_db_bp(void)
 static void test_ud(void)
 {
     TRIGGER("ud2");
+    uint64_t rfl = seen.rflags;
     expect(6, 0, false, "#UD from UD2 (fault: RIP of UD2)");
+    /* A fault-class exception pushes RF = 1 (SDM 3B §18.3.1.1), so IRET does not re-trigger an
+       instruction breakpoint; a trap pushes RF as it was (0). */
+    report(rfl & (1u << 16), "the #UD (fault) frame has RFLAGS.RF set (%#lx)", (unsigned long)rfl);
     TRIGGER(".byte 0x0f, 0xff, 0xc0");   /* UD0 eax, eax */
     expect(6, 0, false, "#UD from UD0");
     TRIGGER(".byte 0x0f, 0xb9, 0xc0");   /* UD1 eax, eax */
