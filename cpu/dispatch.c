@@ -153,6 +153,7 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_INT3: B(exec_int3, SUB_NONE, 70);
     case ZYDIS_MNEMONIC_INTO: B(exec_into, SUB_NONE, 70);
     case ZYDIS_MNEMONIC_INT1: B(exec_int1, SUB_NONE, 70);
+    case ZYDIS_MNEMONIC_BOUND: B(exec_bound, SUB_NONE, 7);
 
     /* system */
     case ZYDIS_MNEMONIC_LGDT: B(exec_lgdt_lidt, SUB_LGDT, 30);
@@ -201,7 +202,8 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
     case ZYDIS_MNEMONIC_FNSTSW: B(exec_x87_probe, SUB_FNSTSW, 3);
     case ZYDIS_MNEMONIC_FNSTCW: B(exec_x87_probe, SUB_FNSTCW, 3);
     case ZYDIS_MNEMONIC_FLDCW: B(exec_x87_probe, SUB_FLDCW, 7);
-    case ZYDIS_MNEMONIC_FWAIT: case ZYDIS_MNEMONIC_FNOP: B(exec_x87_probe, SUB_NONE, 1);
+    case ZYDIS_MNEMONIC_FWAIT: B(exec_x87_probe, SUB_FWAIT, 1);
+    case ZYDIS_MNEMONIC_FNOP: B(exec_x87_probe, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_LAR: B(exec_lar_lsl, SUB_LAR, 20);
     case ZYDIS_MNEMONIC_LSL: B(exec_lar_lsl, SUB_LSL, 20);
     case ZYDIS_MNEMONIC_VERR: B(exec_verr_verw, SUB_VERR, 20);

@@ -14,6 +14,9 @@ bool event_has_error_code(unsigned v)
            v == EXC_PF || v == EXC_AC || v == EXC_CP;
 }
 
+/* exc_first for an event that is not a processor-detected exception (always benign). */
+#define EXC_FIRST_BENIGN 0xff
+
 static bool exc_contributory(unsigned v)
 {
     return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
@@ -120,7 +123,9 @@ static void deliver_real(struct cpu *c, unsigned vector)
 static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_err,
                               enum event_kind kind)
 {
-    u32 ext = (kind == EVT_EXTERNAL || kind == EVT_HW_EXC) ? 1 : 0;
+    /* EXT: 0 only for INT n, INT3 and INTO; 1 for everything else, INT1 included (SDM 2A "INT
+       n/INTO/INT3/INT1" Operation, SDM 3A §6.13). */
+    u32 ext = (kind == EVT_SW_INT || kind == EVT_SW_EXC) ? 0 : 1;
     bool lm = c->efer & EFER_LMA;
     unsigned gsize = lm ? 16 : 8;
     u32 idt_err = vector * 8 + 2 + ext;
@@ -208,8 +213,16 @@ static void deliver_protected(struct cpu *c, unsigned vector, u32 err, bool has_
         slots[n++] = err;
 
     unsigned w = lm ? 8 : (gate32 ? 4 : 2);
-    if (lm)
+    if (lm) {
+        /* IA-32e mode: a non-canonical new RSP (or a frame that runs out of the canonical
+           range) is #SS(EXT), a non-canonical handler RIP #GP(EXT), both before anything is
+           pushed (SDM 2A "INT n/INTO/INT3/INT1" Operation). */
         sp &= ~0xfull;
+        if (!bits_is_canonical(in.sp, c->la_width) || !bits_is_canonical(sp - n * 8, c->la_width))
+            cpu_fault(c, EXC_SS, ext);
+        if (!bits_is_canonical(off, c->la_width))
+            cpu_fault(c, EXC_GP, ext);
+    }
     bool ss32 = lm || (new_ss.ar & SEG_AR_DB);
     u64 spmask = lm ? ~0ull : (ss32 ? 0xffffffffull : 0xffffull);
     u64 nsp = sp;
@@ -263,8 +276,11 @@ void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind
 {
     bool has_err = kind == EVT_HW_EXC && event_has_error_code(vector) && (c->cr0 & CR0_PE);
     /* The event now being delivered is what a fault during its delivery combines with
-       (SDM 3A Table 6-5); a benign first event is simply replaced. */
-    c->exc_first = (u8)vector;
+       (SDM 3A Table 6-5); a benign first event is simply replaced. Only processor-detected
+       exceptions are classed: INT n with n = 13, say, or an external interrupt on vector 14 is
+       not a #GP or #PF, so a fault while delivering it is delivered as is (SDM 3A §6.15
+       "Interrupt 8", Table 6-4). */
+    c->exc_first = kind == EVT_HW_EXC ? (u8)vector : EXC_FIRST_BENIGN;
     c->exc_depth++;
     if (unlikely(c->vmx_nonroot))
         vmx_note_delivery(c, vector, err, kind, has_err);   /* IDT-vectoring information */

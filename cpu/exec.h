@@ -13,6 +13,7 @@ enum insn_sub {
     SUB_INC, SUB_DEC, SUB_BT, SUB_BTS, SUB_BTR, SUB_BTC,
     SUB_LGDT, SUB_LIDT, SUB_SGDT, SUB_SIDT, SUB_LTR, SUB_LLDT, SUB_STR, SUB_SLDT,
     SUB_RDTSC, SUB_RDTSCP, SUB_STAC, SUB_CLAC, SUB_FNINIT, SUB_FNSTSW, SUB_FNSTCW, SUB_FLDCW,
+    SUB_FWAIT,
     SUB_MOVS, SUB_STOS, SUB_LODS, SUB_CMPS, SUB_SCAS, SUB_INS, SUB_OUTS,
     SUB_BSF, SUB_BSR, SUB_TZCNT, SUB_LZCNT, SUB_POPCNT,
     SUB_LAR, SUB_LSL, SUB_VERR, SUB_VERW,
@@ -36,7 +37,8 @@ insn_fn exec_mov, exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exe
     exec_flagop;
 /* exec_branch.c */
 insn_fn exec_jmp, exec_jcc, exec_jcxz, exec_loop, exec_call, exec_ret, exec_push, exec_pop,
-    exec_pusha, exec_popa, exec_enter, exec_leave, exec_int, exec_int3, exec_into, exec_int1;
+    exec_pusha, exec_popa, exec_enter, exec_leave, exec_int, exec_int3, exec_into, exec_int1,
+    exec_bound;
 /* exec_far.c */
 insn_fn exec_jmp_far, exec_call_far, exec_retf, exec_iret, exec_pushf, exec_popf;
 /* exec_system.c */

@@ -215,6 +215,21 @@ void exec_into(struct cpu *c, const struct insn *in)
         event_raise_soft(c, EXC_OF, EVT_SW_EXC);
 }
 
+/* BOUND (SDM 2A "BOUND"): #BR, a fault, when the signed index in the register is below the
+   first or above the second operand-size value of the memory pair. 64-bit mode has no BOUND
+   (62H is EVEX there) and never gets here. */
+void exec_bound(struct cpu *c, const struct insn *in)
+{
+    const struct opnd *r = &in->op[0], *m = &in->op[1];
+    unsigned w = r->size;
+    u64 ea = opnd_ea(c, in, m);
+    u64 lo = mem_read(c, m->seg, ea, w);
+    u64 hi = mem_read(c, m->seg, (ea + w) & (in->addrsize == 2 ? 0xffffu : 0xffffffffu), w);
+    i64 idx = (i64)bits_sext_bytes(gpr_read(c, r->reg, w), w);
+    if (idx < (i64)bits_sext_bytes(lo, w) || idx > (i64)bits_sext_bytes(hi, w))
+        cpu_fault(c, EXC_BR, 0);
+}
+
 /* ICEBP: a trap-like #DB that reports no DR6 condition; it consumes debug traps held by MOV SS
    blocking, so exactly one #DB is delivered (kvm-unit-tests debug, "MOV SS + watchpoint +
    ICEBP"). */

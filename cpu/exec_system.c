@@ -802,10 +802,14 @@ void exec_stac_clac(struct cpu *c, const struct insn *in)
         c->rflags &= ~RFLAGS_AC;
 }
 
-/* x87 just enough for kernels that probe for an FPU (FNINIT, FNSTSW, FNSTCW, FWAIT). */
+/* x87 just enough for kernels that probe for an FPU (FNINIT, FNSTSW, FNSTCW, FWAIT). #NM:
+   an x87 instruction with CR0.EM or CR0.TS; WAIT/FWAIT only with CR0.MP and CR0.TS both set,
+   CR0.EM does not affect it (SDM 3A §2.5 Table 2-2, SDM 2B "WAIT/FWAIT"). */
 void exec_x87_probe(struct cpu *c, const struct insn *in)
 {
-    if (c->cr0 & (CR0_EM | CR0_TS))
+    bool nm = in->sub == SUB_FWAIT ? ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+                                  : (c->cr0 & (CR0_EM | CR0_TS)) != 0;
+    if (nm)
         cpu_fault(c, EXC_NM, 0);
     u16 *fcw = (u16 *)&c->fpu_state[0], *fsw = (u16 *)&c->fpu_state[2];
     switch (in->sub) {

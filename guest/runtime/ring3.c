@@ -1,12 +1,14 @@
 /* guest/runtime/ring3.c — see ring3.h. */
 #include "ring3.h"
 
-static uint64_t gdt[7];
+static uint64_t gdt[RING3_GDT_SLOTS];
 static struct __attribute__((packed)) {
     uint32_t rsvd0;
-    uint64_t rsp[3], ist[8];
-    uint16_t rsvd1, iomap;
+    uint64_t rsp[3], ist[8];   /* ist[0] is the reserved quadword at 1CH; IST1 is at 24H */
+    uint64_t rsvd2;
+    uint16_t rsvd1, iomap;     /* I/O map base at 66H: 104 bytes in all (SDM 3A Figure 7-11) */
 } tss;
+_Static_assert(sizeof tss == RING3_TSS_LIMIT + 1, "64-bit TSS layout");
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 static uint8_t user_stack[16384] __attribute__((aligned(16)));
 
@@ -65,17 +67,15 @@ static void make_identity_map_user(void)
 
 void ring3_setup(unsigned vector, void (*handler)(void))
 {
-    uint64_t t = (uintptr_t)&tss;
     gdt[1] = 0x00af9b000000ffffull;   /* 0x08: 64-bit kernel code */
     gdt[2] = 0x00cf93000000ffffull;   /* 0x10: kernel data */
     gdt[3] = 0x00cff3000000ffffull;   /* 0x18: user data, DPL 3 */
     gdt[4] = 0x00affb000000ffffull;   /* 0x20: 64-bit user code, DPL 3 */
-    gdt[5] = (sizeof tss - 1) | (t & 0xffffff) << 16 | 0x89ull << 40 | ((t >> 24) & 0xff) << 56;
-    gdt[6] = t >> 32;                 /* 0x28: 64-bit TSS (available) */
     tss.rsp[0] = (uintptr_t)(kernel_stack + sizeof kernel_stack);
     tss.iomap = sizeof tss;
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt - 1, (uintptr_t)gdt};
-    __asm__ volatile("lgdt %0; ltr %w1" ::"m"(gdtr), "r"(0x28) : "memory");
+    __asm__ volatile("lgdt %0" ::"m"(gdtr) : "memory");
+    ring3_set_tss_limit(sizeof tss - 1);
     make_identity_map_user();
     if (handler)
         set_user_gate(vector, handler);
@@ -85,4 +85,32 @@ void ring3_setup(unsigned vector, void (*handler)(void))
 void ring3_run(void (*fn)(void))
 {
     ring3_enter(fn, user_stack + sizeof user_stack);
+}
+
+void ring3_set_gdt_entry(unsigned index, uint64_t desc)
+{
+    if (index >= RING3_GDT_FREE && index < RING3_GDT_SLOTS)
+        gdt[index] = desc;
+}
+
+void ring3_set_ist(unsigned n, uint64_t rsp)
+{
+    if (n >= 1 && n <= 7)
+        tss.ist[n] = rsp;
+}
+
+/* A 64-bit available TSS descriptor (type 9) for `tss` with this limit in slots 5-6 (0x28), then
+   LTR, which needs it not busy and marks it busy (SDM 3A §7.2.3, §7.2.4). */
+void ring3_set_tss_limit(uint32_t limit)
+{
+    uint64_t t = (uintptr_t)&tss;
+    gdt[5] = (limit & 0xffff) | (t & 0xffffff) << 16 | 0x89ull << 40 | (uint64_t)(limit >> 16 & 0xf) << 48 |
+             ((t >> 24) & 0xff) << 56;
+    gdt[6] = t >> 32;
+    __asm__ volatile("ltr %w0" ::"r"(RING3_TSS) : "memory");
+}
+
+uint64_t ring3_kernel_stack_top(void)
+{
+    return tss.rsp[0];
 }

@@ -24,4 +24,18 @@ void ring3_setup(unsigned vector, void (*handler)(void));
 #define RING3_DONE_VECTOR 0x81
 void ring3_run(void (*fn)(void));
 
+/* For tests that need more of the GDT and TSS (call after ring3_setup). GDT slots
+ * RING3_GDT_FREE.. (selectors 0x38 up) start as zero descriptors; ring3_set_gdt_entry fills one.
+ * ring3_set_ist sets TSS.IST[n] (n = 1..7); ring3_set_tss_limit rewrites the TSS descriptor's
+ * limit and reloads TR (RING3_TSS_LIMIT restores it: RSP0-2, IST1-7 and the I/O map base,
+ * SDM 3A §7.7). ring3_kernel_stack_top is TSS.RSP0, where ring-3 events arrive. */
+#define RING3_TSS 0x28
+#define RING3_GDT_FREE 7
+#define RING3_GDT_SLOTS 12
+#define RING3_TSS_LIMIT 0x67
+void ring3_set_gdt_entry(unsigned index, uint64_t desc);
+void ring3_set_ist(unsigned n, uint64_t rsp);
+void ring3_set_tss_limit(uint32_t limit);
+uint64_t ring3_kernel_stack_top(void);
+
 #endif
