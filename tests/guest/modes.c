@@ -1,0 +1,391 @@
+/* tests/guest/modes.c — processor mode switches, segmentation, 32-bit and PAE paging,
+ * hardware task switches and virtual-8086 mode, outside long mode. main() builds a GDT, a
+ * 32-bit IDT, 32-bit TSSs and page tables of its own, copies the 16-bit code to low memory
+ * and calls modes_run() (modes_32.S), which leaves long mode, runs every experiment while
+ * recording what it saw, and comes back; main() then checks each record against the SDM.
+ * Expected values: SDM 3A chapters 3-5 (segmentation, paging), 8 (tasks), 10.8-10.9 (mode
+ * switches), 22 (virtual-8086 mode); SDM 2A "INT n", "IRET", "JMP", "CALL". */
+#include "guest.h"
+#include "modes.h"
+
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define CR0_PE 1u
+#define CR0_TS (1u << 3)
+#define CR0_WP (1u << 16)
+#define CR0_PG (1u << 31)
+#define CR4_PSE (1u << 4)
+#define CR4_PAE (1u << 5)
+#define FL_CF 1u
+#define FL_DF (1u << 10)
+#define FL_IF (1u << 9)
+#define FL_TF (1u << 8)
+#define FL_NT (1u << 14)
+#define FL_VM (1u << 17)
+#define FL_AC (1u << 18)
+#define FL_IOPL3 (3u << 12)
+#define PTE_P 1u
+#define PTE_RW 2u
+#define PTE_U 4u
+#define PTE_A 0x20u
+#define PTE_D 0x40u
+#define PDE_PS 0x80u
+#define NO_FAULT 0xffffffffu
+#define LINK_POISON 0x7777u
+#define LDT_MARK 0x1d71d7u
+#define SMALL_MARK_IN 0x51515151u
+#define SMALL_MARK_HI 0x5a5a5a5au
+#define PAGE_B_MARK 0xb4b4b4b4u
+#define TASK_B_EFLAGS 0x8c7u   /* OF SF ZF PF CF */
+#define TASK_A_EFLAGS 0xc93u   /* OF DF SF AF CF: set by modes_32.S before the JMP */
+
+struct tss32 {
+    uint16_t link, r0;
+    uint32_t esp0;
+    uint16_t ss0, r1;
+    uint32_t esp1;
+    uint16_t ss1, r2;
+    uint32_t esp2;
+    uint16_t ss2, r3;
+    uint32_t cr3, eip, eflags, gpr[8];   /* EAX ECX EDX EBX ESP EBP ESI EDI */
+    uint16_t es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10, trap, iomap;
+};
+_Static_assert(sizeof(struct tss32) == TSS_SIZE, "32-bit TSS layout (SDM 3A Figure 8-2)");
+
+/* Used by modes_32.S. */
+uint64_t modes_gdt[GDT_ENTRIES];
+uint64_t modes_idt32[256];
+uint64_t modes_idt_gp_taskgate;
+struct tss32 modes_tss[T_COUNT];
+struct tss32 modes_tss_a_snap;
+uint32_t modes_res[R_COUNT];
+uint32_t modes_pd32[1024] __attribute__((aligned(4096)));
+uint64_t modes_pdpt[4] __attribute__((aligned(32)));
+
+static uint32_t pd32_b[1024] __attribute__((aligned(4096)));
+static uint32_t pt32[1024] __attribute__((aligned(4096)));
+static uint32_t page4k[1024] __attribute__((aligned(4096)));
+static uint64_t pd_pae[512] __attribute__((aligned(4096)));
+static uint32_t small_area[2048] __attribute__((aligned(4096)));   /* SEL_SMALL, SEL_EXPDOWN */
+static uint64_t ldt[2];
+static uint32_t ldt_page[1024];
+static uint32_t task_stack[T_COUNT][1024] __attribute__((aligned(16)));
+static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP0 (v86) */
+
+extern void modes_run(void);
+extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
+extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
+extern char modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
+extern char modes_task_b[], modes_task_c[], modes_task_d[], modes_task_e[], modes_task_f[];
+
+static uint32_t addr32(const void *p)
+{
+    return (uint32_t)(uintptr_t)p;
+}
+
+/* A segment descriptor (SDM 3A §3.4.5): access byte = P DPL S type, flags = G D/B L AVL. */
+static uint64_t seg_desc(uint32_t base, uint32_t limit, unsigned access, unsigned flags)
+{
+    return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 | (uint64_t)access << 40 |
+           (uint64_t)((limit >> 16) & 0xf) << 48 | (uint64_t)flags << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+/* A 32-bit gate (SDM 3A Figure 6-2, 8-7): offset, selector, access byte. */
+static uint64_t gate32(uint32_t off, unsigned sel, unsigned access)
+{
+    return (off & 0xffff) | (uint64_t)sel << 16 | (uint64_t)access << 40 | (uint64_t)(off >> 16) << 48;
+}
+
+static void build_tables(void)
+{
+    modes_gdt[SEL_CODE64 / 8] = 0x00af9b000000ffffull;
+    modes_gdt[SEL_DATA / 8] = 0x00cf93000000ffffull;
+    modes_gdt[SEL_CODE32 / 8] = 0x00cf9b000000ffffull;
+    modes_gdt[SEL_CODE16 / 8] = seg_desc(LOW_BASE, 0xffff, 0x9b, 0);
+    modes_gdt[SEL_DATA16 / 8] = seg_desc(LOW_BASE, 0xffff, 0x93, 0);
+    modes_gdt[SEL_SMALL / 8] = seg_desc(addr32(small_area), 0xfff, 0x93, 0x4);
+    modes_gdt[SEL_EXPDOWN / 8] = seg_desc(addr32(small_area), 0xfff, 0x97, 0x4);
+    modes_gdt[SEL_NOTPRESENT / 8] = seg_desc(0, 0xfffff, 0x13, 0xc);
+    modes_gdt[SEL_LDT / 8] = seg_desc(addr32(ldt), sizeof ldt - 1, 0x82, 0);
+    for (int i = 0; i < T_COUNT; i++)
+        modes_gdt[SEL_TSS(i) / 8] = seg_desc(addr32(&modes_tss[i]), i == T_SMALL ? 0x60 : TSS_SIZE - 1, 0x89, 0);
+    modes_gdt[SEL_TASKGATE / 8] = gate32(0, SEL_TSS(T_D), 0x85);
+    ldt[LDT_SEL_DATA / 8] = seg_desc(addr32(ldt_page), 0xfff, 0x93, 0x4);
+    ldt_page[0] = LDT_MARK;
+    small_area[0xffc / 4] = SMALL_MARK_IN;
+    small_area[0x1000 / 4] = SMALL_MARK_HI;
+
+    for (unsigned v = 0; v < 32; v++)
+        modes_idt32[v] = gate32(addr32(modes_stubs32 + 16 * v), SEL_CODE32, 0x8e);
+    modes_idt32[VEC_TASK_INT] = gate32(0, SEL_TSS(T_E), 0x85);
+    modes_idt32[VEC_V86_INT] = gate32(addr32(modes_v86_int), SEL_CODE32, 0xee);
+    modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
+    modes_idt_gp_taskgate = gate32(0, SEL_TSS(T_F), 0x85);
+
+    static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
+                                         [T_E] = modes_task_e, [T_F] = modes_task_f};
+    for (int i = 0; i < T_COUNT; i++) {
+        struct tss32 *t = &modes_tss[i];
+        *t = (struct tss32){.link = LINK_POISON, .cr3 = addr32(modes_pd32), .eip = addr32(entry[i]), .eflags = 2,
+                            .es = SEL_DATA, .cs = SEL_CODE32, .ss = SEL_DATA, .ds = SEL_DATA, .fs = SEL_DATA,
+                            .gs = SEL_DATA, .iomap = TSS_SIZE};
+        t->gpr[4] = addr32(&task_stack[i][1024]);
+    }
+    struct tss32 *a = &modes_tss[T_A], *b = &modes_tss[T_B];
+    a->esp0 = addr32(&ring0_stack[1024]);
+    a->ss0 = SEL_DATA;
+    b->cr3 = addr32(pd32_b);
+    b->ldt = SEL_LDT;
+    b->eflags = TASK_B_EFLAGS;
+    b->fs = 0;
+    for (int r = 0; r < 8; r++)
+        if (r != 4)
+            b->gpr[r] = 0xb0b0b001u + r;
+
+    /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
+     * VA_PT -> a page table. */
+    for (uint32_t i = 0; i < 256; i++)
+        modes_pd32[i] = i << 22 | PDE_PS | PTE_U | PTE_RW | PTE_P;   /* U: v86 runs at CPL 3 */
+    modes_pd32[VA_4M >> 22] = PA_4M | PDE_PS | PTE_RW | PTE_P;
+    modes_pd32[VA_PT >> 22] = addr32(pt32) | PTE_RW | PTE_P;
+    pt32[0] = addr32(page4k) | PTE_RW | PTE_P;
+    pt32[1] = addr32(page4k) | PTE_P;
+    pt32[2] = 0;
+    memcpy(pd32_b, modes_pd32, sizeof pd32_b);
+    pd32_b[VA_4M >> 22] = PA_4M_B | PDE_PS | PTE_RW | PTE_P;
+    *(volatile uint32_t *)(uintptr_t)(PA_4M_B + 0x1234) = PAGE_B_MARK;
+    *(volatile uint32_t *)(uintptr_t)(PA_4M + 0x1234) = 0;
+    *(volatile uint32_t *)(uintptr_t)(PA_4M + 0x5678) = 0;
+
+    /* PAE: one PDPTE (bits 2:1 reserved), 2 MiB identity pages, VA_PAE_2M -> PA_4M. */
+    modes_pdpt[0] = addr32(pd_pae) | PTE_P;
+    for (uint64_t i = 0; i < 512; i++)
+        pd_pae[i] = i << 21 | PDE_PS | PTE_RW | PTE_P;
+    pd_pae[VA_PAE_NP >> 21] = 0;
+    pd_pae[VA_PAE_2M >> 21] = PA_4M | PDE_PS | PTE_RW | PTE_P;
+
+    /* The 16-bit code and its result area in low memory. */
+    memcpy((void *)LOW_BASE, modes_low_begin, (size_t)(modes_low_end - modes_low_begin));
+    memset((void *)(LOW_BASE + LOW_RES), 0xff, 4 * R16_COUNT);
+    *(volatile uint16_t *)(LOW_SEGTEST_SEG * 16 + LOW_SEGTEST_OFF) = 0;
+    memset(modes_res, 0xff, sizeof modes_res);
+}
+
+static uint32_t res16(unsigned i)
+{
+    return ((volatile uint32_t *)(LOW_BASE + LOW_RES))[i];
+}
+
+static uint32_t low_off(const char *p)
+{
+    return (uint32_t)(p - modes_low_begin);
+}
+
+static void check_fault(unsigned slot, uint32_t vec, uint32_t err, const char *what)
+{
+    uint32_t v = modes_res[slot], e = modes_res[slot + 1];
+    if (vec == NO_FAULT)
+        report(v == NO_FAULT, "%s: no exception (got vector %d)", what, (int)v);
+    else
+        report(v == vec && e == err, "%s: vector %u error %#x (got %d, %#x)", what, vec, err, (int)v, e);
+}
+
+static void check_eq(uint32_t got, uint32_t want, const char *what)
+{
+    report(got == want, "%s = %#x (got %#x)", what, want, got);
+}
+
+static void check_bits(uint32_t got, uint32_t mask, uint32_t want, const char *what)
+{
+    report((got & mask) == want, "%s: bits %#x = %#x (value %#x)", what, mask, want, got);
+}
+
+static void check_modes(uint32_t cr4_orig)
+{
+    check_eq(modes_res[R_DONE], 1, "walk completed and returned to long mode");
+    check_bits(modes_res[R_COMPAT_EFER], EFER_LMA | EFER_LME, EFER_LMA | EFER_LME, "compat: EFER.LMA/LME");
+    check_eq(modes_res[R_COMPAT_DEC], 4, "compat: 48H is DEC EAX, not REX");
+    check_eq(modes_res[R_COMPAT_PUSH], 4, "compat: PUSH moves ESP by 4");
+    check_bits(modes_res[R_COMPAT_CR0], CR0_PG | CR0_PE, CR0_PG | CR0_PE, "compat: CR0.PG/PE");
+    check_bits(modes_res[R_PM_EFER], EFER_LMA | EFER_LME, 0, "pm32 (CR0.PG=0, LME=0): EFER.LMA/LME");
+    check_bits(modes_res[R_PM_CR0], CR0_PG | CR0_PE, CR0_PE, "pm32: CR0.PG=0 PE=1");
+    check_eq(modes_res[R_PM_CR4], cr4_orig, "pm32: CR4 unchanged");
+    check_eq(modes_res[R_PM_MOV], 0x12345678, "pm32: B8 takes imm32");
+    check_eq(res16(R16_PM16_MOV), 0xaaaa1234, "pm16: B8 takes imm16, only AX written");
+    check_eq(res16(R16_PM16_PUSH), 2, "pm16: PUSH AX moves SP by 2 (16-bit SS)");
+    check_bits(res16(R16_PM16_CR0), CR0_PG | CR0_PE, CR0_PE, "pm16: CR0.PE=1");
+    check_bits(res16(R16_RM_CR0), CR0_PG | CR0_PE, 0, "real mode: CR0.PE=0");
+    check_eq(res16(R16_RM_MOV), 0xaaaa5678, "real mode: B8 takes imm16");
+    check_eq(*(volatile uint16_t *)(LOW_SEGTEST_SEG * 16 + LOW_SEGTEST_OFF), 0xbeef,
+             "real mode: ES:DI 7800:0345 stores at linear 78345H");
+    check_eq(res16(R16_RM_SEGREAD), 0xbeef, "real mode: DS 7000:8345 reads linear 78345H");
+    check_eq(res16(R16_RM_INT_SP), 0xfff0 - 6, "real mode INT: 6-byte frame");
+    check_eq(res16(R16_RM_INT_IP), low_off(modes_rm_after_int), "real mode INT: pushed IP");
+    check_eq(res16(R16_RM_INT_CS), LOW_SEG, "real mode INT: pushed CS");
+    check_bits(res16(R16_RM_INT_FLAGS), 0xffff0000u | FL_DF | FL_CF, FL_DF | FL_CF, "real mode INT: pushed FLAGS");
+    check_bits(res16(R16_RM_INT_EFLAGS), FL_IF | FL_TF | FL_AC | FL_DF | FL_CF, FL_DF | FL_CF,
+               "real mode INT handler: IF TF AC clear");
+    check_eq(res16(R16_RM_AFTER_SP), 0xfff0, "real mode IRET: SP restored");
+    check_bits(res16(R16_RM_AFTER_EFLAGS), FL_AC | FL_DF | FL_CF, FL_DF | FL_CF,
+               "real mode IRET: FLAGS[15:0] restored, AC stays clear");
+    check_eq(res16(R16_RM_PUSHW), 2, "real mode: PUSH AX moves SP by 2");
+    check_eq(res16(R16_RM_POPW), 2, "real mode: POP AX moves SP by 2");
+    check_eq(res16(R16_RM_PUSHL), 4, "real mode: PUSH EAX (66H) moves SP by 4");
+    check_eq(res16(R16_RM_PUSHSEG), 2, "real mode: PUSH DS moves SP by 2");
+    check_eq(res16(R16_RM_MARK), 0x5253, "real mode: reached its end");
+    check_bits(modes_res[R_PMB_CR0], CR0_PG | CR0_PE, CR0_PE, "protected mode again: CR0.PE=1 PG=0");
+    check_bits(modes_res[R_PMB_EFER], EFER_LMA, 0, "protected mode again: EFER.LMA=0");
+    check_bits(modes_res[R_LM_EFER], EFER_LMA | EFER_LME, EFER_LMA | EFER_LME, "long mode again: EFER.LMA/LME");
+    check_bits(modes_res[R_LM_CR0], CR0_PG | CR0_PE, CR0_PG | CR0_PE, "long mode again: CR0.PG/PE");
+}
+
+static void check_segmentation(void)
+{
+    check_eq(modes_res[R_SEG_INLIMIT], SMALL_MARK_IN, "data segment: read at limit-3");
+    if (guest_on_qemu_tcg()) {
+        /* QEMU TCG does not check data-segment limits. */
+        report_skip("segment limit checks (#GP/#SS past the limit, expand-down): not modelled by QEMU TCG");
+    } else {
+        check_fault(R_SEG_LIMIT, 13, 0, "data segment: dword crossing the limit");
+        check_fault(R_SEG_SS, 12, 0, "SS: access past the limit");
+        check_fault(R_SEG_EXPDOWN_LO, 13, 0, "expand-down: offset <= limit");
+    }
+    check_fault(R_SEG_EXPDOWN_OK, NO_FAULT, 0, "expand-down: offset > limit");
+    check_eq(modes_res[R_SEG_EXPDOWN_VAL], SMALL_MARK_HI, "expand-down: base + 1000H read");
+    check_fault(R_SEG_NP, 11, SEL_NOTPRESENT, "MOV ES, not-present segment");
+    check_fault(R_SEG_NULLSS, 13, 0, "MOV SS, null selector at CPL 0");
+    check_fault(R_SEG_BEYOND, 13, SEL_BEYOND, "MOV DS, selector past the GDT limit");
+}
+
+static void check_paging(void)
+{
+    check_bits(modes_res[R_PG_CR0], CR0_PG | CR0_WP | CR0_PE, CR0_PG | CR0_WP | CR0_PE, "32-bit paging: CR0");
+    check_bits(modes_res[R_PG_CR4], CR4_PSE | CR4_PAE, CR4_PSE, "32-bit paging: CR4.PSE=1 PAE=0");
+    check_eq(modes_res[R_PG_CR3], addr32(modes_pd32), "32-bit paging: CR3");
+    check_eq(*(volatile uint32_t *)(uintptr_t)(PA_4M + 0x1234), 0x4d4d4d4d, "4 MiB page: write reached PA_4M");
+    check_eq(modes_res[R_PG_READ4M], 0x4d4d4d4d, "4 MiB page: read back through identity map");
+    check_bits(modes_pd32[VA_4M >> 22], PTE_A | PTE_D, PTE_A | PTE_D, "4 MiB page: PDE A and D set");
+    check_eq(page4k[4], 0x4b4b4b4b, "4 KiB page: write reached its frame");
+    check_bits(pt32[0], PTE_A | PTE_D, PTE_A | PTE_D, "4 KiB page: PTE A and D set");
+    check_fault(R_PG_RO, 14, PTE_P | PTE_RW, "write to a read-only page with CR0.WP");
+    check_eq(modes_res[R_PG_RO_CR2], VA_PT + 0x1020, "read-only #PF: CR2");
+    check_fault(R_PG_NP, 14, 0, "read of a not-present page");
+    check_eq(modes_res[R_PG_NP_CR2], VA_PT + 0x2030, "not-present #PF: CR2");
+    check_bits(modes_res[R_PAE_CR0], CR0_PG | CR0_PE, CR0_PG | CR0_PE, "PAE paging: CR0");
+    check_bits(modes_res[R_PAE_CR4], CR4_PAE, CR4_PAE, "PAE paging: CR4.PAE");
+    check_eq(modes_res[R_PAE_CR3], addr32(modes_pdpt), "PAE paging: CR3 = PDPT");
+    check_eq(*(volatile uint32_t *)(uintptr_t)(PA_4M + 0x5678), 0x2d2d2d2d, "PAE 2 MiB page: write reached PA_4M");
+    check_fault(R_PAE_NP, 14, 0, "PAE: read through a not-present PDE");
+    check_eq(modes_res[R_PAE_NP_CR2], VA_PAE_NP + 8, "PAE #PF: CR2");
+}
+
+static void check_tasks(void)
+{
+    const struct tss32 *snap = &modes_tss_a_snap, *b = &modes_tss[T_B], *c = &modes_tss[T_C];
+    check_eq(modes_res[R_TS_STR_A], SEL_TSS(T_A), "LTR/STR");
+    check_eq(modes_res[R_TS_BUSY_A0], 0x8b, "LTR marks the TSS busy (type 0BH)");
+    /* JMP A -> B */
+    for (int r = 0; r < 8; r++)
+        check_eq(modes_res[R_TS_B_EAX + r], r == 4 ? addr32(&task_stack[T_B][1024]) : 0xb0b0b001u + r,
+                 "JMP task B: GPR loaded from TSS");
+    check_eq(modes_res[R_TS_B_EFLAGS], TASK_B_EFLAGS, "JMP task B: EFLAGS from TSS, NT clear");
+    check_eq(modes_res[R_TS_B_STR], SEL_TSS(T_B), "JMP task B: TR");
+    check_eq(modes_res[R_TS_B_LDTR], SEL_LDT, "JMP task B: LDTR from TSS");
+    check_eq(modes_res[R_TS_B_LDTREAD], LDT_MARK, "JMP task B: LDT selector usable");
+    check_eq(modes_res[R_TS_B_CR3], addr32(pd32_b), "JMP task B: CR3 from TSS");
+    check_eq(modes_res[R_TS_B_PAGE], PAGE_B_MARK, "JMP task B: translation uses the new CR3");
+    check_bits(modes_res[R_TS_B_CR0], CR0_TS, CR0_TS, "JMP task B: CR0.TS set by the switch");
+    check_eq(modes_res[R_TS_B_BUSY_A], 0, "JMP: old TSS not busy");
+    check_eq(modes_res[R_TS_B_BUSY_B], 1, "JMP: new TSS busy");
+    static const uint16_t segs[6] = {SEL_CODE32, SEL_DATA, SEL_DATA, SEL_DATA, 0, SEL_DATA};
+    for (int s = 0; s < 6; s++)
+        check_eq(modes_res[R_TS_B_SEGS + s] & 0xffff, segs[s], "JMP task B: CS SS DS ES FS GS from TSS");
+    check_eq(snap->eip, addr32(modes_a_after_jmp), "JMP: old TSS EIP = next instruction");
+    check_eq(snap->eflags, TASK_A_EFLAGS, "JMP: old TSS EFLAGS");
+    for (int r = 0; r < 8; r++)
+        if (r != 4)
+            check_eq(snap->gpr[r], 0xa0a0a001u + r, "JMP: old TSS GPR saved");
+    check_eq(snap->gpr[4], modes_res[R_TS_A_ESP0], "JMP: old TSS ESP saved");
+    const uint16_t asel[6] = {snap->es, snap->cs, snap->ss, snap->ds, snap->fs, snap->gs};
+    for (int s = 0; s < 6; s++)
+        check_eq(asel[s], s == 1 ? SEL_CODE32 : SEL_DATA, "JMP: old TSS ES CS SS DS FS GS saved");
+    check_eq(snap->link, LINK_POISON, "JMP: old TSS link untouched");
+    check_eq(b->link, LINK_POISON, "JMP: new TSS link not written");
+    check_eq(b->cr3, addr32(pd32_b), "task switch does not save CR3");
+    check_eq(b->ldt, SEL_LDT, "task switch does not save the LDT selector");
+    /* JMP B -> A */
+    for (int r = 0; r < 8; r++)
+        check_eq(modes_res[R_TS_A_RET + r], r == 4 ? modes_res[R_TS_A_ESP0] : 0xa0a0a001u + r,
+                 "JMP back to A: GPRs restored");
+    if (guest_on_qemu_tcg()) {
+        /* QEMU TCG keeps the lazily computed arithmetic flags of the task that executed the
+         * JMP (seen: ZF PF of task B's last XOR), so only DF comes from the TSS there. */
+        check_bits(modes_res[R_TS_A_EFLAGS], FL_DF, FL_DF, "JMP back to A: EFLAGS.DF restored");
+        report_skip("JMP back to A: arithmetic flags restored from the TSS (QEMU TCG keeps stale lazy flags)");
+    } else {
+        check_eq(modes_res[R_TS_A_EFLAGS], TASK_A_EFLAGS, "JMP back to A: EFLAGS restored");
+    }
+    check_eq(modes_res[R_TS_A_LDTR], 0, "JMP back to A: null LDTR from TSS");
+    check_eq(modes_res[R_TS_A_BUSY_B], 0, "JMP back to A: B not busy");
+    /* CALL A -> C, IRET back */
+    check_bits(modes_res[R_TS_C_EFLAGS], FL_NT, FL_NT, "CALL task C: NT set");
+    check_eq(modes_res[R_TS_C_LINK], SEL_TSS(T_A), "CALL task C: back link = A");
+    check_eq(modes_res[R_TS_C_STR], SEL_TSS(T_C), "CALL task C: TR");
+    check_eq(modes_res[R_TS_C_BUSY_A], 1, "CALL: old TSS stays busy");
+    check_eq(modes_res[R_TS_C_BUSY_C], 1, "CALL: new TSS busy");
+    check_bits(modes_res[R_TS_AC_EFLAGS], FL_NT, 0, "IRET back to A: NT clear");
+    check_eq(modes_res[R_TS_AC_BUSY_A], 1, "IRET back to A: A busy");
+    check_eq(modes_res[R_TS_AC_BUSY_C], 0, "IRET back to A: C not busy");
+    check_bits(c->eflags, FL_NT, 0, "IRET: NT cleared in C's saved EFLAGS");
+    check_eq(c->eip, addr32(modes_task_c_iret) + 1, "IRET: C's saved EIP = after IRET");
+    /* task gates */
+    check_eq(modes_res[R_TS_D_STR], SEL_TSS(T_D), "GDT task gate: TR = the gate's TSS");
+    check_eq(modes_res[R_TS_D_LINK], SEL_TSS(T_A), "GDT task gate (CALL): back link");
+    check_eq(modes_res[R_TS_E_STR], SEL_TSS(T_E), "IDT task gate (INT n): TR");
+    check_eq(modes_res[R_TS_E_LINK], SEL_TSS(T_A), "IDT task gate (INT n): back link");
+    check_bits(modes_res[R_TS_E_EFLAGS], FL_NT, FL_NT, "IDT task gate (INT n): NT set");
+    check_eq(modes_res[R_TS_F_STR], SEL_TSS(T_F), "#GP through a task gate: TR");
+    check_eq(modes_res[R_TS_F_ERR], SEL_BEYOND, "#GP through a task gate: error code on the new stack");
+    check_eq(modes_res[R_TS_F_ESP], addr32(&task_stack[T_F][1024]) - 4, "#GP through a task gate: ESP = TSS ESP - 4");
+    check_eq(modes_res[R_TS_F_SAVED_EIP], addr32(modes_a_gp_insn), "#GP through a task gate: saved EIP = faulting insn");
+    check_eq(modes_res[R_TS_AFTER_F], 0, "#GP through a task gate: A resumed where F said");
+    check_fault(R_TS_BUSYJMP, 13, SEL_TSS(T_A), "JMP to a busy TSS");
+    check_fault(R_TS_SMALL, 10, SEL_TSS(T_SMALL), "JMP to a TSS with limit 60H");
+}
+
+static void check_v86(void)
+{
+    static const char *const names[9] = {"EIP", "CS", "EFLAGS", "ESP", "SS", "ES", "DS", "FS", "GS"};
+    const uint32_t *f = &modes_res[R_V86_FRAME];
+    check_eq(res16(R16_V86_MARK), 0x5a5a, "v86: entered by IRET, DS = 7000H");
+    check_eq(res16(R16_V86_AFTER), 0x6b6b, "v86: IRET from the ring-0 handler returned to v86");
+    for (int i = 0; i < 9; i++) {
+        uint32_t want = i == 0 ? low_off(modes_v86_after_int) : i == 3 ? LOW_V86_SP : LOW_SEG;
+        if (i == 2)
+            check_bits(f[i], FL_VM | FL_IOPL3, FL_VM | FL_IOPL3, "v86 INT n frame: EFLAGS VM, IOPL 3");
+        else
+            report((f[i] & (i == 0 || i == 3 ? ~0u : 0xffffu)) == want, "v86 INT n frame: %s = %#x (got %#x)",
+                   names[i], want, f[i]);
+    }
+    check_eq(modes_res[R_V86_HDS] & 0xffff, 0, "v86 INT n: DS null in the ring-0 handler");
+    check_bits(modes_res[R_V86_HEFLAGS], FL_VM | FL_IF | FL_TF | FL_NT, 0, "v86 INT n: handler EFLAGS VM IF TF NT clear");
+    check_eq(modes_res[R_V86_GP_VEC], 13, "v86 CLI with IOPL 0: #GP");
+    check_eq(modes_res[R_V86_GP_ERR], 0, "v86 CLI with IOPL 0: error code 0");
+    check_eq(modes_res[R_V86_GP_EIP], low_off(modes_v86_cli), "v86 CLI with IOPL 0: EIP of the CLI");
+    check_eq(modes_res[R_V86_GP_CS] & 0xffff, LOW_SEG, "v86 CLI with IOPL 0: CS");
+    check_bits(modes_res[R_V86_GP_EFLAGS], FL_VM | FL_IOPL3, FL_VM, "v86 CLI with IOPL 0: EFLAGS VM, IOPL 0");
+}
+
+int main(void)
+{
+    uint32_t cr0 = (uint32_t)read_cr0(), cr4 = (uint32_t)read_cr4();
+    build_tables();
+    modes_run();
+    check_modes(cr4);
+    check_segmentation();
+    check_paging();
+    check_tasks();
+    check_v86();
+    check_eq((uint32_t)read_cr0(), cr0, "CR0 restored in long mode");
+    return report_summary();
+}

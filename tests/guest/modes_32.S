@@ -1,0 +1,625 @@
+/* tests/guest/modes_32.S — the mode-switch walk of tests/guest/modes.c:
+ * long mode -> compatibility mode -> 32-bit protected mode without paging -> 16-bit protected
+ * mode -> real mode (modes_16.S) -> 32-bit protected mode (segmentation checks) -> 32-bit
+ * paging (4 MiB and 4 KiB pages, #PF; hardware task switches; virtual-8086 mode) -> PAE
+ * paging -> long mode, back to C. Every result goes to modes_res[] (slots in modes.h); the
+ * tables (GDT, IDT, TSSs, page tables) are built by modes.c. SDM 3A §10.8.5 and §10.9
+ * (entering and leaving IA-32e mode, real mode), chapter 8 (tasks), chapter 22 (v86). */
+#include "modes.h"
+
+#define EFER 0xc0000080
+#define RES(i) (modes_res + 4 * (i))
+#define TSS(i) (modes_tss + TSS_SIZE * (i))
+#define GDT_AR(sel) (modes_gdt + (sel) + 5)    /* access byte of a descriptor */
+
+/* TRY fix: an exception before `fix` resumes at `fix` (vector/error recorded).
+ * SAVE_EXC slot: the recorded vector and error code (-1 when nothing happened). */
+.macro TRY fix
+    movl $-1, exc_vec
+    movl $-1, exc_err
+    movl $\fix, exc_fixup
+.endm
+.macro SAVE_EXC slot
+    movl $0, exc_fixup
+    pushl %eax
+    movl exc_vec, %eax
+    movl %eax, RES(\slot)
+    movl exc_err, %eax
+    movl %eax, RES(\slot + 1)
+    popl %eax
+.endm
+.macro BUSY slot, sel               /* the descriptor's busy bit (type bit 1) */
+    movzbl GDT_AR(\sel), %eax
+    shrl $1, %eax
+    andl $1, %eax
+    movl %eax, RES(\slot)
+.endm
+.macro SET_CR0 and, or
+    movl %cr0, %eax
+    andl $\and, %eax
+    orl $\or, %eax
+    movl %eax, %cr0
+.endm
+
+    .text
+    .code64
+    .globl modes_run
+/* void modes_run(void): the whole walk; returns in long mode with the runtime's GDT/IDT. */
+modes_run:
+    pushq %rbx
+    pushq %rbp
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, saved_rsp
+    sgdt saved_gdtr
+    sidt saved_idtr
+    movq %cr3, %rax
+    movq %rax, saved_cr3
+    movq %cr0, %rax
+    movq %rax, saved_cr0
+    movq %cr4, %rax
+    movq %rax, saved_cr4
+    lgdt gdtr64
+    pushq $SEL_CODE32
+    pushq $compat
+    lretq
+
+    .code32
+compat:
+    /* Compatibility mode: LMA = 1, 32-bit operand size, 48H is DEC EAX (not REX.W). */
+    movl $EFER, %ecx
+    rdmsr
+    movl %eax, RES(R_COMPAT_EFER)
+    movl $5, %eax
+    .byte 0x48
+    movl %eax, RES(R_COMPAT_DEC)
+    movl %esp, %ebx
+    pushl %eax
+    movl %esp, %ecx
+    popl %eax
+    subl %ecx, %ebx
+    movl %ebx, RES(R_COMPAT_PUSH)
+    movl %cr0, %eax
+    movl %eax, RES(R_COMPAT_CR0)
+    /* Leave IA-32e mode (SDM 3A §10.8.5.4): paging off (LMA -> 0), then LME off. */
+    SET_CR0 0x7fffffff, 0
+    movl $EFER, %ecx
+    rdmsr
+    andl $~0x100, %eax
+    wrmsr
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movw %ax, %ss
+    movl $stack32_top, %esp
+    lidt idtr32
+    movl $EFER, %ecx
+    rdmsr
+    movl %eax, RES(R_PM_EFER)
+    movl %cr0, %eax
+    movl %eax, RES(R_PM_CR0)
+    movl %cr4, %eax
+    movl %eax, RES(R_PM_CR4)
+    movl $0x55555555, %eax
+    .byte 0xb8                      /* MOV EAX, imm32 */
+    .long 0x12345678
+    movl %eax, RES(R_PM_MOV)
+    /* To 16-bit protected mode and on to real mode (modes_16.S), which returns below. */
+    ljmp $SEL_CODE16, $LOW_ENTRY_PM16
+
+    .globl modes_pm32_back
+modes_pm32_back:
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movw %ax, %ss
+    movl $stack32_top, %esp
+    lidt idtr32
+    movl %cr0, %eax
+    movl %eax, RES(R_PMB_CR0)
+    movl $EFER, %ecx
+    rdmsr
+    movl %eax, RES(R_PMB_EFER)
+
+    /* ---- segmentation (SDM 3A §5.3, §5.4; MOV to Sreg in SDM 2B) ---- */
+    movw $SEL_SMALL, %ax
+    movw %ax, %es
+    movl %es:0xffc, %eax
+    movl %eax, RES(R_SEG_INLIMIT)
+    TRY 1f
+    movl %es:0xffe, %eax            /* last byte at 1001H > limit FFFH: #GP(0) */
+1:  SAVE_EXC R_SEG_LIMIT
+    movl %esp, %ebp
+    movw $SEL_SMALL, %ax
+    movw %ax, %ss
+    movl $0xff0, %esp
+    TRY 1f
+    movl 0x10(%esp), %eax           /* offset 1000H > SS limit: #SS(0) */
+1:  movw $SEL_DATA, %ax
+    movw %ax, %ss
+    movl %ebp, %esp
+    SAVE_EXC R_SEG_SS
+    movw $SEL_EXPDOWN, %ax
+    movw %ax, %es
+    TRY 1f
+    movl %es:0x800, %eax            /* expand-down, limit FFFH: offsets <= FFFH fault */
+1:  SAVE_EXC R_SEG_EXPDOWN_LO
+    TRY 1f
+    movl %es:0x1000, %eax
+    movl %eax, RES(R_SEG_EXPDOWN_VAL)
+1:  SAVE_EXC R_SEG_EXPDOWN_OK
+    TRY 1f
+    movw $SEL_NOTPRESENT, %ax
+    movw %ax, %es                   /* #NP(selector) */
+1:  SAVE_EXC R_SEG_NP
+    TRY 1f
+    xorl %eax, %eax
+    movw %ax, %ss                   /* null SS at CPL 0 outside 64-bit mode: #GP(0) */
+1:  SAVE_EXC R_SEG_NULLSS
+    TRY 1f
+    movw $SEL_BEYOND, %ax
+    movw %ax, %ds                   /* past the GDT limit: #GP(selector) */
+1:  SAVE_EXC R_SEG_BEYOND
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+
+    /* ---- 32-bit paging (SDM 3A §5.3): PSE for the 4 MiB page, WP for the read-only one ---- */
+    movl $modes_pd32, %eax
+    movl %eax, %cr3
+    movl %cr4, %eax
+    andl $~0x20, %eax               /* PAE off */
+    orl $0x10, %eax                 /* PSE */
+    movl %eax, %cr4
+    SET_CR0 0xffffffff, 0x80010000  /* PG | WP */
+    movl %cr0, %eax
+    movl %eax, RES(R_PG_CR0)
+    movl %cr4, %eax
+    movl %eax, RES(R_PG_CR4)
+    movl %cr3, %eax
+    movl %eax, RES(R_PG_CR3)
+    movl $0x4d4d4d4d, VA_4M + 0x1234
+    movl PA_4M + 0x1234, %eax       /* the identity map of the same frame */
+    movl %eax, RES(R_PG_READ4M)
+    movl $0x4b4b4b4b, VA_PT + 0x10  /* 4 KiB page (PTE 0) -> modes_page4k */
+    TRY 1f
+    movl $1, VA_PT + 0x1020         /* PTE 1 read-only, CR0.WP: #PF, P|W */
+1:  SAVE_EXC R_PG_RO
+    movl exc_cr2, %eax
+    movl %eax, RES(R_PG_RO_CR2)
+    TRY 1f
+    movl VA_PT + 0x2030, %eax       /* PTE 2 not present: #PF, read */
+1:  SAVE_EXC R_PG_NP
+    movl exc_cr2, %eax
+    movl %eax, RES(R_PG_NP_CR2)
+
+    call tasks
+    call v86
+
+    /* ---- PAE paging (SDM 3A §5.4): paging off, PAE on, CR3 -> PDPT, paging on ---- */
+    SET_CR0 0x7fffffff, 0
+    movl $modes_pdpt, %eax
+    movl %eax, %cr3
+    movl %cr4, %eax
+    orl $0x20, %eax
+    movl %eax, %cr4
+    SET_CR0 0xffffffff, 0x80000000
+    movl %cr0, %eax
+    movl %eax, RES(R_PAE_CR0)
+    movl %cr4, %eax
+    movl %eax, RES(R_PAE_CR4)
+    movl %cr3, %eax
+    movl %eax, RES(R_PAE_CR3)
+    movl $0x2d2d2d2d, VA_PAE_2M + 0x5678
+    TRY 1f
+    movl VA_PAE_NP + 8, %eax
+1:  SAVE_EXC R_PAE_NP
+    movl exc_cr2, %eax
+    movl %eax, RES(R_PAE_NP_CR2)
+
+    /* ---- back to IA-32e mode (SDM 3A §10.8.5): paging off, CR3 = the runtime's PML4, PAE,
+     * LME, paging on (LMA = 1, compatibility mode), far jump to the 64-bit CS ---- */
+    SET_CR0 0x7fffffff, 0
+    movl saved_cr3, %eax
+    movl %eax, %cr3
+    movl $EFER, %ecx
+    rdmsr
+    orl $0x100, %eax
+    wrmsr
+    SET_CR0 0xffffffff, 0x80000000
+    movl $EFER, %ecx
+    rdmsr
+    movl %eax, RES(R_LM_EFER)
+    movl %cr0, %eax
+    movl %eax, RES(R_LM_CR0)
+    movl $1, RES(R_DONE)
+    ljmp $SEL_CODE64, $back64
+
+    .code64
+back64:
+    movq saved_cr0, %rax            /* clears CR0.TS (set by the task switches) and WP */
+    movq %rax, %cr0
+    movq saved_cr4, %rax
+    movq %rax, %cr4
+    lgdt saved_gdtr
+    lidt saved_idtr
+    movw $0x10, %ax                 /* the runtime's data selector (boot.S) */
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movw %ax, %ss
+    movq saved_rsp, %rsp
+    pushq $0x08                     /* the runtime's CS, from its GDT */
+    pushq $1f
+    lretq
+1:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+    ret
+
+    .code32
+/* ---- hardware task switches (SDM 3A §8.3, Table 8-2), with 32-bit paging on ---- */
+tasks:
+    movw $SEL_TSS(T_A), %ax
+    ltr %ax
+    xorl %eax, %eax
+    str %eax
+    movl %eax, RES(R_TS_STR_A)
+    movzbl GDT_AR(SEL_TSS(T_A)), %eax
+    movl %eax, RES(R_TS_BUSY_A0)
+    clts
+    /* JMP to TSS B: A's state goes to TSS A, B's comes from TSS B. */
+    pushl %ebp
+    movl %esp, RES(R_TS_A_ESP0)
+    movl $0xa0a0a001, %eax
+    movl $0xa0a0a002, %ecx
+    movl $0xa0a0a003, %edx
+    movl $0xa0a0a004, %ebx
+    movl $0xa0a0a006, %ebp
+    movl $0xa0a0a007, %esi
+    movl $0xa0a0a008, %edi
+    pushl $0xc93                    /* OF DF SF AF CF */
+    popfl
+    ljmp $SEL_TSS(T_B), $0
+    .globl modes_a_after_jmp
+modes_a_after_jmp:
+    pushfl
+    cld
+    popl RES(R_TS_A_EFLAGS)
+    movl %eax, RES(R_TS_A_RET + 0)
+    movl %ecx, RES(R_TS_A_RET + 1)
+    movl %edx, RES(R_TS_A_RET + 2)
+    movl %ebx, RES(R_TS_A_RET + 3)
+    movl %esp, RES(R_TS_A_RET + 4)
+    movl %ebp, RES(R_TS_A_RET + 5)
+    movl %esi, RES(R_TS_A_RET + 6)
+    movl %edi, RES(R_TS_A_RET + 7)
+    popl %ebp
+    sldt %eax
+    movl %eax, RES(R_TS_A_LDTR)
+    BUSY R_TS_A_BUSY_B, SEL_TSS(T_B)
+    /* CALL to TSS C (nesting), IRET back. */
+    lcall $SEL_TSS(T_C), $0
+    pushfl
+    popl RES(R_TS_AC_EFLAGS)
+    BUSY R_TS_AC_BUSY_A, SEL_TSS(T_A)
+    BUSY R_TS_AC_BUSY_C, SEL_TSS(T_C)
+    /* CALL through the task gate in the GDT (to TSS D). */
+    lcall $SEL_TASKGATE, $0
+    /* INT n through a task gate in the IDT (to TSS E). */
+    int $VEC_TASK_INT
+    /* An exception through a task gate: IDT[13] -> TSS F, which finds the error code on its
+     * stack and makes task A resume at 1f. */
+    movl modes_idt32 + 8 * 13, %eax
+    movl modes_idt32 + 8 * 13 + 4, %edx
+    pushl %eax
+    pushl %edx
+    movl modes_idt_gp_taskgate, %eax
+    movl %eax, modes_idt32 + 8 * 13
+    movl modes_idt_gp_taskgate + 4, %eax
+    movl %eax, modes_idt32 + 8 * 13 + 4
+    movl $-1, RES(R_TS_AFTER_F)
+    movw $SEL_BEYOND, %ax
+    .globl modes_a_gp_insn
+modes_a_gp_insn:
+    movw %ax, %fs                   /* #GP(SEL_BEYOND) -> task F */
+    movl $0xdead, RES(R_TS_AFTER_F) /* skipped: task F moves the return point */
+    .globl modes_a_after_f
+modes_a_after_f:
+    addl $1, RES(R_TS_AFTER_F)      /* -1 -> 0 */
+    popl %edx
+    popl %eax
+    movl %eax, modes_idt32 + 8 * 13
+    movl %edx, modes_idt32 + 8 * 13 + 4
+    /* JMP to a busy TSS: #GP(selector). A TSS limit below 67H: #TS(selector). */
+    TRY 1f
+    ljmp $SEL_TSS(T_A), $0
+1:  SAVE_EXC R_TS_BUSYJMP
+    TRY 1f
+    ljmp $SEL_TSS(T_SMALL), $0
+1:  SAVE_EXC R_TS_SMALL
+    ret
+
+    .globl modes_task_b
+modes_task_b:
+    movl %eax, RES(R_TS_B_EAX + 0)
+    movl %ecx, RES(R_TS_B_EAX + 1)
+    movl %edx, RES(R_TS_B_EAX + 2)
+    movl %ebx, RES(R_TS_B_EAX + 3)
+    movl %esp, RES(R_TS_B_EAX + 4)
+    movl %ebp, RES(R_TS_B_EAX + 5)
+    movl %esi, RES(R_TS_B_EAX + 6)
+    movl %edi, RES(R_TS_B_EAX + 7)
+    pushfl
+    popl RES(R_TS_B_EFLAGS)
+    str %eax
+    movl %eax, RES(R_TS_B_STR)
+    sldt %eax
+    movl %eax, RES(R_TS_B_LDTR)
+    movl %cr3, %eax
+    movl %eax, RES(R_TS_B_CR3)
+    movl %cr0, %eax
+    movl %eax, RES(R_TS_B_CR0)
+    movl VA_4M + 0x1234, %eax       /* task B's page directory maps VA_4M to PA_4M_B */
+    movl %eax, RES(R_TS_B_PAGE)
+    BUSY R_TS_B_BUSY_A, SEL_TSS(T_A)
+    BUSY R_TS_B_BUSY_B, SEL_TSS(T_B)
+    movw %cs, RES(R_TS_B_SEGS + 0)
+    movw %ss, RES(R_TS_B_SEGS + 1)
+    movw %ds, RES(R_TS_B_SEGS + 2)
+    movw %es, RES(R_TS_B_SEGS + 3)
+    movw %fs, RES(R_TS_B_SEGS + 4)
+    movw %gs, RES(R_TS_B_SEGS + 5)
+    movw $LDT_SEL_DATA, %ax
+    movw %ax, %fs
+    movl %fs:0, %eax
+    movl %eax, RES(R_TS_B_LDTREAD)
+    /* Snapshot TSS A as the switch left it (C checks the saved state). */
+    movl $TSS(T_A), %esi
+    movl $modes_tss_a_snap, %edi
+    movl $(TSS_SIZE / 4), %ecx
+    cld
+    rep movsl
+    /* Neither CR3 nor LDTR is saved in the outgoing TSS: change both before leaving. */
+    movl $modes_pd32, %eax
+    movl %eax, %cr3
+    xorl %eax, %eax
+    lldt %ax
+    ljmp $SEL_TSS(T_A), $0
+
+    .globl modes_task_c, modes_task_c_iret
+modes_task_c:
+    pushfl
+    popl RES(R_TS_C_EFLAGS)
+    movzwl TSS(T_C), %eax           /* previous task link */
+    movl %eax, RES(R_TS_C_LINK)
+    str %eax
+    movl %eax, RES(R_TS_C_STR)
+    BUSY R_TS_C_BUSY_A, SEL_TSS(T_A)
+    BUSY R_TS_C_BUSY_C, SEL_TSS(T_C)
+modes_task_c_iret:
+    iret                            /* NT = 1: return to task A */
+
+    .globl modes_task_d
+modes_task_d:
+    str %eax
+    movl %eax, RES(R_TS_D_STR)
+    movzwl TSS(T_D), %eax
+    movl %eax, RES(R_TS_D_LINK)
+    iret
+
+    .globl modes_task_e
+modes_task_e:
+    str %eax
+    movl %eax, RES(R_TS_E_STR)
+    movzwl TSS(T_E), %eax
+    movl %eax, RES(R_TS_E_LINK)
+    pushfl
+    popl RES(R_TS_E_EFLAGS)
+    iret
+
+    .globl modes_task_f
+modes_task_f:
+    movl (%esp), %eax               /* the #GP error code, pushed on this task's stack */
+    movl %eax, RES(R_TS_F_ERR)
+    movl %esp, RES(R_TS_F_ESP)
+    str %eax
+    movl %eax, RES(R_TS_F_STR)
+    movl TSS(T_A) + 0x20, %eax
+    movl %eax, RES(R_TS_F_SAVED_EIP)
+    movl $modes_a_after_f, TSS(T_A) + 0x20
+    iret
+
+/* ---- virtual-8086 mode (SDM 3A chapter 22), from task A at CPL 0 ---- */
+v86:
+    movl %esp, saved_esp_v86
+    /* IRET with VM = 1 and IOPL 3: GS FS DS ES SS ESP EFLAGS CS EIP. */
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_V86_SP
+    pushl $0x00023002               /* VM | IOPL 3 | reserved bit 1 */
+    pushl $LOW_SEG
+    pushl $LOW_ENTRY_V86
+    iret
+    .globl modes_v86_int, modes_v86_exit
+modes_v86_int:                      /* VEC_V86_INT: 32-bit interrupt gate, DPL 3 */
+    pushl %eax
+    pushl %ds
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    popl %eax
+    movl %eax, RES(R_V86_HDS)
+    pushfl
+    popl RES(R_V86_HEFLAGS)
+    pushl %ecx
+    xorl %ecx, %ecx
+1:  movl 8(%esp, %ecx, 4), %eax     /* EIP CS EFLAGS ESP SS ES DS FS GS */
+    movl %eax, modes_res + 4 * R_V86_FRAME(, %ecx, 4)
+    incl %ecx
+    cmpl $9, %ecx
+    jb 1b
+    popl %ecx
+    popl %eax
+    iret                            /* back to virtual-8086 mode */
+modes_v86_exit:                     /* VEC_V86_EXIT */
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movl saved_esp_v86, %esp
+    /* CLI with IOPL 0 in virtual-8086 mode: #GP(0), caught by v86_gp through IDT[13]. */
+    movl modes_idt32 + 8 * 13, %eax
+    movl modes_idt32 + 8 * 13 + 4, %edx
+    pushl %eax
+    pushl %edx
+    movl $v86_gp, %eax
+    movw %ax, modes_idt32 + 8 * 13
+    shrl $16, %eax
+    movw %ax, modes_idt32 + 8 * 13 + 6
+    movl %esp, saved_esp_v86
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_SEG
+    pushl $LOW_V86_SP
+    pushl $0x00020002               /* VM, IOPL 0 */
+    pushl $LOW_SEG
+    pushl $LOW_ENTRY_V86_CLI
+    iret
+v86_gp:
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movl $13, RES(R_V86_GP_VEC)
+    movl 0(%esp), %eax
+    movl %eax, RES(R_V86_GP_ERR)
+    movl 4(%esp), %eax
+    movl %eax, RES(R_V86_GP_EIP)
+    movl 8(%esp), %eax
+    movl %eax, RES(R_V86_GP_CS)
+    movl 12(%esp), %eax
+    movl %eax, RES(R_V86_GP_EFLAGS)
+    movl saved_esp_v86, %esp
+    popl %edx
+    popl %eax
+    movl %eax, modes_idt32 + 8 * 13
+    movl %edx, modes_idt32 + 8 * 13 + 4
+    ret
+
+/* ---- 32-bit exception stubs (IDT vectors 0-31), 16 bytes apart ---- */
+    .p2align 4
+    .globl modes_stubs32
+modes_stubs32:
+    .set vec, 0
+    .rept 32
+    .p2align 4
+    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17)
+    .else
+    pushl $0
+    .endif
+    pushl $vec
+    jmp exc32
+    .set vec, vec + 1
+    .endr
+exc32:
+    pushl %eax
+    movl 4(%esp), %eax
+    movl %eax, exc_vec
+    movl 8(%esp), %eax
+    movl %eax, exc_err
+    movl %cr2, %eax
+    movl %eax, exc_cr2
+    movl exc_fixup, %eax
+    testl %eax, %eax
+    jz exc32_unexpected
+    movl %eax, 12(%esp)             /* resume at the fixup */
+    movl $0, exc_fixup
+    popl %eax
+    addl $8, %esp
+    iret
+exc32_unexpected:                   /* no TRY: report on COM1 and end the run with code 3 */
+    movl 12(%esp), %ebx
+    movl $unexpected_msg, %esi
+1:  lodsb
+    testb %al, %al
+    jz 2f
+    movw $0x3f8, %dx
+    outb %al, %dx
+    jmp 1b
+2:  movl exc_vec, %eax
+    call put_hex
+    movl %ebx, %eax
+    call put_hex
+    movl exc_err, %eax
+    call put_hex
+    movb $'\n', %al
+    movw $0x3f8, %dx
+    outb %al, %dx
+    movl $3, %eax
+    outl %eax, $0xf4
+3:  cli
+    hlt
+    jmp 3b
+put_hex:                            /* " %08x" of EAX on COM1 */
+    movl %eax, %ebp
+    movw $0x3f8, %dx
+    movb $' ', %al
+    outb %al, %dx
+    movl $8, %ecx
+1:  roll $4, %ebp
+    movl %ebp, %eax
+    andl $0xf, %eax
+    movb hex_digits(%eax), %al
+    outb %al, %dx
+    loop 1b
+    ret
+
+
+    .section .rodata
+unexpected_msg:
+    .asciz "unexpected exception outside long mode (vector eip error):"
+hex_digits:
+    .ascii "0123456789abcdef"
+    .p2align 3
+gdtr64:
+    .word 8 * GDT_ENTRIES - 1
+    .quad modes_gdt
+idtr32:
+    .word 8 * 256 - 1
+    .long modes_idt32
+
+    .section .bss
+    .p2align 3
+saved_rsp: .quad 0
+saved_cr3: .quad 0
+saved_gdtr: .skip 16
+saved_idtr: .skip 16
+saved_cr0: .quad 0
+saved_cr4: .quad 0
+saved_esp_v86: .long 0
+exc_vec: .long 0
+exc_err: .long 0
+exc_cr2: .long 0
+exc_fixup: .long 0
+    .p2align 4
+stack32: .skip 16384
+stack32_top:
+
+    .section .note.GNU-stack, "", @progbits
