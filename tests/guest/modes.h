@@ -25,7 +25,8 @@
 #define T_COUNT 7
 #define SEL_TSS(i) (SEL_TSS0 + 8 * (i))
 #define SEL_TASKGATE (SEL_TSS0 + 8 * T_COUNT)   /* task gate -> T_D */
-#define GDT_ENTRIES (SEL_TASKGATE / 8 + 1)
+#define SEL_TSS_NP (SEL_TASKGATE + 8)             /* 32-bit TSS descriptor, P = 0 */
+#define GDT_ENTRIES (SEL_TSS_NP / 8 + 1)
 #define SEL_BEYOND 0x1f8     /* past the GDT limit */
 #define LDT_SEL_DATA 0x0c    /* LDT index 1 (TI = 1): data, base modes_ldt_page */
 #define TSS_SIZE 0x68
@@ -139,7 +140,11 @@
 #define R_V86_GP_VEC 117
 #define R_DONE 118
 #define R_TS_A_ESP0 119         /* task A's ESP before the JMP */
-#define R_COUNT 120
+#define R_TS_IRET_NB 120        /* fault pair: IRET with NT, back link to a TSS not busy */
+#define R_TS_NP 122             /* fault pair: JMP to a not-present TSS */
+#define R_PAE_RSVD 124          /* fault pair: MOV CR3 with a reserved bit in a present PDPTE */
+#define R_PG_WP0 126            /* fault pair: write to a read-only page with CR0.WP = 0 */
+#define R_COUNT 128
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */
@@ -162,6 +167,9 @@
 #define R16_RM_MARK 17
 #define R16_V86_MARK 18
 #define R16_V86_AFTER 19
-#define R16_COUNT 20
+#define R16_RM_GP_VEC 20        /* real-mode #GP (word at DS:FFFFH) through the IVT */
+#define R16_RM_GP_IP 21
+#define R16_RM_UNREAL 22        /* FS keeps its 4 GiB limit from protected mode */
+#define R16_COUNT 24
 
 #endif

@@ -8,6 +8,7 @@
 
     .section .rodata
     .globl modes_low_begin, modes_low_end, modes_rm_after_int, modes_v86_after_int, modes_v86_cli
+    .globl modes_rm_gp_insn
     .code16
 modes_low_begin:
     /* Jump table at fixed offsets (LOW_ENTRY_*), 4 bytes apart. */
@@ -25,6 +26,8 @@ pm16_entry:
     movw %ax, %es
     movw %ax, %ss
     movl $0xfff0, %esp
+    movw $SEL_DATA, %ax             /* FS: flat 4 GiB, kept into real mode ("unreal") */
+    movw %ax, %fs
     movl $0xaaaaaaaa, %eax
     .byte 0xb8                      /* MOV AX, imm16: only AX changes */
     .word 0x1234
@@ -109,6 +112,18 @@ modes_rm_after_int:
     subw %cx, %bx
     movzwl %bx, %ebx
     movl %ebx, RES16(R16_RM_PUSHSEG)
+    /* A segment register not reloaded keeps its descriptor cache: FS reaches 4 GiB. */
+    movl $modes_unreal_mark, %esi
+    movl %fs:(%esi), %eax
+    movl %eax, RES16(R16_RM_UNREAL)
+    /* A word at DS:FFFFH crosses the 64 KiB limit: #GP, interrupt 13 through the IVT. */
+    xorw %ax, %ax
+    movw %ax, %es
+    movw $OFF(rm_gp), %es:(4 * 13)
+    movw $LOW_SEG, %es:(4 * 13 + 2)
+modes_rm_gp_insn:
+    movw 0xffff, %ax
+rm_gp_fix:
     movl $0x5253, RES16(R16_RM_MARK)
     /* Back to protected mode: PE, then a far jump to the 32-bit code segment. */
     movl %cr0, %eax
@@ -129,6 +144,14 @@ rm_int:
     pushfl
     popl %eax
     movl %eax, RES16(R16_RM_INT_EFLAGS)
+    iret
+
+rm_gp:
+    movw %sp, %bp
+    movl $13, RES16(R16_RM_GP_VEC)
+    movzwl 0(%bp), %eax
+    movl %eax, RES16(R16_RM_GP_IP)
+    movw $OFF(rm_gp_fix), 0(%bp)
     iret
 
 /* Virtual-8086 mode, entered by IRET from ring 0 with CS = DS = SS = LOW_SEG. */

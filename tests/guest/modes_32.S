@@ -193,6 +193,11 @@ modes_pm32_back:
 1:  SAVE_EXC R_PG_RO
     movl exc_cr2, %eax
     movl %eax, RES(R_PG_RO_CR2)
+    SET_CR0 0xfffeffff, 0           /* WP = 0: supervisor writes ignore R/W */
+    TRY 1f
+    movl $0x77777777, VA_PT + 0x1024
+1:  SAVE_EXC R_PG_WP0
+    SET_CR0 0xffffffff, 0x10000
     TRY 1f
     movl VA_PT + 0x2030, %eax       /* PTE 2 not present: #PF, read */
 1:  SAVE_EXC R_PG_NP
@@ -217,6 +222,15 @@ modes_pm32_back:
     movl %cr3, %eax
     movl %eax, RES(R_PAE_CR3)
     movl $0x2d2d2d2d, VA_PAE_2M + 0x5678
+    /* A present PDPTE with a reserved bit (bit 1): MOV to CR3 faults (SDM 3A §5.4.1). */
+    movl modes_pdpt, %eax
+    orl $2, %eax
+    movl %eax, modes_pdpt + 8
+    TRY 1f
+    movl %cr3, %eax
+    movl %eax, %cr3
+1:  SAVE_EXC R_PAE_RSVD
+    movl $0, modes_pdpt + 8
     TRY 1f
     movl VA_PAE_NP + 8, %eax
 1:  SAVE_EXC R_PAE_NP
@@ -348,6 +362,20 @@ modes_a_after_f:
     TRY 1f
     ljmp $SEL_TSS(T_SMALL), $0
 1:  SAVE_EXC R_TS_SMALL
+    TRY 1f
+    ljmp $SEL_TSS_NP, $0            /* #NP(selector) */
+1:  SAVE_EXC R_TS_NP
+    /* IRET with NT = 1 whose back link names a TSS that is not busy: #TS(link). */
+    movw $SEL_TSS(T_B), TSS(T_A)
+    TRY 1f
+    pushfl
+    orl $0x4000, (%esp)
+    popfl
+    iret
+1:  pushfl
+    andl $~0x4000, (%esp)
+    popfl
+    SAVE_EXC R_TS_IRET_NB
     ret
 
     .globl modes_task_b
