@@ -257,6 +257,10 @@ static void check_modes(uint32_t cr4_orig)
     check_eq(res16(R16_RM_MARK), 0x5253, "real mode: reached its end");
     check_bits(modes_res[R_PMB_CR0], CR0_PG | CR0_PE, CR0_PE, "protected mode again: CR0.PE=1 PG=0");
     check_bits(modes_res[R_PMB_EFER], EFER_LMA, 0, "protected mode again: EFER.LMA=0");
+    if (guest_on_qemu_tcg())   /* TCG ignores the write ("XXX: generate an exception" in its source) */
+        report_skip("CR0.PG with EFER.LME=1 and CR4.PAE=0 -> #GP(0) (QEMU TCG does not fault)");
+    else
+        check_fault(R_PM_LME_NOPAE, 13, 0, "CR0.PG with EFER.LME=1 and CR4.PAE=0");
     check_bits(modes_res[R_LM_EFER], EFER_LMA | EFER_LME, EFER_LMA | EFER_LME, "long mode again: EFER.LMA/LME");
     check_bits(modes_res[R_LM_CR0], CR0_PG | CR0_PE, CR0_PG | CR0_PE, "long mode again: CR0.PG/PE");
 }
@@ -399,9 +403,48 @@ static void check_v86(void)
     check_bits(modes_res[R_V86_GP_EFLAGS], FL_VM | FL_IOPL3, FL_VM, "v86 CLI with IOPL 0: EFLAGS VM, IOPL 0");
 }
 
+/* Mode-control writes that must fault in 64-bit mode (SDM 2A "MOV to CR", 2B "WRMSR";
+ * SDM 3A §10.8.5): the runtime's #GP handler resumes after the instruction. */
+static volatile uint64_t lm_fix_rip, lm_vec, lm_err;
+
+static void lm_on_gp(struct exc_frame *f)
+{
+    lm_vec = f->vector;
+    lm_err = f->error;
+    f->rip = lm_fix_rip;
+}
+
+static void check_lm_faults(void)
+{
+    if (guest_on_qemu_tcg()) {
+        /* TCG accepts all three writes (seen: PG and LMA cleared under 64-bit code, which then
+         * runs astray; EFER.LME cleared with paging on). */
+        report_skip("IA-32e mode: clearing CR0.PG, CR4.PAE or EFER.LME -> #GP(0) (QEMU TCG does not fault)");
+        return;
+    }
+    uint64_t cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(0xc0000080);
+    guest_set_handler(13, lm_on_gp);
+    lm_vec = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%rax; mov %%rax, %0; mov %1, %%cr0; 1:"
+                     : "=m"(lm_fix_rip) : "r"(cr0 & ~(uint64_t)CR0_PG) : "rax", "memory");
+    report(lm_vec == 13 && lm_err == 0, "64-bit mode: clearing CR0.PG -> #GP(0)");
+    lm_vec = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%rax; mov %%rax, %0; mov %1, %%cr4; 1:"
+                     : "=m"(lm_fix_rip) : "r"(cr4 & ~(uint64_t)CR4_PAE) : "rax", "memory");
+    report(lm_vec == 13 && lm_err == 0, "IA-32e mode: clearing CR4.PAE -> #GP(0)");
+    lm_vec = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%rax; mov %%rax, %0; wrmsr; 1:"
+                     : "=m"(lm_fix_rip) : "c"(0xc0000080), "a"((uint32_t)(efer & ~(uint64_t)EFER_LME)),
+                       "d"((uint32_t)(efer >> 32)) : "memory");
+    report(lm_vec == 13 && lm_err == 0, "paging on: clearing EFER.LME -> #GP(0)");
+    guest_set_handler(13, NULL);
+    report(read_cr0() == cr0 && read_cr4() == cr4 && rdmsr(0xc0000080) == efer, "CR0, CR4, EFER unchanged");
+}
+
 int main(void)
 {
     uint32_t cr0 = (uint32_t)read_cr0(), cr4 = (uint32_t)read_cr4();
+    check_lm_faults();
     build_tables();
     modes_run();
     check_modes(cr4);

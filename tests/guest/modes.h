@@ -144,7 +144,8 @@
 #define R_TS_NP 122             /* fault pair: JMP to a not-present TSS */
 #define R_PAE_RSVD 124          /* fault pair: MOV CR3 with a reserved bit in a present PDPTE */
 #define R_PG_WP0 126            /* fault pair: write to a read-only page with CR0.WP = 0 */
-#define R_COUNT 128
+#define R_PM_LME_NOPAE 128      /* fault pair: CR0.PG with EFER.LME = 1 and CR4.PAE = 0 */
+#define R_COUNT 130
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */

@@ -177,6 +177,18 @@ modes_pm32_back:
     andl $~0x20, %eax               /* PAE off */
     orl $0x10, %eax                 /* PSE */
     movl %eax, %cr4
+    /* Paging with EFER.LME = 1 but CR4.PAE = 0: #GP(0) (SDM 3A §10.8.5). */
+    movl $EFER, %ecx
+    rdmsr
+    orl $0x100, %eax
+    wrmsr
+    TRY 1f
+    SET_CR0 0xffffffff, 0x80000000
+1:  SAVE_EXC R_PM_LME_NOPAE
+    movl $EFER, %ecx
+    rdmsr
+    andl $~0x100, %eax
+    wrmsr
     SET_CR0 0xffffffff, 0x80010000  /* PG | WP */
     movl %cr0, %eax
     movl %eax, RES(R_PG_CR0)
