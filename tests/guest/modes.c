@@ -77,6 +77,7 @@ extern void modes_run(void);
 extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
 extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
 extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
+extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
 extern char modes_task_b[], modes_task_c[], modes_task_d[], modes_task_e[], modes_task_f[];
 
 static uint32_t addr32(const void *p)
@@ -112,6 +113,9 @@ static void build_tables(void)
         modes_gdt[SEL_TSS(i) / 8] = seg_desc(addr32(&modes_tss[i]), i == T_SMALL ? 0x60 : TSS_SIZE - 1, 0x89, 0);
     modes_gdt[SEL_TASKGATE / 8] = gate32(0, SEL_TSS(T_D), 0x85);
     modes_gdt[SEL_TSS_NP / 8] = seg_desc(addr32(&modes_tss[T_SMALL]), TSS_SIZE - 1, 0x09, 0);
+    modes_gdt[SEL_CODE32_R3 / 8] = 0x00cffb000000ffffull;
+    modes_gdt[SEL_DATA_R3 / 8] = 0x00cff3000000ffffull;
+    modes_gdt[SEL_CALLGATE / 8] = gate32(addr32(modes_gate_target), SEL_CODE32, 0xec) | 2ull << 32;
     ldt[LDT_SEL_DATA / 8] = seg_desc(addr32(ldt_page), 0xfff, 0x93, 0x4);
     ldt_page[0] = LDT_MARK;
     small_area[0xffc / 4] = SMALL_MARK_IN;
@@ -122,6 +126,7 @@ static void build_tables(void)
     modes_idt32[VEC_TASK_INT] = gate32(0, SEL_TSS(T_E), 0x85);
     modes_idt32[VEC_V86_INT] = gate32(addr32(modes_v86_int), SEL_CODE32, 0xee);
     modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
+    modes_idt32[VEC_V86_TASK_EXIT] = gate32(addr32(modes_v86_task_exit), SEL_CODE32, 0xee);
     modes_idt_gp_taskgate = gate32(0, SEL_TSS(T_F), 0x85);
 
     static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
@@ -143,6 +148,13 @@ static void build_tables(void)
     for (int r = 0; r < 8; r++)
         if (r != 4)
             b->gpr[r] = 0xb0b0b001u + r;
+    struct tss32 *v = &modes_tss[T_V];   /* virtual-8086 task: selectors are real-mode style */
+    v->eflags = FL_VM | FL_IOPL3 | 2;
+    v->eip = LOW_ENTRY_V86_TASK;
+    v->gpr[4] = LOW_V86T_SP;
+    v->es = v->cs = v->ss = v->ds = v->fs = v->gs = LOW_SEG;
+    v->esp0 = addr32(&task_stack[T_V][1024]);
+    v->ss0 = SEL_DATA;
 
     /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
      * VA_PT -> a page table. */
@@ -380,20 +392,50 @@ static void check_tasks(void)
     check_fault(R_TS_IRET_NB, 10, SEL_TSS(T_B), "IRET with NT to a TSS that is not busy");
 }
 
-static void check_v86(void)
+static void check_v86_frame(const uint32_t *f, uint32_t eip, uint32_t esp, const char *what)
 {
     static const char *const names[9] = {"EIP", "CS", "EFLAGS", "ESP", "SS", "ES", "DS", "FS", "GS"};
-    const uint32_t *f = &modes_res[R_V86_FRAME];
+    for (int i = 0; i < 9; i++) {
+        uint32_t want = i == 0 ? eip : i == 3 ? esp : LOW_SEG;
+        if (i == 2)
+            check_bits(f[i], FL_VM | FL_IOPL3, FL_VM | FL_IOPL3, what);
+        else
+            report((f[i] & (i == 0 || i == 3 ? ~0u : 0xffffu)) == want, "%s: %s = %#x (got %#x)", what, names[i],
+                   want, f[i]);
+    }
+}
+
+static void check_ring3(void)
+{
+    const uint32_t *g = &modes_res[R_GATE_FRAME];
+    check_eq(modes_res[R_R3_DS] & 0xffff, 0, "IRET to CPL 3: DS with a DPL 0 descriptor nulled");
+    check_eq(modes_res[R_R3_ES] & 0xffff, SEL_DATA_R3 | 3, "IRET to CPL 3: ES with a DPL 3 descriptor kept");
+    check_eq(modes_res[R_R3_CS] & 0xffff, SEL_CODE32_R3 | 3, "IRET to CPL 3: CS");
+    check_eq(g[0], addr32(modes_r3_after_lcall), "call gate CPL 3 -> 0: pushed EIP");
+    check_eq(g[1] & 0xffff, SEL_CODE32_R3 | 3, "call gate: pushed CS");
+    check_eq(g[2], 0x11111111, "call gate: parameter at the caller's ESP copied first");
+    check_eq(g[3], 0x22222222, "call gate: second parameter copied");
+    check_eq(g[4], modes_res[R_GATE_R3_ESP], "call gate: pushed caller ESP");
+    check_eq(g[5] & 0xffff, SEL_DATA_R3 | 3, "call gate: pushed caller SS");
+    check_bits(modes_res[R_LAR_TSS], 0x00f0ff00, 0x8b00, "LAR of a busy 32-bit TSS");
+    check_eq(modes_res[R_LAR_TSS + 1], 1, "LAR of a busy 32-bit TSS: ZF");
+    check_eq(modes_res[R_LSL_SMALL], 0x60, "LSL of a TSS with limit 60H");
+    check_eq(modes_res[R_LSL_SMALL + 1], 1, "LSL of a TSS: ZF");
+    check_bits(modes_res[R_LAR_GATE], 0x00f0ff00, 0x8500, "LAR of a task gate");
+    check_eq(modes_res[R_LAR_GATE + 1], 1, "LAR of a task gate: ZF");
+    check_eq(modes_res[R_LSL_GATE_ZF], 0, "LSL of a task gate: ZF clear (not valid for LSL)");
+}
+
+static void check_v86(void)
+{
+    check_eq(res16(R16_V86T_MARK), 0x7a5c, "JMP to a TSS with EFLAGS.VM: task runs in v86, DS = 7000H");
+    check_v86_frame(&modes_res[R_V86T_FRAME], low_off(modes_v86_task_after_int), LOW_V86T_SP, "v86 task INT n frame");
+    check_eq(modes_res[R_V86T_STR], SEL_TSS(T_V), "v86 task: TR");
+    check_eq(modes_res[R_V86T_BUSY_A], 0, "v86 task (JMP): TSS A not busy");
+    check_eq(modes_res[R_V86T_BUSY_V], 0, "JMP back from the v86 task: TSS V not busy");
     check_eq(res16(R16_V86_MARK), 0x5a5a, "v86: entered by IRET, DS = 7000H");
     check_eq(res16(R16_V86_AFTER), 0x6b6b, "v86: IRET from the ring-0 handler returned to v86");
-    for (int i = 0; i < 9; i++) {
-        uint32_t want = i == 0 ? low_off(modes_v86_after_int) : i == 3 ? LOW_V86_SP : LOW_SEG;
-        if (i == 2)
-            check_bits(f[i], FL_VM | FL_IOPL3, FL_VM | FL_IOPL3, "v86 INT n frame: EFLAGS VM, IOPL 3");
-        else
-            report((f[i] & (i == 0 || i == 3 ? ~0u : 0xffffu)) == want, "v86 INT n frame: %s = %#x (got %#x)",
-                   names[i], want, f[i]);
-    }
+    check_v86_frame(&modes_res[R_V86_FRAME], low_off(modes_v86_after_int), LOW_V86_SP, "v86 INT n frame");
     check_eq(modes_res[R_V86_HDS] & 0xffff, 0, "v86 INT n: DS null in the ring-0 handler");
     check_eq(modes_res[R_V86_HEFLAGS], FL_IOPL3 | 2, "v86 INT n: handler EFLAGS: VM IF TF NT RF clear, IOPL kept");
     check_eq(modes_res[R_V86_GP_VEC], 13, "v86 CLI with IOPL 0: #GP");
@@ -452,6 +494,7 @@ int main(void)
     check_paging();
     check_tasks();
     check_v86();
+    check_ring3();
     check_eq((uint32_t)read_cr0(), cr0, "CR0 restored in long mode");
     return report_summary();
 }

@@ -22,11 +22,15 @@
 #define T_E 4                /* reached through an IDT task gate by INT n */
 #define T_F 5                /* reached through an IDT task gate by #GP */
 #define T_SMALL 6            /* limit 60H: too small */
-#define T_COUNT 7
+#define T_V 7                /* a virtual-8086 task (EFLAGS.VM = 1 in its TSS) */
+#define T_COUNT 8
 #define SEL_TSS(i) (SEL_TSS0 + 8 * (i))
 #define SEL_TASKGATE (SEL_TSS0 + 8 * T_COUNT)   /* task gate -> T_D */
 #define SEL_TSS_NP (SEL_TASKGATE + 8)             /* 32-bit TSS descriptor, P = 0 */
-#define GDT_ENTRIES (SEL_TSS_NP / 8 + 1)
+#define SEL_CODE32_R3 (SEL_TSS_NP + 8)            /* flat 32-bit code, DPL 3 */
+#define SEL_DATA_R3 (SEL_CODE32_R3 + 8)           /* flat data, DPL 3 */
+#define SEL_CALLGATE (SEL_DATA_R3 + 8)            /* 32-bit call gate, DPL 3, 2 parameters -> CPL 0 */
+#define GDT_ENTRIES (SEL_CALLGATE / 8 + 1)
 #define SEL_BEYOND 0x1f8     /* past the GDT limit */
 #define LDT_SEL_DATA 0x0c    /* LDT index 1 (TI = 1): data, base modes_ldt_page */
 #define TSS_SIZE 0x68
@@ -34,6 +38,7 @@
 #define VEC_TASK_INT 0x50    /* IDT task gate -> T_E */
 #define VEC_V86_INT 0x51     /* 32-bit interrupt gate, DPL 3: INT n from virtual-8086 mode */
 #define VEC_V86_EXIT 0x52    /* the same, leaves virtual-8086 mode for good */
+#define VEC_V86_TASK_EXIT 0x53 /* the same, from the virtual-8086 task: JMP back to task A */
 #define VEC_RM 0x42          /* real-mode INT n through the IVT */
 
 /* Low memory used in real mode, 16-bit protected mode and virtual-8086 mode: the 16-bit code
@@ -48,7 +53,9 @@
 #define LOW_ENTRY_PM16 0         /* entry points: offsets of a jump table at the start */
 #define LOW_ENTRY_V86 4
 #define LOW_ENTRY_V86_CLI 8
+#define LOW_ENTRY_V86_TASK 12
 #define LOW_V86_SP 0xe000
+#define LOW_V86T_SP 0xd000
 
 /* Paging experiments. */
 #define VA_4M 0x80000000u       /* 4 MiB page (PDE 200H) -> PA_4M, or PA_4M_B in task B */
@@ -145,7 +152,20 @@
 #define R_PAE_RSVD 124          /* fault pair: MOV CR3 with a reserved bit in a present PDPTE */
 #define R_PG_WP0 126            /* fault pair: write to a read-only page with CR0.WP = 0 */
 #define R_PM_LME_NOPAE 128      /* fault pair: CR0.PG with EFER.LME = 1 and CR4.PAE = 0 */
-#define R_COUNT 130
+#define R_V86T_FRAME 130        /* virtual-8086 task: 9-dword frame of its INT n */
+#define R_V86T_STR 139          /* TR in the ring-0 handler */
+#define R_V86T_BUSY_A 140       /* TSS A busy while task V runs (JMP: no) */
+#define R_V86T_BUSY_V 141       /* TSS V busy after the JMP back to A (no) */
+#define R_R3_DS 142             /* ring 3 after IRET: DS (DPL 0 data: nulled), ES (DPL 3: kept), CS */
+#define R_R3_ES 143
+#define R_R3_CS 144
+#define R_GATE_FRAME 145        /* call gate to CPL 0: EIP CS P1 P2 ESP SS (6 dwords) */
+#define R_GATE_R3_ESP 151       /* ring 3 ESP at the LCALL */
+#define R_LAR_TSS 152           /* LAR of TSS A (busy): value, ZF */
+#define R_LSL_SMALL 154         /* LSL of the 60H-limit TSS: value, ZF */
+#define R_LAR_GATE 156          /* LAR of the GDT task gate: value, ZF */
+#define R_LSL_GATE_ZF 158       /* LSL of the GDT task gate: ZF (0: not valid for LSL) */
+#define R_COUNT 160
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */
@@ -171,6 +191,7 @@
 #define R16_RM_GP_VEC 20        /* real-mode #GP (word at DS:FFFFH) through the IVT */
 #define R16_RM_GP_IP 21
 #define R16_RM_UNREAL 22        /* FS keeps its 4 GiB limit from protected mode */
+#define R16_V86T_MARK 23        /* written by the virtual-8086 task through DS from its TSS */
 #define R16_COUNT 24
 
 #endif

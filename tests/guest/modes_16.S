@@ -8,7 +8,7 @@
 
     .section .rodata
     .globl modes_low_begin, modes_low_end, modes_rm_after_int, modes_v86_after_int, modes_v86_cli
-    .globl modes_rm_gp_insn
+    .globl modes_rm_gp_insn, modes_v86_task_after_int
     .code16
 modes_low_begin:
     /* Jump table at fixed offsets (LOW_ENTRY_*), 4 bytes apart. */
@@ -18,6 +18,8 @@ modes_low_begin:
     jmp v86_entry
     .org LOW_ENTRY_V86_CLI
     jmp modes_v86_cli
+    .org LOW_ENTRY_V86_TASK
+    jmp v86_task
 
 /* 16-bit protected mode: CS = SEL_CODE16 (D = 0), entered from 32-bit protected mode. */
 pm16_entry:
@@ -161,6 +163,11 @@ v86_entry:
 modes_v86_after_int:
     movl $0x6b6b, RES16(R16_V86_AFTER)
     int $VEC_V86_EXIT               /* leaves virtual-8086 mode */
+1:  jmp 1b
+v86_task:                           /* task V: DS = 7000H from its TSS */
+    movl $0x7a5c, RES16(R16_V86T_MARK)
+    int $VEC_V86_TASK_EXIT
+modes_v86_task_after_int:
 1:  jmp 1b
 modes_v86_cli:
     cli                             /* IOPL 0: #GP(0) */

@@ -218,6 +218,8 @@ modes_pm32_back:
 
     call tasks
     call v86
+    call ring3
+    call lar_lsl
 
     /* ---- PAE paging (SDM 3A §5.4): paging off, PAE on, CR3 -> PDPT, paging on ---- */
     SET_CR0 0x7fffffff, 0
@@ -388,7 +390,27 @@ modes_a_after_f:
     andl $~0x4000, (%esp)
     popfl
     SAVE_EXC R_TS_IRET_NB
+    /* JMP to a TSS whose EFLAGS has VM = 1: the new task runs in virtual-8086 mode, its
+     * segment registers loaded as real-mode-style selectors (SDM 3A §22.2.5). */
+    ljmp $SEL_TSS(T_V), $0
+    BUSY R_V86T_BUSY_V, SEL_TSS(T_V)
     ret
+
+    .globl modes_v86_task_exit
+modes_v86_task_exit:                /* VEC_V86_TASK_EXIT, in task V at CPL 0 */
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    xorl %ecx, %ecx
+1:  movl (%esp, %ecx, 4), %eax
+    movl %eax, modes_res + 4 * R_V86T_FRAME(, %ecx, 4)
+    incl %ecx
+    cmpl $9, %ecx
+    jb 1b
+    str %eax
+    movl %eax, RES(R_V86T_STR)
+    BUSY R_V86T_BUSY_A, SEL_TSS(T_A)
+    ljmp $SEL_TSS(T_A), $0
 
     .globl modes_task_b
 modes_task_b:
@@ -563,6 +585,76 @@ v86_gp:
     movl %edx, modes_idt32 + 8 * 13 + 4
     ret
 
+/* ---- ring 3: IRET to an outer level nulls data segments the new CPL may not use; a call
+ * gate back to CPL 0 switches stacks and copies parameters (SDM 3A §5.8.5, §5.8.6) ---- */
+ring3:
+    movl %esp, saved_esp_r3
+    movw $(SEL_DATA_R3 | 3), %ax
+    movw %ax, %es
+    pushl $(SEL_DATA_R3 | 3)
+    pushl $ring3_stack_top
+    pushl $2
+    pushl $(SEL_CODE32_R3 | 3)
+    pushl $r3_code
+    iret
+r3_code:                            /* CPL 3: DS (DPL 0) is null now, ES (DPL 3) kept */
+    movl %ds, %eax
+    movl %eax, %es:RES(R_R3_DS)
+    movl %es, %eax
+    movl %eax, %es:RES(R_R3_ES)
+    movl %cs, %eax
+    movl %eax, %es:RES(R_R3_CS)
+    pushl $0x22222222
+    pushl $0x11111111
+    movl %esp, %es:RES(R_GATE_R3_ESP)
+    lcall $(SEL_CALLGATE | 3), $0
+    .globl modes_r3_after_lcall
+modes_r3_after_lcall:
+1:  jmp 1b
+    .globl modes_gate_target
+modes_gate_target:                  /* CPL 0 on TSS A's ESP0 stack */
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    xorl %ecx, %ecx
+1:  movl (%esp, %ecx, 4), %eax
+    movl %eax, modes_res + 4 * R_GATE_FRAME(, %ecx, 4)
+    incl %ecx
+    cmpl $6, %ecx
+    jb 1b
+    movl saved_esp_r3, %esp
+    ret
+
+/* ---- LAR / LSL on system descriptors (SDM 2A "LAR", "LSL") ---- */
+lar_lsl:
+    movl $SEL_TSS(T_A), %ecx
+    xorl %eax, %eax
+    larl %ecx, %eax
+    setz %dl
+    movl %eax, RES(R_LAR_TSS)
+    movzbl %dl, %edx
+    movl %edx, RES(R_LAR_TSS + 1)
+    movl $SEL_TSS(T_SMALL), %ecx
+    xorl %eax, %eax
+    lsll %ecx, %eax
+    setz %dl
+    movl %eax, RES(R_LSL_SMALL)
+    movzbl %dl, %edx
+    movl %edx, RES(R_LSL_SMALL + 1)
+    movl $SEL_TASKGATE, %ecx
+    xorl %eax, %eax
+    larl %ecx, %eax
+    setz %dl
+    movl %eax, RES(R_LAR_GATE)
+    movzbl %dl, %edx
+    movl %edx, RES(R_LAR_GATE + 1)
+    movl $0x1234, %eax
+    lsll %ecx, %eax
+    setz %dl
+    movzbl %dl, %edx
+    movl %edx, RES(R_LSL_GATE_ZF)
+    ret
+
 /* ---- 32-bit exception stubs (IDT vectors 0-31), 16 bytes apart ---- */
     .p2align 4
     .globl modes_stubs32
@@ -654,6 +746,7 @@ saved_idtr: .skip 16
 saved_cr0: .quad 0
 saved_cr4: .quad 0
 saved_esp_v86: .long 0
+saved_esp_r3: .long 0
 exc_vec: .long 0
 exc_err: .long 0
 exc_cr2: .long 0
@@ -661,5 +754,7 @@ exc_fixup: .long 0
     .p2align 4
 stack32: .skip 16384
 stack32_top:
+ring3_stack: .skip 4096
+ring3_stack_top:
 
     .section .note.GNU-stack, "", @progbits
