@@ -4,7 +4,7 @@
  * and calls modes_run() (modes_32.S), which leaves long mode, runs every experiment while
  * recording what it saw, and comes back; main() then checks each record against the SDM.
  * Expected values: SDM 3A chapters 3-5 (segmentation, paging), 8 (tasks), 10.8-10.9 (mode
- * switches), 22 (virtual-8086 mode); SDM 2A "INT n", "IRET", "JMP", "CALL". */
+ * switches), 20 (virtual-8086 mode); SDM 2A "INT n", "IRET", "JMP", "CALL". */
 #include "guest.h"
 #include "modes.h"
 
@@ -55,10 +55,10 @@ _Static_assert(sizeof(struct tss32) == TSS_SIZE, "32-bit TSS layout (SDM 3A Figu
 /* Used by modes_32.S. */
 uint64_t modes_gdt[GDT_ENTRIES];
 uint64_t modes_idt32[256];
-uint64_t modes_idt_gp_taskgate;
 struct tss32 modes_tss[T_COUNT];
 struct tss32 modes_tss_a_snap;
 uint32_t modes_res[R_COUNT];
+uint32_t modes_on_tcg;   /* skip the walk's parts that QEMU TCG cannot run (see check_tasks) */
 uint32_t modes_pd32[1024] __attribute__((aligned(4096)));
 uint64_t modes_pdpt[4] __attribute__((aligned(32)));
 uint32_t modes_unreal_mark = 0x0a11ce55;   /* above 1 MiB: read from real mode through FS */
@@ -78,6 +78,7 @@ extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_
 extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
 extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
 extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
+extern char modes_task_g[], modes_task_h[], modes_task_df[];
 extern char modes_task_b[], modes_task_c[], modes_task_d[], modes_task_e[], modes_task_f[];
 
 static uint32_t addr32(const void *p)
@@ -127,10 +128,10 @@ static void build_tables(void)
     modes_idt32[VEC_V86_INT] = gate32(addr32(modes_v86_int), SEL_CODE32, 0xee);
     modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
     modes_idt32[VEC_V86_TASK_EXIT] = gate32(addr32(modes_v86_task_exit), SEL_CODE32, 0xee);
-    modes_idt_gp_taskgate = gate32(0, SEL_TSS(T_F), 0x85);
 
     static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
-                                         [T_E] = modes_task_e, [T_F] = modes_task_f};
+                                         [T_E] = modes_task_e, [T_F] = modes_task_f, [T_G] = modes_task_g,
+                                         [T_H] = modes_task_h, [T_DF] = modes_task_df};
     for (int i = 0; i < T_COUNT; i++) {
         struct tss32 *t = &modes_tss[i];
         *t = (struct tss32){.link = LINK_POISON, .cr3 = addr32(modes_pd32), .eip = addr32(entry[i]), .eflags = 2,
@@ -155,6 +156,7 @@ static void build_tables(void)
     v->es = v->cs = v->ss = v->ds = v->fs = v->gs = LOW_SEG;
     v->esp0 = addr32(&task_stack[T_V][1024]);
     v->ss0 = SEL_DATA;
+    modes_tss[T_G].ds = SEL_BEYOND;
 
     /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
      * VA_PT -> a page table. */
@@ -323,6 +325,27 @@ static void check_paging(void)
         check_fault(R_PAE_RSVD, 13, 0, "PAE: MOV CR3 with a reserved bit in a present PDPTE");
 }
 
+/* A fault while the new task's segments are loaded (TSS G's DS), taken in the new task. */
+static void check_new_task_fault(void)
+{
+    if (modes_on_tcg) {
+        /* TCG unwinds a fault after the commit point to the JMP in the old task: the new task
+         * would be resumed at that JMP and fault on its own busy TSS. */
+        report_skip("#TS loading the new task's segments, taken in the new task (QEMU TCG saves the old EIP)");
+        return;
+    }
+    check_eq(modes_res[R_H_STR], SEL_TSS(T_H), "#TS loading the new task's DS: taken through IDT task gate");
+    check_eq(modes_res[R_H_ERR], SEL_BEYOND, "#TS loading the new task's DS: error code = DS selector");
+    check_eq(modes_res[R_H_LINK], SEL_TSS(T_G), "#TS loading the new task's DS: taken in the new task");
+    check_eq(modes_res[R_H_G_RAN], 0, "#TS loading the new task's DS: before its first instruction");
+    check_eq(modes_res[R_H_G_EIP], addr32(modes_task_g), "#TS in the new task: saved EIP = its first instruction");
+    check_eq(modes_res[R_H_G_ESP], addr32(&task_stack[T_G][1024]), "#TS in the new task: saved ESP = its own");
+    check_eq(modes_res[R_H_BUSY_A], 0, "#TS in the new task: JMP already left A not busy");
+    check_eq(modes_res[R_H_BUSY_G], 1, "#TS in the new task: G busy");
+    check_eq(modes_res[R_G_RAN], 1, "task G ran after its TSS was repaired");
+    check_eq(modes_res[R_G_DS] & 0xffff, SEL_DATA, "task G: DS from the repaired TSS");
+}
+
 static void check_tasks(void)
 {
     const struct tss32 *snap = &modes_tss_a_snap, *b = &modes_tss[T_B], *c = &modes_tss[T_C];
@@ -386,6 +409,12 @@ static void check_tasks(void)
     check_eq(modes_res[R_TS_F_ESP], addr32(&task_stack[T_F][1024]) - 4, "#GP through a task gate: ESP = TSS ESP - 4");
     check_eq(modes_res[R_TS_F_SAVED_EIP], addr32(modes_a_gp_insn), "#GP through a task gate: saved EIP = faulting insn");
     check_eq(modes_res[R_TS_AFTER_F], 0, "#GP through a task gate: A resumed where F said");
+    check_new_task_fault();
+    check_eq(modes_res[R_DF_STR], SEL_TSS(T_DF), "#NP while delivering #GP: #DF through a task gate");
+    check_eq(modes_res[R_DF_ERR], 0, "#DF: error code 0 on the new task's stack");
+    check_eq(modes_res[R_DF_ESP], addr32(&task_stack[T_DF][1024]) - 4, "#DF task: ESP = TSS ESP - 4");
+    check_eq(modes_res[R_DF_LINK], SEL_TSS(T_A), "#DF task: back link = A");
+    check_eq(modes_res[R_AFTER_DF], 0, "#DF task: A resumed where the handler said");
     check_fault(R_TS_BUSYJMP, 13, SEL_TSS(T_A), "JMP to a busy TSS");
     check_fault(R_TS_SMALL, 10, SEL_TSS(T_SMALL), "JMP to a TSS with limit 60H");
     check_fault(R_TS_NP, 11, SEL_TSS_NP, "JMP to a not-present TSS");
@@ -487,6 +516,7 @@ int main(void)
 {
     uint32_t cr0 = (uint32_t)read_cr0(), cr4 = (uint32_t)read_cr4();
     check_lm_faults();
+    modes_on_tcg = guest_on_qemu_tcg();
     build_tables();
     modes_run();
     check_modes(cr4);

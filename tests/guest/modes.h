@@ -23,7 +23,10 @@
 #define T_F 5                /* reached through an IDT task gate by #GP */
 #define T_SMALL 6            /* limit 60H: too small */
 #define T_V 7                /* a virtual-8086 task (EFLAGS.VM = 1 in its TSS) */
-#define T_COUNT 8
+#define T_G 8                /* DS selector past the GDT limit: #TS in the new task */
+#define T_H 9                /* #TS handler task (IDT task gate) */
+#define T_DF 10              /* #DF handler task (IDT task gate) */
+#define T_COUNT 11
 #define SEL_TSS(i) (SEL_TSS0 + 8 * (i))
 #define SEL_TASKGATE (SEL_TSS0 + 8 * T_COUNT)   /* task gate -> T_D */
 #define SEL_TSS_NP (SEL_TASKGATE + 8)             /* 32-bit TSS descriptor, P = 0 */
@@ -165,7 +168,22 @@
 #define R_LSL_SMALL 154         /* LSL of the 60H-limit TSS: value, ZF */
 #define R_LAR_GATE 156          /* LAR of the GDT task gate: value, ZF */
 #define R_LSL_GATE_ZF 158       /* LSL of the GDT task gate: ZF (0: not valid for LSL) */
-#define R_COUNT 160
+#define R_G_DS 160              /* task G once running: DS */
+#define R_G_RAN 161
+#define R_H_ERR 162             /* task H: #TS error code on its stack */
+#define R_H_LINK 163
+#define R_H_G_EIP 164           /* TSS G's saved EIP and ESP when the #TS was taken */
+#define R_H_G_ESP 165
+#define R_H_BUSY_A 166
+#define R_H_BUSY_G 167
+#define R_H_STR 168
+#define R_DF_ERR 169            /* task DF: error code, ESP, TR, back link */
+#define R_DF_ESP 170
+#define R_DF_STR 171
+#define R_DF_LINK 172
+#define R_AFTER_DF 173          /* task A resumed after the #DF task */
+#define R_H_G_RAN 174           /* had task G executed an instruction before the #TS? */
+#define R_COUNT 176
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */

@@ -4,7 +4,7 @@
  * paging (4 MiB and 4 KiB pages, #PF; hardware task switches; virtual-8086 mode) -> PAE
  * paging -> long mode, back to C. Every result goes to modes_res[] (slots in modes.h); the
  * tables (GDT, IDT, TSSs, page tables) are built by modes.c. SDM 3A §10.8.5 and §10.9
- * (entering and leaving IA-32e mode, real mode), chapter 8 (tasks), chapter 22 (v86). */
+ * (entering and leaving IA-32e mode, real mode), chapter 8 (tasks), chapter 20 (v86). */
 #include "modes.h"
 
 #define EFER 0xc0000080
@@ -33,6 +33,16 @@
     shrl $1, %eax
     andl $1, %eax
     movl %eax, RES(\slot)
+.endm
+.macro IDT_TASKGATE vec, sel          /* IDT[vec] := task gate to sel; old entry pushed */
+    pushl modes_idt32 + 8 * \vec
+    pushl modes_idt32 + 8 * \vec + 4
+    movl $((\sel) << 16), modes_idt32 + 8 * \vec
+    movl $0x8500, modes_idt32 + 8 * \vec + 4
+.endm
+.macro IDT_RESTORE vec
+    popl modes_idt32 + 8 * \vec + 4
+    popl modes_idt32 + 8 * \vec
 .endm
 .macro SET_CR0 and, or
     movl %cr0, %eax
@@ -170,7 +180,7 @@ modes_pm32_back:
     movw %ax, %ds
     movw %ax, %es
 
-    /* ---- 32-bit paging (SDM 3A §5.3): PSE for the 4 MiB page, WP for the read-only one ---- */
+    /* ---- 32-bit paging (SDM 3A §4.3): PSE for the 4 MiB page, WP for the read-only one ---- */
     movl $modes_pd32, %eax
     movl %eax, %cr3
     movl %cr4, %eax
@@ -221,7 +231,7 @@ modes_pm32_back:
     call ring3
     call lar_lsl
 
-    /* ---- PAE paging (SDM 3A §5.4): paging off, PAE on, CR3 -> PDPT, paging on ---- */
+    /* ---- PAE paging (SDM 3A §4.4): paging off, PAE on, CR3 -> PDPT, paging on ---- */
     SET_CR0 0x7fffffff, 0
     movl $modes_pdpt, %eax
     movl %eax, %cr3
@@ -236,7 +246,7 @@ modes_pm32_back:
     movl %cr3, %eax
     movl %eax, RES(R_PAE_CR3)
     movl $0x2d2d2d2d, VA_PAE_2M + 0x5678
-    /* A present PDPTE with a reserved bit (bit 1): MOV to CR3 faults (SDM 3A §5.4.1). */
+    /* A present PDPTE with a reserved bit (bit 1): MOV to CR3 faults (SDM 3A §4.4.1). */
     movl modes_pdpt, %eax
     orl $2, %eax
     movl %eax, modes_pdpt + 8
@@ -348,14 +358,7 @@ modes_a_after_jmp:
     int $VEC_TASK_INT
     /* An exception through a task gate: IDT[13] -> TSS F, which finds the error code on its
      * stack and makes task A resume at 1f. */
-    movl modes_idt32 + 8 * 13, %eax
-    movl modes_idt32 + 8 * 13 + 4, %edx
-    pushl %eax
-    pushl %edx
-    movl modes_idt_gp_taskgate, %eax
-    movl %eax, modes_idt32 + 8 * 13
-    movl modes_idt_gp_taskgate + 4, %eax
-    movl %eax, modes_idt32 + 8 * 13 + 4
+    IDT_TASKGATE 13, SEL_TSS(T_F)
     movl $-1, RES(R_TS_AFTER_F)
     movw $SEL_BEYOND, %ax
     .globl modes_a_gp_insn
@@ -365,10 +368,30 @@ modes_a_gp_insn:
     .globl modes_a_after_f
 modes_a_after_f:
     addl $1, RES(R_TS_AFTER_F)      /* -1 -> 0 */
-    popl %edx
-    popl %eax
-    movl %eax, modes_idt32 + 8 * 13
-    movl %edx, modes_idt32 + 8 * 13 + 4
+    IDT_RESTORE 13
+    /* A fault while the new task's segments are loaded (TSS G: DS past the GDT limit) is
+     * taken in the new task: #TS(DS) through a task gate to H, which sees G as the previous
+     * task with G's first instruction as the saved EIP, repairs TSS G and returns to it. */
+    cmpl $0, modes_on_tcg           /* QEMU TCG resumes G at A's JMP (modes.c) */
+    jne 1f
+    IDT_TASKGATE 10, SEL_TSS(T_H)
+    movl $0, RES(R_G_RAN)
+    ljmp $SEL_TSS(T_G), $0
+    IDT_RESTORE 10
+1:
+    /* #GP while IDT[13] is not present: #NP during delivery, a double fault, delivered
+     * through a task gate (SDM 3A §6.15 "Interrupt 8", Table 6-5). */
+    IDT_TASKGATE 8, SEL_TSS(T_DF)
+    andl $~0x8000, modes_idt32 + 8 * 13 + 4
+    movl $-1, RES(R_AFTER_DF)
+    movw $SEL_BEYOND, %ax
+    movw %ax, %fs
+    movl $0xdead, RES(R_AFTER_DF)
+    .globl modes_a_after_df
+modes_a_after_df:
+    addl $1, RES(R_AFTER_DF)
+    orl $0x8000, modes_idt32 + 8 * 13 + 4
+    IDT_RESTORE 8
     /* JMP to a busy TSS: #GP(selector). A TSS limit below 67H: #TS(selector). */
     TRY 1f
     ljmp $SEL_TSS(T_A), $0
@@ -391,7 +414,7 @@ modes_a_after_f:
     popfl
     SAVE_EXC R_TS_IRET_NB
     /* JMP to a TSS whose EFLAGS has VM = 1: the new task runs in virtual-8086 mode, its
-     * segment registers loaded as real-mode-style selectors (SDM 3A §22.2.5). */
+     * segment registers loaded as real-mode-style selectors (SDM 3A §20.2.5). */
     ljmp $SEL_TSS(T_V), $0
     BUSY R_V86T_BUSY_V, SEL_TSS(T_V)
     ret
@@ -490,6 +513,40 @@ modes_task_e:
     popl RES(R_TS_E_EFLAGS)
     iret
 
+    .globl modes_task_g, modes_task_h, modes_task_df
+modes_task_g:
+    movl %ds, %eax
+    movl %eax, RES(R_G_DS)
+    movl $1, RES(R_G_RAN)
+    ljmp $SEL_TSS(T_A), $0
+modes_task_h:
+    movl (%esp), %eax
+    movl %eax, RES(R_H_ERR)
+    str %eax
+    movl %eax, RES(R_H_STR)
+    movzwl TSS(T_H), %eax
+    movl %eax, RES(R_H_LINK)
+    movl TSS(T_G) + 0x20, %eax
+    movl %eax, RES(R_H_G_EIP)
+    movl TSS(T_G) + 0x38, %eax
+    movl %eax, RES(R_H_G_ESP)
+    movl RES(R_G_RAN), %eax
+    movl %eax, RES(R_H_G_RAN)
+    BUSY R_H_BUSY_A, SEL_TSS(T_A)
+    BUSY R_H_BUSY_G, SEL_TSS(T_G)
+    movw $SEL_DATA, TSS(T_G) + 0x54 /* TSS G's DS */
+    iret
+modes_task_df:
+    movl (%esp), %eax
+    movl %eax, RES(R_DF_ERR)
+    movl %esp, RES(R_DF_ESP)
+    str %eax
+    movl %eax, RES(R_DF_STR)
+    movzwl TSS(T_DF), %eax
+    movl %eax, RES(R_DF_LINK)
+    movl $modes_a_after_df, TSS(T_A) + 0x20   /* the saved EIP of a #DF is undefined */
+    iret
+
     .globl modes_task_f
 modes_task_f:
     movl (%esp), %eax               /* the #GP error code, pushed on this task's stack */
@@ -502,7 +559,7 @@ modes_task_f:
     movl $modes_a_after_f, TSS(T_A) + 0x20
     iret
 
-/* ---- virtual-8086 mode (SDM 3A chapter 22), from task A at CPL 0 ---- */
+/* ---- virtual-8086 mode (SDM 3A chapter 20), from task A at CPL 0 ---- */
 v86:
     movl %esp, saved_esp_v86
     /* IRET with VM = 1 and IOPL 3: GS FS DS ES SS ESP EFLAGS CS EIP. */
