@@ -55,7 +55,12 @@ _Static_assert(sizeof(struct tss32) == TSS_SIZE, "32-bit TSS layout (SDM 3A Figu
 /* Used by modes_32.S. */
 uint64_t modes_gdt[GDT_ENTRIES];
 uint64_t modes_idt32[256];
-struct tss32 modes_tss[T_COUNT];
+/* The TSSs, then the I/O permission bitmap of TSS A (ports 0-3FFH and the closing FFH byte). */
+struct modes_tss_block {
+    struct tss32 t[T_COUNT];
+    uint8_t iobitmap[0x81];
+} modes_tss;
+#define TSS_A_IOMAP ((uint16_t)offsetof(struct modes_tss_block, iobitmap))
 struct tss32 modes_tss_a_snap;
 uint32_t modes_res[R_COUNT];
 uint32_t modes_on_tcg;   /* skip the walk's parts that QEMU TCG cannot run (see check_tasks) */
@@ -75,6 +80,7 @@ static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP
 
 extern void modes_run(void);
 extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
+extern char modes_v86_int_insn[], modes_v86_io_insn[];
 extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
 extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
 extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
@@ -111,9 +117,10 @@ static void build_tables(void)
     modes_gdt[SEL_NOTPRESENT / 8] = seg_desc(0, 0xfffff, 0x13, 0xc);
     modes_gdt[SEL_LDT / 8] = seg_desc(addr32(ldt), sizeof ldt - 1, 0x82, 0);
     for (int i = 0; i < T_COUNT; i++)
-        modes_gdt[SEL_TSS(i) / 8] = seg_desc(addr32(&modes_tss[i]), i == T_SMALL ? 0x60 : TSS_SIZE - 1, 0x89, 0);
+        modes_gdt[SEL_TSS(i) / 8] = seg_desc(addr32(&modes_tss.t[i]),
+                                             i == T_A ? TSS_A_IOMAP + 0x80u : i == T_SMALL ? 0x60 : TSS_SIZE - 1, 0x89, 0);
     modes_gdt[SEL_TASKGATE / 8] = gate32(0, SEL_TSS(T_D), 0x85);
-    modes_gdt[SEL_TSS_NP / 8] = seg_desc(addr32(&modes_tss[T_SMALL]), TSS_SIZE - 1, 0x09, 0);
+    modes_gdt[SEL_TSS_NP / 8] = seg_desc(addr32(&modes_tss.t[T_SMALL]), TSS_SIZE - 1, 0x09, 0);
     modes_gdt[SEL_CODE32_R3 / 8] = 0x00cffb000000ffffull;
     modes_gdt[SEL_DATA_R3 / 8] = 0x00cff3000000ffffull;
     modes_gdt[SEL_CALLGATE / 8] = gate32(addr32(modes_gate_target), SEL_CODE32, 0xec) | 2ull << 32;
@@ -133,13 +140,16 @@ static void build_tables(void)
                                          [T_E] = modes_task_e, [T_F] = modes_task_f, [T_G] = modes_task_g,
                                          [T_H] = modes_task_h, [T_DF] = modes_task_df};
     for (int i = 0; i < T_COUNT; i++) {
-        struct tss32 *t = &modes_tss[i];
+        struct tss32 *t = &modes_tss.t[i];
         *t = (struct tss32){.link = LINK_POISON, .cr3 = addr32(modes_pd32), .eip = addr32(entry[i]), .eflags = 2,
                             .es = SEL_DATA, .cs = SEL_CODE32, .ss = SEL_DATA, .ds = SEL_DATA, .fs = SEL_DATA,
                             .gs = SEL_DATA, .iomap = TSS_SIZE};
         t->gpr[4] = addr32(&task_stack[i][1024]);
     }
-    struct tss32 *a = &modes_tss[T_A], *b = &modes_tss[T_B];
+    struct tss32 *a = &modes_tss.t[T_A], *b = &modes_tss.t[T_B];
+    a->iomap = TSS_A_IOMAP;
+    memset(modes_tss.iobitmap, 0xff, sizeof modes_tss.iobitmap);
+    modes_tss.iobitmap[0x80 / 8] = 0xfe;   /* port 80H allowed, 81H not */
     a->esp0 = addr32(&ring0_stack[1024]);
     a->ss0 = SEL_DATA;
     b->cr3 = addr32(pd32_b);
@@ -149,14 +159,14 @@ static void build_tables(void)
     for (int r = 0; r < 8; r++)
         if (r != 4)
             b->gpr[r] = 0xb0b0b001u + r;
-    struct tss32 *v = &modes_tss[T_V];   /* virtual-8086 task: selectors are real-mode style */
+    struct tss32 *v = &modes_tss.t[T_V];   /* virtual-8086 task: selectors are real-mode style */
     v->eflags = FL_VM | FL_IOPL3 | 2;
     v->eip = LOW_ENTRY_V86_TASK;
     v->gpr[4] = LOW_V86T_SP;
     v->es = v->cs = v->ss = v->ds = v->fs = v->gs = LOW_SEG;
     v->esp0 = addr32(&task_stack[T_V][1024]);
     v->ss0 = SEL_DATA;
-    modes_tss[T_G].ds = SEL_BEYOND;
+    modes_tss.t[T_G].ds = SEL_BEYOND;
 
     /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
      * VA_PT -> a page table. */
@@ -348,7 +358,7 @@ static void check_new_task_fault(void)
 
 static void check_tasks(void)
 {
-    const struct tss32 *snap = &modes_tss_a_snap, *b = &modes_tss[T_B], *c = &modes_tss[T_C];
+    const struct tss32 *snap = &modes_tss_a_snap, *b = &modes_tss.t[T_B], *c = &modes_tss.t[T_C];
     check_eq(modes_res[R_TS_STR_A], SEL_TSS(T_A), "LTR/STR");
     check_eq(modes_res[R_TS_BUSY_A0], 0x8b, "LTR marks the TSS busy (type 0BH)");
     /* JMP A -> B */
@@ -434,6 +444,16 @@ static void check_v86_frame(const uint32_t *f, uint32_t eip, uint32_t esp, const
     }
 }
 
+/* A #GP(0) from virtual-8086 mode caught through IDT[13]: vector, error code, EIP, CS, EFLAGS. */
+static void check_v86_gp(unsigned slot, const char *insn, uint32_t iopl, const char *what)
+{
+    const uint32_t *r = &modes_res[slot];
+    report(r[0] == 13 && r[1] == 0, "%s: #GP(0) (got vector %d, error %#x)", what, (int)r[0], r[1]);
+    check_eq(r[2], low_off(insn), "v86 #GP: EIP of the faulting instruction");
+    check_eq(r[3] & 0xffff, LOW_SEG, "v86 #GP: CS");
+    check_bits(r[4], FL_VM | FL_IOPL3, FL_VM | iopl, "v86 #GP: EFLAGS VM and IOPL");
+}
+
 static void check_ring3(void)
 {
     const uint32_t *g = &modes_res[R_GATE_FRAME];
@@ -467,11 +487,10 @@ static void check_v86(void)
     check_v86_frame(&modes_res[R_V86_FRAME], low_off(modes_v86_after_int), LOW_V86_SP, "v86 INT n frame");
     check_eq(modes_res[R_V86_HDS] & 0xffff, 0, "v86 INT n: DS null in the ring-0 handler");
     check_eq(modes_res[R_V86_HEFLAGS], FL_IOPL3 | 2, "v86 INT n: handler EFLAGS: VM IF TF NT RF clear, IOPL kept");
-    check_eq(modes_res[R_V86_GP_VEC], 13, "v86 CLI with IOPL 0: #GP");
-    check_eq(modes_res[R_V86_GP_ERR], 0, "v86 CLI with IOPL 0: error code 0");
-    check_eq(modes_res[R_V86_GP_EIP], low_off(modes_v86_cli), "v86 CLI with IOPL 0: EIP of the CLI");
-    check_eq(modes_res[R_V86_GP_CS] & 0xffff, LOW_SEG, "v86 CLI with IOPL 0: CS");
-    check_bits(modes_res[R_V86_GP_EFLAGS], FL_VM | FL_IOPL3, FL_VM, "v86 CLI with IOPL 0: EFLAGS VM, IOPL 0");
+    check_v86_gp(R_V86_GP, modes_v86_cli, 0, "v86 CLI with IOPL 0");
+    check_v86_gp(R_V86_GP_INT, modes_v86_int_insn, 0, "v86 INT n with IOPL 0");
+    check_eq(res16(R16_V86_IO_OK), 0x10c, "v86 IN from a port the TSS I/O bitmap allows");
+    check_v86_gp(R_V86_GP_IO, modes_v86_io_insn, FL_IOPL3, "v86 IN from a port the bitmap denies, IOPL 3");
 }
 
 /* Mode-control writes that must fault in 64-bit mode (SDM 2A "MOV to CR", 2B "WRMSR";

@@ -57,6 +57,8 @@
 #define LOW_ENTRY_V86 4
 #define LOW_ENTRY_V86_CLI 8
 #define LOW_ENTRY_V86_TASK 12
+#define LOW_ENTRY_V86_INT 16
+#define LOW_ENTRY_V86_IO 20
 #define LOW_V86_SP 0xe000
 #define LOW_V86T_SP 0xd000
 
@@ -143,11 +145,7 @@
 #define R_V86_FRAME 102         /* 9 dwords: EIP CS EFLAGS ESP SS ES DS FS GS */
 #define R_V86_HDS 111           /* DS in the ring-0 handler */
 #define R_V86_HEFLAGS 112
-#define R_V86_GP_ERR 113
-#define R_V86_GP_EIP 114
-#define R_V86_GP_CS 115
-#define R_V86_GP_EFLAGS 116
-#define R_V86_GP_VEC 117
+#define R_V86_GP 113            /* v86 CLI at IOPL 0: vector, error code, EIP, CS, EFLAGS */
 #define R_DONE 118
 #define R_TS_A_ESP0 119         /* task A's ESP before the JMP */
 #define R_TS_IRET_NB 120        /* fault pair: IRET with NT, back link to a TSS not busy */
@@ -183,7 +181,9 @@
 #define R_DF_LINK 172
 #define R_AFTER_DF 173          /* task A resumed after the #DF task */
 #define R_H_G_RAN 174           /* had task G executed an instruction before the #TS? */
-#define R_COUNT 176
+#define R_V86_GP_INT 176        /* v86 INT n at IOPL 0: 5 slots as R_V86_GP */
+#define R_V86_GP_IO 181         /* v86 IN from a port the I/O bitmap denies, IOPL 3 */
+#define R_COUNT 186
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */
@@ -210,6 +210,7 @@
 #define R16_RM_GP_IP 21
 #define R16_RM_UNREAL 22        /* FS keeps its 4 GiB limit from protected mode */
 #define R16_V86T_MARK 23        /* written by the virtual-8086 task through DS from its TSS */
-#define R16_COUNT 24
+#define R16_V86_IO_OK 24        /* after an IN the I/O bitmap allows */
+#define R16_COUNT 26
 
 #endif

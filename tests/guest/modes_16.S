@@ -8,7 +8,7 @@
 
     .section .rodata
     .globl modes_low_begin, modes_low_end, modes_rm_after_int, modes_v86_after_int, modes_v86_cli
-    .globl modes_rm_gp_insn, modes_v86_task_after_int
+    .globl modes_rm_gp_insn, modes_v86_task_after_int, modes_v86_int_insn, modes_v86_io_insn
     .code16
 modes_low_begin:
     /* Jump table at fixed offsets (LOW_ENTRY_*), 4 bytes apart. */
@@ -20,6 +20,10 @@ modes_low_begin:
     jmp modes_v86_cli
     .org LOW_ENTRY_V86_TASK
     jmp v86_task
+    .org LOW_ENTRY_V86_INT
+    jmp modes_v86_int_insn
+    .org LOW_ENTRY_V86_IO
+    jmp v86_io
 
 /* 16-bit protected mode: CS = SEL_CODE16 (D = 0), entered from 32-bit protected mode. */
 pm16_entry:
@@ -171,6 +175,15 @@ modes_v86_task_after_int:
 1:  jmp 1b
 modes_v86_cli:
     cli                             /* IOPL 0: #GP(0) */
+1:  jmp 1b
+modes_v86_int_insn:
+    int $VEC_V86_INT                /* IOPL 0: #GP(0) */
+1:  jmp 1b
+v86_io:
+    inb $0x80, %al                  /* allowed by the TSS I/O bitmap */
+    movl $0x10c, RES16(R16_V86_IO_OK)
+modes_v86_io_insn:
+    inb $0x81, %al                  /* denied: #GP(0) even with IOPL 3 */
 1:  jmp 1b
 
     .p2align 2

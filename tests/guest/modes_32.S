@@ -600,11 +600,30 @@ modes_v86_exit:                     /* VEC_V86_EXIT */
     movw %ax, %fs
     movw %ax, %gs
     movl saved_esp_v86, %esp
-    /* CLI with IOPL 0 in virtual-8086 mode: #GP(0), caught by v86_gp through IDT[13]. */
-    movl modes_idt32 + 8 * 13, %eax
-    movl modes_idt32 + 8 * 13 + 4, %edx
-    pushl %eax
-    pushl %edx
+    /* IOPL-sensitive instructions and port I/O in virtual-8086 mode, each expected to #GP(0):
+     * CLI and INT n with IOPL 0; IN with IOPL 3 through the TSS I/O bitmap, which allows
+     * port 80H but not 81H (SDM 3A §20.2.7, §20.2.8.1). */
+    movl $RES(R_V86_GP), %eax
+    movl $0x00020002, %ecx          /* VM, IOPL 0 */
+    movl $LOW_ENTRY_V86_CLI, %edx
+    call v86_expect_gp
+    movl $RES(R_V86_GP_INT), %eax
+    movl $0x00020002, %ecx
+    movl $LOW_ENTRY_V86_INT, %edx
+    call v86_expect_gp
+    movl $RES(R_V86_GP_IO), %eax
+    movl $0x00023002, %ecx          /* VM, IOPL 3 */
+    movl $LOW_ENTRY_V86_IO, %edx
+    call v86_expect_gp
+    ret
+
+/* IRET to LOW_SEG:EDX in virtual-8086 mode with EFLAGS = ECX; the #GP the code there must
+ * raise reaches v86_gp through IDT[13], which stores vector, error code, EIP, CS and EFLAGS
+ * at EAX and returns from here. */
+v86_expect_gp:
+    movl %eax, v86_gp_slot
+    pushl modes_idt32 + 8 * 13
+    pushl modes_idt32 + 8 * 13 + 4
     movl $v86_gp, %eax
     movw %ax, modes_idt32 + 8 * 13
     shrl $16, %eax
@@ -616,9 +635,9 @@ modes_v86_exit:                     /* VEC_V86_EXIT */
     pushl $LOW_SEG
     pushl $LOW_SEG
     pushl $LOW_V86_SP
-    pushl $0x00020002               /* VM, IOPL 0 */
+    pushl %ecx
     pushl $LOW_SEG
-    pushl $LOW_ENTRY_V86_CLI
+    pushl %edx
     iret
 v86_gp:
     movw $SEL_DATA, %ax
@@ -626,20 +645,17 @@ v86_gp:
     movw %ax, %es
     movw %ax, %fs
     movw %ax, %gs
-    movl $13, RES(R_V86_GP_VEC)
-    movl 0(%esp), %eax
-    movl %eax, RES(R_V86_GP_ERR)
-    movl 4(%esp), %eax
-    movl %eax, RES(R_V86_GP_EIP)
-    movl 8(%esp), %eax
-    movl %eax, RES(R_V86_GP_CS)
-    movl 12(%esp), %eax
-    movl %eax, RES(R_V86_GP_EFLAGS)
+    movl v86_gp_slot, %ebx
+    movl $13, (%ebx)
+    xorl %ecx, %ecx
+1:  movl (%esp, %ecx, 4), %eax      /* error code, EIP, CS, EFLAGS */
+    movl %eax, 4(%ebx, %ecx, 4)
+    incl %ecx
+    cmpl $4, %ecx
+    jb 1b
     movl saved_esp_v86, %esp
-    popl %edx
-    popl %eax
-    movl %eax, modes_idt32 + 8 * 13
-    movl %edx, modes_idt32 + 8 * 13 + 4
+    popl modes_idt32 + 8 * 13 + 4
+    popl modes_idt32 + 8 * 13
     ret
 
 /* ---- ring 3: IRET to an outer level nulls data segments the new CPL may not use; a call
@@ -804,6 +820,7 @@ saved_cr0: .quad 0
 saved_cr4: .quad 0
 saved_esp_v86: .long 0
 saved_esp_r3: .long 0
+v86_gp_slot: .long 0
 exc_vec: .long 0
 exc_err: .long 0
 exc_cr2: .long 0
