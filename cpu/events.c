@@ -263,8 +263,10 @@ void event_deliver(struct cpu *c, unsigned vector, u32 err, enum event_kind kind
 {
     bool has_err = kind == EVT_HW_EXC && event_has_error_code(vector) && (c->cr0 & CR0_PE);
     /* The event now being delivered is what a fault during its delivery combines with
-       (SDM 3A Table 6-5); a benign first event is simply replaced. */
-    c->exc_first = (u8)vector;
+       (SDM 3A Table 6-5); a benign first event is simply replaced. INT n, INT3, INTO, INT1,
+       NMI and external interrupts are benign whatever their vector (SDM 3A Table 6-4): only
+       a processor-detected exception keeps its class (a vector >= 32 stands for benign). */
+    c->exc_first = kind == EVT_HW_EXC ? (u8)vector : 0xff;
     c->exc_depth++;
     if (unlikely(c->vmx_nonroot))
         vmx_note_delivery(c, vector, err, kind, has_err);   /* IDT-vectoring information */

@@ -80,7 +80,7 @@ static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP
 
 extern void modes_run(void);
 extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
-extern char modes_v86_int_insn[], modes_v86_io_insn[];
+extern char modes_compat_after_int[], modes_v86_int_insn[], modes_v86_io_insn[];
 extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
 extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
 extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
@@ -134,6 +134,7 @@ static void build_tables(void)
     modes_idt32[VEC_TASK_INT] = gate32(0, SEL_TSS(T_E), 0x85);
     modes_idt32[VEC_V86_INT] = gate32(addr32(modes_v86_int), SEL_CODE32, 0xee);
     modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
+    modes_idt32[VEC_NOTPRESENT] = gate32(addr32(modes_stubs32), SEL_CODE32, 0x0e);
     modes_idt32[VEC_V86_TASK_EXIT] = gate32(addr32(modes_v86_task_exit), SEL_CODE32, 0xee);
 
     static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
@@ -239,6 +240,26 @@ static void check_task_eflags(uint32_t got, uint32_t want, const char *what)
     report_skip("%s: arithmetic flags (QEMU TCG keeps stale lazy flags across a task switch)", what);
 }
 
+/* INT VEC_COMPAT from compatibility mode, in the runtime's 64-bit handler. */
+static struct exc_frame compat_frame;
+static uint64_t compat_frame_top;   /* the address just above the pushed SS */
+
+static void on_compat_int(struct exc_frame *f)
+{
+    compat_frame = *f;
+    compat_frame_top = (uint64_t)(uintptr_t)(&f->ss + 1);
+}
+
+static void check_compat_int(void)
+{
+    const struct exc_frame *f = &compat_frame;
+    check_eq((uint32_t)f->rip, addr32(modes_compat_after_int), "compat INT n: pushed RIP");
+    check_eq((uint32_t)f->cs, SEL_CODE32, "compat INT n: pushed CS");
+    check_eq((uint32_t)f->rsp, modes_res[R_COMPAT_INT_ESP], "compat INT n: pushed RSP = ESP (not aligned)");
+    check_eq((uint32_t)f->ss, 0x10, "compat INT n: SS pushed too");
+    check_eq((uint32_t)(compat_frame_top & 15), 0, "compat INT n: RSP aligned to 16 before the frame");
+}
+
 static void check_modes(uint32_t cr4_orig)
 {
     check_eq(modes_res[R_DONE], 1, "walk completed and returned to long mode");
@@ -246,6 +267,7 @@ static void check_modes(uint32_t cr4_orig)
     check_eq(modes_res[R_COMPAT_DEC], 4, "compat: 48H is DEC EAX, not REX");
     check_eq(modes_res[R_COMPAT_PUSH], 4, "compat: PUSH moves ESP by 4");
     check_bits(modes_res[R_COMPAT_CR0], CR0_PG | CR0_PE, CR0_PG | CR0_PE, "compat: CR0.PG/PE");
+    check_compat_int();
     check_bits(modes_res[R_PM_EFER], EFER_LMA | EFER_LME, 0, "pm32 (CR0.PG=0, LME=0): EFER.LMA/LME");
     check_bits(modes_res[R_PM_CR0], CR0_PG | CR0_PE, CR0_PE, "pm32: CR0.PG=0 PE=1");
     check_eq(modes_res[R_PM_CR4], cr4_orig, "pm32: CR4 unchanged");
@@ -305,6 +327,8 @@ static void check_segmentation(void)
     check_fault(R_SEG_NP, 11, SEL_NOTPRESENT, "MOV ES, not-present segment");
     check_fault(R_SEG_NULLSS, 13, 0, "MOV SS, null selector at CPL 0");
     check_fault(R_SEG_BEYOND, 13, SEL_BEYOND, "MOV DS, selector past the GDT limit");
+    check_fault(R_INT_NP, 11, VEC_NOTPRESENT * 8 + 2, "INT n to a not-present interrupt gate");
+    check_fault(R_INT_NOTGATE, 13, VEC_EMPTY * 8 + 2, "INT n to an IDT entry that is not a gate");
 }
 
 static void check_paging(void)
@@ -456,6 +480,7 @@ static void check_v86_gp(unsigned slot, const char *insn, uint32_t iopl, const c
 
 static void check_ring3(void)
 {
+    check_fault(R_R3_INT_DPL, 13, 13 * 8 + 2, "INT 13 at CPL 3 through a DPL 0 gate");
     const uint32_t *g = &modes_res[R_GATE_FRAME];
     check_eq(modes_res[R_R3_DS] & 0xffff, 0, "IRET to CPL 3: DS with a DPL 0 descriptor nulled");
     check_eq(modes_res[R_R3_ES] & 0xffff, SEL_DATA_R3 | 3, "IRET to CPL 3: ES with a DPL 3 descriptor kept");
@@ -537,7 +562,9 @@ int main(void)
     check_lm_faults();
     modes_on_tcg = guest_on_qemu_tcg();
     build_tables();
+    guest_set_handler(VEC_COMPAT, on_compat_int);
     modes_run();
+    guest_set_handler(VEC_COMPAT, NULL);
     check_modes(cr4);
     check_segmentation();
     check_paging();

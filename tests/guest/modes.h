@@ -42,7 +42,10 @@
 #define VEC_V86_INT 0x51     /* 32-bit interrupt gate, DPL 3: INT n from virtual-8086 mode */
 #define VEC_V86_EXIT 0x52    /* the same, leaves virtual-8086 mode for good */
 #define VEC_V86_TASK_EXIT 0x53 /* the same, from the virtual-8086 task: JMP back to task A */
-#define VEC_RM 0x42          /* real-mode INT n through the IVT */
+#define VEC_RM 0x42
+#define VEC_COMPAT 0x61      /* INT n in compatibility mode (the runtime's 64-bit IDT) */
+#define VEC_NOTPRESENT 0x71  /* 32-bit IDT: interrupt gate with P = 0 */
+#define VEC_EMPTY 0x70       /* 32-bit IDT: all-zero entry */          /* real-mode INT n through the IVT */
 
 /* Low memory used in real mode, 16-bit protected mode and virtual-8086 mode: the 16-bit code
  * (modes_16.S) is copied to LOW_BASE; its results are at LOW_BASE + LOW_RES. */
@@ -183,7 +186,11 @@
 #define R_H_G_RAN 174           /* had task G executed an instruction before the #TS? */
 #define R_V86_GP_INT 176        /* v86 INT n at IOPL 0: 5 slots as R_V86_GP */
 #define R_V86_GP_IO 181         /* v86 IN from a port the I/O bitmap denies, IOPL 3 */
-#define R_COUNT 186
+#define R_COMPAT_INT_ESP 186    /* ESP at the INT n in compatibility mode */
+#define R_INT_NP 187            /* fault pair: INT n to a not-present gate */
+#define R_INT_NOTGATE 189       /* fault pair: INT n to an all-zero IDT entry */
+#define R_R3_INT_DPL 191        /* fault pair: INT 13 from CPL 3 (gate DPL 0) */
+#define R_COUNT 194
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */

@@ -93,6 +93,16 @@ compat:
     movl %ebx, RES(R_COMPAT_PUSH)
     movl %cr0, %eax
     movl %eax, RES(R_COMPAT_CR0)
+    /* INT n in compatibility mode goes through the runtime's 64-bit IDT: a 64-bit frame with
+     * SS:RSP, RSP aligned to 16 first (SDM 3A §6.14.2); IRETQ comes back here. */
+    movl %esp, %ebx
+    andl $~15, %esp
+    subl $4, %esp
+    movl %esp, RES(R_COMPAT_INT_ESP)
+    int $VEC_COMPAT
+    .globl modes_compat_after_int
+modes_compat_after_int:
+    movl %ebx, %esp
     /* Leave IA-32e mode (SDM 3A §10.8.5.4): paging off (LMA -> 0), then LME off. */
     SET_CR0 0x7fffffff, 0
     movl $EFER, %ecx
@@ -176,6 +186,12 @@ modes_pm32_back:
     movw $SEL_BEYOND, %ax
     movw %ax, %ds                   /* past the GDT limit: #GP(selector) */
 1:  SAVE_EXC R_SEG_BEYOND
+    TRY 1f
+    int $VEC_NOTPRESENT             /* interrupt gate with P = 0: #NP(vector * 8 + 2) */
+1:  SAVE_EXC R_INT_NP
+    TRY 1f
+    int $VEC_EMPTY                  /* not a gate: #GP(vector * 8 + 2) */
+1:  SAVE_EXC R_INT_NOTGATE
     movw $SEL_DATA, %ax
     movw %ax, %ds
     movw %ax, %es
@@ -677,6 +693,11 @@ r3_code:                            /* CPL 3: DS (DPL 0) is null now, ES (DPL 3)
     movl %eax, %es:RES(R_R3_ES)
     movl %cs, %eax
     movl %eax, %es:RES(R_R3_CS)
+    movw $(SEL_DATA_R3 | 3), %ax
+    movw %ax, %ds
+    TRY 1f
+    int $13                         /* gate DPL 0 < CPL 3: #GP(13 * 8 + 2) */
+1:  SAVE_EXC R_R3_INT_DPL
     pushl $0x22222222
     pushl $0x11111111
     movl %esp, %es:RES(R_GATE_R3_ESP)
