@@ -72,6 +72,7 @@ static uint32_t pd32_b[1024] __attribute__((aligned(4096)));
 static uint32_t pt32[1024] __attribute__((aligned(4096)));
 static uint32_t page4k[1024] __attribute__((aligned(4096)));
 static uint64_t pd_pae[512] __attribute__((aligned(4096)));
+uint64_t modes_pd_pae_b[512] __attribute__((aligned(4096)));   /* pd_pae but VA_PAE_2M -> PA_4M_B */
 static uint32_t small_area[2048] __attribute__((aligned(4096)));   /* SEL_SMALL, SEL_EXPDOWN */
 static uint64_t ldt[2];
 static uint32_t ldt_page[1024];
@@ -190,6 +191,9 @@ static void build_tables(void)
         pd_pae[i] = i << 21 | PDE_PS | PTE_RW | PTE_P;
     pd_pae[VA_PAE_NP >> 21] = 0;
     pd_pae[VA_PAE_2M >> 21] = PA_4M | PDE_PS | PTE_RW | PTE_P;
+    pd_pae[VA_PAE_XD >> 21] |= 1ull << 63;
+    memcpy(modes_pd_pae_b, pd_pae, sizeof pd_pae);
+    modes_pd_pae_b[VA_PAE_2M >> 21] = PA_4M_B | PDE_PS | PTE_RW | PTE_P;
 
     /* The 16-bit code and its result area in low memory. */
     memcpy((void *)LOW_BASE, modes_low_begin, (size_t)(modes_low_end - modes_low_begin));
@@ -353,10 +357,20 @@ static void check_paging(void)
     check_eq(*(volatile uint32_t *)(uintptr_t)(PA_4M + 0x5678), 0x2d2d2d2d, "PAE 2 MiB page: write reached PA_4M");
     check_fault(R_PAE_NP, 14, 0, "PAE: read through a not-present PDE");
     check_eq(modes_res[R_PAE_NP_CR2], VA_PAE_NP + 8, "PAE #PF: CR2");
-    if (guest_on_qemu_tcg())   /* TCG has no PDPTE registers: it checks PDPTEs during walks only */
-        report_skip("PAE: MOV CR3 with a reserved bit in a present PDPTE (QEMU TCG does not load PDPTEs)");
-    else
+    if (guest_on_qemu_tcg()) {   /* TCG has no PDPTE registers: it reads the PDPT on every walk */
+        report_skip("PAE: MOV CR3 with a reserved PDPTE bit; PDPTE registers kept until MOV CR3 "
+                    "(QEMU TCG does not load PDPTEs)");
+    } else {
         check_fault(R_PAE_RSVD, 13, 0, "PAE: MOV CR3 with a reserved bit in a present PDPTE");
+        check_eq(modes_res[R_PAE_PDPTE_OLD], 0x4d4d4d4d, "PAE: PDPT changed in memory: old PDPTE register still used");
+    }
+    check_eq(modes_res[R_PAE_PDPTE_NEW], PAGE_B_MARK, "PAE: after MOV CR3 the new PDPTE is used");
+    check_bits(modes_res[R_PAE_EFER], 1u << 11, 0, "PAE: EFER.NXE = 0");
+    if (guest_on_qemu_tcg())   /* seen: error code 8, RSVD without P (SDM 3A §4.7: RSVD implies P) */
+        report_skip("PAE: PDE bit 63 reserved without EFER.NXE -> #PF P|RSVD (QEMU TCG reports RSVD only)");
+    else
+        check_fault(R_PAE_XD, 14, 0x9, "PAE: PDE bit 63 reserved without EFER.NXE (#PF P|RSVD)");
+    check_eq(modes_res[R_PAE_XD_CR2], VA_PAE_XD + 4, "PAE reserved-bit #PF: CR2");
 }
 
 /* A fault while the new task's segments are loaded (TSS G's DS), taken in the new task. */
@@ -491,6 +505,9 @@ static void check_ring3(void)
     check_eq(g[3], 0x22222222, "call gate: second parameter copied");
     check_eq(g[4], modes_res[R_GATE_R3_ESP], "call gate: pushed caller ESP");
     check_eq(g[5] & 0xffff, SEL_DATA_R3 | 3, "call gate: pushed caller SS");
+    check_eq(modes_res[R_R3_RETF_ESP], modes_res[R_GATE_R3_ESP] + 8, "RETF 8 to CPL 3: parameters released");
+    check_eq(modes_res[R_R3_RETF_DS] & 0xffff, 0, "RETF to CPL 3: DS with a DPL 0 descriptor nulled");
+    check_eq(modes_res[R_R3_RETF_ES] & 0xffff, 0, "RETF to CPL 3: ES with a DPL 0 descriptor nulled");
     check_bits(modes_res[R_LAR_TSS], 0x00f0ff00, 0x8b00, "LAR of a busy 32-bit TSS");
     check_eq(modes_res[R_LAR_TSS + 1], 1, "LAR of a busy 32-bit TSS: ZF");
     check_eq(modes_res[R_LSL_SMALL], 0x60, "LSL of a TSS with limit 60H");

@@ -72,6 +72,7 @@
 #define VA_PT 0x80400000u       /* PDE 201H -> page table: PTE 0 RW, PTE 1 read-only, PTE 2 absent */
 #define VA_PAE_2M 0x3fe00000u   /* PAE: PDE 511 -> 2 MiB page at PA_4M */
 #define VA_PAE_NP 0x3fc00000u   /* PAE: PDE 510 not present */
+#define VA_PAE_XD 0x3fa00000u   /* PAE: PDE 509 has bit 63 (XD) set */
 
 /* 32-bit results (modes_res[]). A "fault" slot pair holds vector then error code (-1 = none). */
 #define R_COMPAT_EFER 0
@@ -190,7 +191,15 @@
 #define R_INT_NP 187            /* fault pair: INT n to a not-present gate */
 #define R_INT_NOTGATE 189       /* fault pair: INT n to an all-zero IDT entry */
 #define R_R3_INT_DPL 191        /* fault pair: INT 13 from CPL 3 (gate DPL 0) */
-#define R_COUNT 194
+#define R_R3_RETF_ESP 194       /* CPL 3 after RETF 8 from the call gate: ESP, DS, ES */
+#define R_R3_RETF_DS 195
+#define R_R3_RETF_ES 196
+#define R_PAE_PDPTE_OLD 197     /* read through VA_PAE_2M after the PDPT changed in memory */
+#define R_PAE_PDPTE_NEW 198     /* ... and after MOV CR3 reloaded the PDPTE registers */
+#define R_PAE_XD 199            /* fault pair: PDE with bit 63 set while EFER.NXE = 0 */
+#define R_PAE_XD_CR2 201
+#define R_PAE_EFER 202
+#define R_COUNT 204
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */

@@ -271,6 +271,30 @@ modes_pm32_back:
     movl %eax, %cr3
 1:  SAVE_EXC R_PAE_RSVD
     movl $0, modes_pdpt + 8
+    /* Translation uses the PDPTE registers loaded by MOV CR3, not the PDPT in memory: point
+     * PDPTE 0 at a second directory (VA_PAE_2M -> PA_4M_B) behind the processor's back; only
+     * after MOV CR3 does that take effect (SDM 3A §4.4.1). INVLPG drops the TLB entry only. */
+    movl modes_pdpt, %esi
+    movl $modes_pd_pae_b + 1, modes_pdpt
+    invlpg VA_PAE_2M
+    movl VA_PAE_2M + 0x1234, %eax
+    movl %eax, RES(R_PAE_PDPTE_OLD)
+    movl %cr3, %eax
+    movl %eax, %cr3
+    movl VA_PAE_2M + 0x1234, %eax
+    movl %eax, RES(R_PAE_PDPTE_NEW)
+    movl %esi, modes_pdpt
+    movl %cr3, %eax
+    movl %eax, %cr3
+    /* Bit 63 (XD) of a PDE is reserved while EFER.NXE = 0: #PF with RSVD. */
+    TRY 1f
+    movl VA_PAE_XD + 4, %eax
+1:  SAVE_EXC R_PAE_XD
+    movl exc_cr2, %eax
+    movl %eax, RES(R_PAE_XD_CR2)
+    movl $EFER, %ecx
+    rdmsr
+    movl %eax, RES(R_PAE_EFER)
     TRY 1f
     movl VA_PAE_NP + 8, %eax
 1:  SAVE_EXC R_PAE_NP
@@ -678,6 +702,7 @@ v86_gp:
  * gate back to CPL 0 switches stacks and copies parameters (SDM 3A §5.8.5, §5.8.6) ---- */
 ring3:
     movl %esp, saved_esp_r3
+    movl $0, gate_entries
     movw $(SEL_DATA_R3 | 3), %ax
     movw %ax, %es
     pushl $(SEL_DATA_R3 | 3)
@@ -703,20 +728,32 @@ r3_code:                            /* CPL 3: DS (DPL 0) is null now, ES (DPL 3)
     movl %esp, %es:RES(R_GATE_R3_ESP)
     lcall $(SEL_CALLGATE | 3), $0
     .globl modes_r3_after_lcall
-modes_r3_after_lcall:
+modes_r3_after_lcall:               /* back at CPL 3 by RETF 8: DS, ES (DPL 0) nulled */
+    movl %esp, %ss:RES(R_R3_RETF_ESP)
+    movl %ds, %eax
+    movl %eax, %ss:RES(R_R3_RETF_DS)
+    movl %es, %eax
+    movl %eax, %ss:RES(R_R3_RETF_ES)
+    pushl $0x44444444
+    pushl $0x33333333
+    lcall $(SEL_CALLGATE | 3), $0   /* to CPL 0 for good */
 1:  jmp 1b
     .globl modes_gate_target
 modes_gate_target:                  /* CPL 0 on TSS A's ESP0 stack */
     movw $SEL_DATA, %ax
     movw %ax, %ds
     movw %ax, %es
+    cmpl $0, gate_entries
+    jne 2f
+    incl gate_entries
     xorl %ecx, %ecx
 1:  movl (%esp, %ecx, 4), %eax
     movl %eax, modes_res + 4 * R_GATE_FRAME(, %ecx, 4)
     incl %ecx
     cmpl $6, %ecx
     jb 1b
-    movl saved_esp_r3, %esp
+    lret $8                         /* to CPL 3, releasing the parameters on both stacks */
+2:  movl saved_esp_r3, %esp
     ret
 
 /* ---- LAR / LSL on system descriptors (SDM 2A "LAR", "LSL") ---- */
@@ -842,6 +879,7 @@ saved_cr4: .quad 0
 saved_esp_v86: .long 0
 saved_esp_r3: .long 0
 v86_gp_slot: .long 0
+gate_entries: .long 0
 exc_vec: .long 0
 exc_err: .long 0
 exc_cr2: .long 0
