@@ -52,7 +52,14 @@ struct tss32 {
 };
 _Static_assert(sizeof(struct tss32) == TSS_SIZE, "32-bit TSS layout (SDM 3A Figure 8-2)");
 
+struct tss16 {
+    uint16_t link, sp0, ss0, sp1, ss1, sp2, ss2, ip, flags, gpr[8], es, cs, ss, ds, ldt;
+};
+_Static_assert(sizeof(struct tss16) == 0x2c, "16-bit TSS layout (SDM 3A Figure 8-11)");
+#define TASK16_FLAGS 0x893u   /* OF SF AF CF */
+
 /* Used by modes_32.S. */
+struct tss16 modes_tss16;
 uint64_t modes_gdt[GDT_ENTRIES];
 uint64_t modes_idt32[256];
 /* The TSSs, then the I/O permission bitmap of TSS A (ports 0-3FFH and the closing FFH byte). */
@@ -81,7 +88,7 @@ static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP
 
 extern void modes_run(void);
 extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
-extern char modes_compat_after_int[], modes_v86_int_insn[], modes_v86_io_insn[];
+extern char modes_task16_iret[], modes_compat_after_int[], modes_v86_int_insn[], modes_v86_io_insn[];
 extern char modes_v86_after_int[], modes_v86_cli[], modes_v86_int[], modes_v86_exit[];
 extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_task_c_iret[];
 extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
@@ -124,6 +131,7 @@ static void build_tables(void)
     modes_gdt[SEL_TSS_NP / 8] = seg_desc(addr32(&modes_tss.t[T_SMALL]), TSS_SIZE - 1, 0x09, 0);
     modes_gdt[SEL_CODE32_R3 / 8] = 0x00cffb000000ffffull;
     modes_gdt[SEL_DATA_R3 / 8] = 0x00cff3000000ffffull;
+    modes_gdt[SEL_TSS16 / 8] = seg_desc(addr32(&modes_tss16), sizeof modes_tss16 - 1, 0x81, 0);
     modes_gdt[SEL_CALLGATE / 8] = gate32(addr32(modes_gate_target), SEL_CODE32, 0xec) | 2ull << 32;
     ldt[LDT_SEL_DATA / 8] = seg_desc(addr32(ldt_page), 0xfff, 0x93, 0x4);
     ldt_page[0] = LDT_MARK;
@@ -169,6 +177,10 @@ static void build_tables(void)
     v->esp0 = addr32(&task_stack[T_V][1024]);
     v->ss0 = SEL_DATA;
     modes_tss.t[T_G].ds = SEL_BEYOND;
+    modes_tss16 = (struct tss16){.link = LINK_POISON, .ip = LOW_ENTRY_TASK16, .flags = TASK16_FLAGS, .es = SEL_DATA,
+                                 .cs = SEL_CODE16, .ss = SEL_DATA16, .ds = SEL_DATA16};
+    for (int r = 0; r < 8; r++)
+        modes_tss16.gpr[r] = r == 4 ? LOW_TASK16_SP : 0x1601 + r;
 
     /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
      * VA_PT -> a page table. */
@@ -373,6 +385,26 @@ static void check_paging(void)
     check_eq(modes_res[R_PAE_XD_CR2], VA_PAE_XD + 4, "PAE reserved-bit #PF: CR2");
 }
 
+/* CALL to a task with a 16-bit TSS and IRET back. */
+static void check_task16(void)
+{
+    static const uint16_t segs[4] = {SEL_CODE16, SEL_DATA16, SEL_DATA16, SEL_DATA};
+    for (int r = 0; r < 8; r++)
+        check_eq(res16(R16_T16_REGS + r) & 0xffff, r == 4 ? LOW_TASK16_SP : 0x1601u + r,
+                 "16-bit TSS: 16-bit register loaded");
+    check_task_eflags(res16(R16_T16_FLAGS) & 0xffff, TASK16_FLAGS | FL_NT, "16-bit TSS: FLAGS loaded, NT set");
+    check_eq(res16(R16_T16_STR), SEL_TSS16, "16-bit TSS: TR");
+    check_eq(res16(R16_T16_LINK), SEL_TSS(T_A), "16-bit TSS: back link written");
+    check_eq(res16(R16_T16_BUSY), 0x83, "16-bit TSS: busy (type 3) while running");
+    for (int s = 0; s < 4; s++)
+        check_eq(res16(R16_T16_SEGS + s), segs[s], "16-bit TSS: CS SS DS ES loaded");
+    check_eq(modes_tss16.ip, low_off(modes_task16_iret) + 1, "16-bit TSS: IP saved by the IRET");
+    check_bits(modes_tss16.flags, FL_NT, 0, "16-bit TSS: NT cleared in the saved FLAGS");
+    check_eq(modes_res[R_T16_BUSY_A], 1, "IRET from the 16-bit task: A busy");
+    check_eq(modes_res[R_T16_BUSY_16], 0, "IRET from the 16-bit task: 16-bit TSS available again");
+    check_bits(modes_res[R_T16_EFLAGS], FL_NT, 0, "IRET from the 16-bit task: NT clear in A");
+}
+
 /* A fault while the new task's segments are loaded (TSS G's DS), taken in the new task. */
 static void check_new_task_fault(void)
 {
@@ -463,6 +495,7 @@ static void check_tasks(void)
     check_eq(modes_res[R_DF_ESP], addr32(&task_stack[T_DF][1024]) - 4, "#DF task: ESP = TSS ESP - 4");
     check_eq(modes_res[R_DF_LINK], SEL_TSS(T_A), "#DF task: back link = A");
     check_eq(modes_res[R_AFTER_DF], 0, "#DF task: A resumed where the handler said");
+    check_task16();
     check_fault(R_TS_BUSYJMP, 13, SEL_TSS(T_A), "JMP to a busy TSS");
     check_fault(R_TS_SMALL, 10, SEL_TSS(T_SMALL), "JMP to a TSS with limit 60H");
     check_fault(R_TS_NP, 11, SEL_TSS_NP, "JMP to a not-present TSS");

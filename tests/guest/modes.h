@@ -33,7 +33,8 @@
 #define SEL_CODE32_R3 (SEL_TSS_NP + 8)            /* flat 32-bit code, DPL 3 */
 #define SEL_DATA_R3 (SEL_CODE32_R3 + 8)           /* flat data, DPL 3 */
 #define SEL_CALLGATE (SEL_DATA_R3 + 8)            /* 32-bit call gate, DPL 3, 2 parameters -> CPL 0 */
-#define GDT_ENTRIES (SEL_CALLGATE / 8 + 1)
+#define SEL_TSS16 (SEL_CALLGATE + 8)              /* 16-bit TSS (type 1) -> modes_tss16 */
+#define GDT_ENTRIES (SEL_TSS16 / 8 + 1)
 #define SEL_BEYOND 0x1f8     /* past the GDT limit */
 #define LDT_SEL_DATA 0x0c    /* LDT index 1 (TI = 1): data, base modes_ldt_page */
 #define TSS_SIZE 0x68
@@ -62,6 +63,8 @@
 #define LOW_ENTRY_V86_TASK 12
 #define LOW_ENTRY_V86_INT 16
 #define LOW_ENTRY_V86_IO 20
+#define LOW_ENTRY_TASK16 24      /* the 16-bit task (16-bit TSS, CS = SEL_CODE16) */
+#define LOW_TASK16_SP 0xc000
 #define LOW_V86_SP 0xe000
 #define LOW_V86T_SP 0xd000
 
@@ -199,7 +202,10 @@
 #define R_PAE_XD 199            /* fault pair: PDE with bit 63 set while EFER.NXE = 0 */
 #define R_PAE_XD_CR2 201
 #define R_PAE_EFER 202
-#define R_COUNT 204
+#define R_T16_BUSY_A 204        /* CALL to the 16-bit TSS: busy bits seen by task A after the IRET */
+#define R_T16_BUSY_16 205
+#define R_T16_EFLAGS 206        /* task A after the IRET */
+#define R_COUNT 208
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */
@@ -227,6 +233,12 @@
 #define R16_RM_UNREAL 22        /* FS keeps its 4 GiB limit from protected mode */
 #define R16_V86T_MARK 23        /* written by the virtual-8086 task through DS from its TSS */
 #define R16_V86_IO_OK 24        /* after an IN the I/O bitmap allows */
-#define R16_COUNT 26
+#define R16_T16_REGS 26         /* 16-bit task: AX CX DX BX SP BP SI DI as loaded (8 slots) */
+#define R16_T16_FLAGS 34
+#define R16_T16_STR 35
+#define R16_T16_LINK 36         /* its TSS's link field (read through ES = flat data) */
+#define R16_T16_SEGS 37         /* CS SS DS ES */
+#define R16_T16_BUSY 41         /* access byte of the 16-bit TSS descriptor while it runs */
+#define R16_COUNT 42
 
 #endif

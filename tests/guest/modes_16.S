@@ -9,6 +9,7 @@
     .section .rodata
     .globl modes_low_begin, modes_low_end, modes_rm_after_int, modes_v86_after_int, modes_v86_cli
     .globl modes_rm_gp_insn, modes_v86_task_after_int, modes_v86_int_insn, modes_v86_io_insn
+    .globl modes_task16_iret
     .code16
 modes_low_begin:
     /* Jump table at fixed offsets (LOW_ENTRY_*), 4 bytes apart. */
@@ -24,6 +25,8 @@ modes_low_begin:
     jmp modes_v86_int_insn
     .org LOW_ENTRY_V86_IO
     jmp v86_io
+    .org LOW_ENTRY_TASK16
+    jmp task16
 
 /* 16-bit protected mode: CS = SEL_CODE16 (D = 0), entered from 32-bit protected mode. */
 pm16_entry:
@@ -172,6 +175,44 @@ v86_task:                           /* task V: DS = 7000H from its TSS */
     movl $0x7a5c, RES16(R16_V86T_MARK)
     int $VEC_V86_TASK_EXIT
 modes_v86_task_after_int:
+1:  jmp 1b
+/* A task with a 16-bit TSS, entered by CALL: CS = SEL_CODE16, DS = SS = SEL_DATA16 (base
+ * LOW_BASE), ES = SEL_DATA (flat, for the TSS and GDT). IRET with NT returns to task A. */
+task16:
+    movl %eax, RES16(R16_T16_REGS + 0)
+    movl %ecx, RES16(R16_T16_REGS + 1)
+    movl %edx, RES16(R16_T16_REGS + 2)
+    movl %ebx, RES16(R16_T16_REGS + 3)
+    movl %esp, RES16(R16_T16_REGS + 4)
+    movl %ebp, RES16(R16_T16_REGS + 5)
+    movl %esi, RES16(R16_T16_REGS + 6)
+    movl %edi, RES16(R16_T16_REGS + 7)
+    pushfl
+    popl %eax
+    movl %eax, RES16(R16_T16_FLAGS)
+    str %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_T16_STR)
+    movl $modes_tss16, %esi
+    movzwl %es:(%esi), %eax
+    movl %eax, RES16(R16_T16_LINK)
+    movl $(modes_gdt + SEL_TSS16 + 5), %esi
+    movzbl %es:(%esi), %eax
+    movl %eax, RES16(R16_T16_BUSY)
+    movw %cs, %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_T16_SEGS + 0)
+    movw %ss, %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_T16_SEGS + 1)
+    movw %ds, %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_T16_SEGS + 2)
+    movw %es, %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_T16_SEGS + 3)
+modes_task16_iret:
+    iret
 1:  jmp 1b
 modes_v86_cli:
     cli                             /* IOPL 0: #GP(0) */

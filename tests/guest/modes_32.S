@@ -453,6 +453,12 @@ modes_a_after_df:
     andl $~0x4000, (%esp)
     popfl
     SAVE_EXC R_TS_IRET_NB
+    /* CALL to a 16-bit TSS (SDM 3A §8.7, Figure 8-11) and IRET back. */
+    lcall $SEL_TSS16, $0
+    pushfl
+    popl RES(R_T16_EFLAGS)
+    BUSY R_T16_BUSY_A, SEL_TSS(T_A)
+    BUSY R_T16_BUSY_16, SEL_TSS16
     /* JMP to a TSS whose EFLAGS has VM = 1: the new task runs in virtual-8086 mode, its
      * segment registers loaded as real-mode-style selectors (SDM 3A §20.2.5). */
     ljmp $SEL_TSS(T_V), $0
