@@ -547,7 +547,8 @@ static void check_ring3(void)
     check_eq(modes_res[R_LSL_SMALL + 1], 1, "LSL of a TSS: ZF");
     check_bits(modes_res[R_LAR_GATE], 0x00f0ff00, 0x8500, "LAR of a task gate");
     check_eq(modes_res[R_LAR_GATE + 1], 1, "LAR of a task gate: ZF");
-    check_eq(modes_res[R_LSL_GATE_ZF], 0, "LSL of a task gate: ZF clear (not valid for LSL)");
+    check_eq(modes_res[R_LSL_GATE + 1], 0, "LSL of a task gate: ZF clear (not valid for LSL)");
+    check_eq(modes_res[R_LSL_GATE], 0, "LSL of a task gate: destination unchanged");
 }
 
 static void check_v86(void)

@@ -172,7 +172,7 @@
 #define R_LAR_TSS 152           /* LAR of TSS A (busy): value, ZF */
 #define R_LSL_SMALL 154         /* LSL of the 60H-limit TSS: value, ZF */
 #define R_LAR_GATE 156          /* LAR of the GDT task gate: value, ZF */
-#define R_LSL_GATE_ZF 158       /* LSL of the GDT task gate: ZF (0: not valid for LSL) */
+#define R_LSL_GATE 158          /* LSL of the GDT task gate: value, ZF (0: not valid for LSL) */
 #define R_G_DS 160              /* task G once running: DS */
 #define R_G_RAN 161
 #define R_H_ERR 162             /* task H: #TS error code on its stack */
@@ -240,5 +240,25 @@
 #define R16_T16_SEGS 37         /* CS SS DS ES */
 #define R16_T16_BUSY 41         /* access byte of the 16-bit TSS descriptor while it runs */
 #define R16_COUNT 42
+
+#ifdef __ASSEMBLER__
+/* STORE_GPRS addr: EAX ECX EDX EBX ESP EBP ESI EDI to 8 dwords at addr (in any mode). */
+.macro STORE_GPRS addr
+    movl %eax, \addr
+    movl %ecx, \addr + 4
+    movl %edx, \addr + 8
+    movl %ebx, \addr + 12
+    movl %esp, \addr + 16
+    movl %ebp, \addr + 20
+    movl %esi, \addr + 24
+    movl %edi, \addr + 28
+.endm
+/* STORE_SEG sreg, addr: the selector, zero-extended, to the dword at addr (clobbers EAX). */
+.macro STORE_SEG sreg, addr
+    movw \sreg, %ax
+    movzwl %ax, %eax
+    movl %eax, \addr
+.endm
+#endif
 
 #endif

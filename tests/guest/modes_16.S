@@ -179,14 +179,7 @@ modes_v86_task_after_int:
 /* A task with a 16-bit TSS, entered by CALL: CS = SEL_CODE16, DS = SS = SEL_DATA16 (base
  * LOW_BASE), ES = SEL_DATA (flat, for the TSS and GDT). IRET with NT returns to task A. */
 task16:
-    movl %eax, RES16(R16_T16_REGS + 0)
-    movl %ecx, RES16(R16_T16_REGS + 1)
-    movl %edx, RES16(R16_T16_REGS + 2)
-    movl %ebx, RES16(R16_T16_REGS + 3)
-    movl %esp, RES16(R16_T16_REGS + 4)
-    movl %ebp, RES16(R16_T16_REGS + 5)
-    movl %esi, RES16(R16_T16_REGS + 6)
-    movl %edi, RES16(R16_T16_REGS + 7)
+    STORE_GPRS RES16(R16_T16_REGS)
     pushfl
     popl %eax
     movl %eax, RES16(R16_T16_FLAGS)
@@ -199,18 +192,10 @@ task16:
     movl $(modes_gdt + SEL_TSS16 + 5), %esi
     movzbl %es:(%esi), %eax
     movl %eax, RES16(R16_T16_BUSY)
-    movw %cs, %ax
-    movzwl %ax, %eax
-    movl %eax, RES16(R16_T16_SEGS + 0)
-    movw %ss, %ax
-    movzwl %ax, %eax
-    movl %eax, RES16(R16_T16_SEGS + 1)
-    movw %ds, %ax
-    movzwl %ax, %eax
-    movl %eax, RES16(R16_T16_SEGS + 2)
-    movw %es, %ax
-    movzwl %ax, %eax
-    movl %eax, RES16(R16_T16_SEGS + 3)
+    STORE_SEG %cs, RES16(R16_T16_SEGS + 0)
+    STORE_SEG %ss, RES16(R16_T16_SEGS + 1)
+    STORE_SEG %ds, RES16(R16_T16_SEGS + 2)
+    STORE_SEG %es, RES16(R16_T16_SEGS + 3)
 modes_task16_iret:
     iret
 1:  jmp 1b

@@ -44,6 +44,65 @@
     popl modes_idt32 + 8 * \vec + 4
     popl modes_idt32 + 8 * \vec
 .endm
+.macro FLAT_DATA_SEGS                 /* DS ES FS GS := SEL_DATA (AX too) */
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+.endm
+.macro PM32_ENTER                     /* flat segments, our 32-bit stack and IDT */
+    FLAT_DATA_SEGS
+    movw %ax, %ss
+    movl $stack32_top, %esp
+    lidt idtr32
+.endm
+/* COPY_FRAME disp, slot, n: n dwords at disp(%esp) to modes_res[slot..] (clobbers EAX, ECX). */
+.macro COPY_FRAME disp, slot, n
+    xorl %ecx, %ecx
+1:  movl \disp(%esp, %ecx, 4), %eax
+    movl %eax, modes_res + 4 * (\slot)(, %ecx, 4)
+    incl %ecx
+    cmpl $\n, %ecx
+    jb 1b
+.endm
+/* V86_IRET eflags, eip: IRET (from CPL 0) to LOW_SEG:eip in virtual-8086 mode, the frame
+ * GS FS DS ES SS ESP EFLAGS CS EIP with every segment LOW_SEG and SP = LOW_V86_SP. */
+.macro V86_IRET eflags, eip
+    .rept 5
+    pushl $LOW_SEG
+    .endr
+    pushl $LOW_V86_SP
+    pushl \eflags
+    pushl $LOW_SEG
+    pushl \eip
+    iret
+.endm
+.macro SAVE_CRS slot                 /* CR0 CR4 CR3 to modes_res[slot..slot+2] */
+    movl %cr0, %eax
+    movl %eax, RES(\slot)
+    movl %cr4, %eax
+    movl %eax, RES(\slot + 1)
+    movl %cr3, %eax
+    movl %eax, RES(\slot + 2)
+.endm
+.macro SAVE_TR_LINK t, str_slot, link_slot   /* TR, and the previous-task link of TSS t */
+    str %eax
+    movl %eax, RES(\str_slot)
+    movzwl TSS(\t), %eax
+    movl %eax, RES(\link_slot)
+.endm
+/* DESC_QUERY insn, sel, slot: LAR or LSL of sel into modes_res[slot], ZF into [slot + 1]
+ * (the destination starts at 0, so a failed query leaves 0). */
+.macro DESC_QUERY insn, sel, slot
+    movl $\sel, %ecx
+    xorl %eax, %eax
+    \insn %ecx, %eax
+    setz %dl
+    movl %eax, RES(\slot)
+    movzbl %dl, %edx
+    movl %edx, RES(\slot + 1)
+.endm
 .macro SET_CR0 and, or
     movl %cr0, %eax
     andl $\and, %eax
@@ -109,14 +168,7 @@ modes_compat_after_int:
     rdmsr
     andl $~0x100, %eax
     wrmsr
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %fs
-    movw %ax, %gs
-    movw %ax, %ss
-    movl $stack32_top, %esp
-    lidt idtr32
+    PM32_ENTER
     movl $EFER, %ecx
     rdmsr
     movl %eax, RES(R_PM_EFER)
@@ -133,14 +185,7 @@ modes_compat_after_int:
 
     .globl modes_pm32_back
 modes_pm32_back:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %fs
-    movw %ax, %gs
-    movw %ax, %ss
-    movl $stack32_top, %esp
-    lidt idtr32
+    PM32_ENTER
     movl %cr0, %eax
     movl %eax, RES(R_PMB_CR0)
     movl $EFER, %ecx
@@ -216,12 +261,7 @@ modes_pm32_back:
     andl $~0x100, %eax
     wrmsr
     SET_CR0 0xffffffff, 0x80010000  /* PG | WP */
-    movl %cr0, %eax
-    movl %eax, RES(R_PG_CR0)
-    movl %cr4, %eax
-    movl %eax, RES(R_PG_CR4)
-    movl %cr3, %eax
-    movl %eax, RES(R_PG_CR3)
+    SAVE_CRS R_PG_CR0
     movl $0x4d4d4d4d, VA_4M + 0x1234
     movl PA_4M + 0x1234, %eax       /* the identity map of the same frame */
     movl %eax, RES(R_PG_READ4M)
@@ -255,12 +295,7 @@ modes_pm32_back:
     orl $0x20, %eax
     movl %eax, %cr4
     SET_CR0 0xffffffff, 0x80000000
-    movl %cr0, %eax
-    movl %eax, RES(R_PAE_CR0)
-    movl %cr4, %eax
-    movl %eax, RES(R_PAE_CR4)
-    movl %cr3, %eax
-    movl %eax, RES(R_PAE_CR3)
+    SAVE_CRS R_PAE_CR0
     movl $0x2d2d2d2d, VA_PAE_2M + 0x5678
     /* A present PDPTE with a reserved bit (bit 1): MOV to CR3 faults (SDM 3A §4.4.1). */
     movl modes_pdpt, %eax
@@ -374,14 +409,7 @@ modes_a_after_jmp:
     pushfl
     cld
     popl RES(R_TS_A_EFLAGS)
-    movl %eax, RES(R_TS_A_RET + 0)
-    movl %ecx, RES(R_TS_A_RET + 1)
-    movl %edx, RES(R_TS_A_RET + 2)
-    movl %ebx, RES(R_TS_A_RET + 3)
-    movl %esp, RES(R_TS_A_RET + 4)
-    movl %ebp, RES(R_TS_A_RET + 5)
-    movl %esi, RES(R_TS_A_RET + 6)
-    movl %edi, RES(R_TS_A_RET + 7)
+    STORE_GPRS RES(R_TS_A_RET)
     popl %ebp
     sldt %eax
     movl %eax, RES(R_TS_A_LDTR)
@@ -470,12 +498,7 @@ modes_v86_task_exit:                /* VEC_V86_TASK_EXIT, in task V at CPL 0 */
     movw $SEL_DATA, %ax
     movw %ax, %ds
     movw %ax, %es
-    xorl %ecx, %ecx
-1:  movl (%esp, %ecx, 4), %eax
-    movl %eax, modes_res + 4 * R_V86T_FRAME(, %ecx, 4)
-    incl %ecx
-    cmpl $9, %ecx
-    jb 1b
+    COPY_FRAME 0, R_V86T_FRAME, 9
     str %eax
     movl %eax, RES(R_V86T_STR)
     BUSY R_V86T_BUSY_A, SEL_TSS(T_A)
@@ -483,14 +506,7 @@ modes_v86_task_exit:                /* VEC_V86_TASK_EXIT, in task V at CPL 0 */
 
     .globl modes_task_b
 modes_task_b:
-    movl %eax, RES(R_TS_B_EAX + 0)
-    movl %ecx, RES(R_TS_B_EAX + 1)
-    movl %edx, RES(R_TS_B_EAX + 2)
-    movl %ebx, RES(R_TS_B_EAX + 3)
-    movl %esp, RES(R_TS_B_EAX + 4)
-    movl %ebp, RES(R_TS_B_EAX + 5)
-    movl %esi, RES(R_TS_B_EAX + 6)
-    movl %edi, RES(R_TS_B_EAX + 7)
+    STORE_GPRS RES(R_TS_B_EAX)
     pushfl
     popl RES(R_TS_B_EFLAGS)
     str %eax
@@ -505,12 +521,12 @@ modes_task_b:
     movl %eax, RES(R_TS_B_PAGE)
     BUSY R_TS_B_BUSY_A, SEL_TSS(T_A)
     BUSY R_TS_B_BUSY_B, SEL_TSS(T_B)
-    movw %cs, RES(R_TS_B_SEGS + 0)
-    movw %ss, RES(R_TS_B_SEGS + 1)
-    movw %ds, RES(R_TS_B_SEGS + 2)
-    movw %es, RES(R_TS_B_SEGS + 3)
-    movw %fs, RES(R_TS_B_SEGS + 4)
-    movw %gs, RES(R_TS_B_SEGS + 5)
+    STORE_SEG %cs, RES(R_TS_B_SEGS + 0)
+    STORE_SEG %ss, RES(R_TS_B_SEGS + 1)
+    STORE_SEG %ds, RES(R_TS_B_SEGS + 2)
+    STORE_SEG %es, RES(R_TS_B_SEGS + 3)
+    STORE_SEG %fs, RES(R_TS_B_SEGS + 4)
+    STORE_SEG %gs, RES(R_TS_B_SEGS + 5)
     movw $LDT_SEL_DATA, %ax
     movw %ax, %fs
     movl %fs:0, %eax
@@ -532,10 +548,7 @@ modes_task_b:
 modes_task_c:
     pushfl
     popl RES(R_TS_C_EFLAGS)
-    movzwl TSS(T_C), %eax           /* previous task link */
-    movl %eax, RES(R_TS_C_LINK)
-    str %eax
-    movl %eax, RES(R_TS_C_STR)
+    SAVE_TR_LINK T_C, R_TS_C_STR, R_TS_C_LINK
     BUSY R_TS_C_BUSY_A, SEL_TSS(T_A)
     BUSY R_TS_C_BUSY_C, SEL_TSS(T_C)
 modes_task_c_iret:
@@ -543,18 +556,12 @@ modes_task_c_iret:
 
     .globl modes_task_d
 modes_task_d:
-    str %eax
-    movl %eax, RES(R_TS_D_STR)
-    movzwl TSS(T_D), %eax
-    movl %eax, RES(R_TS_D_LINK)
+    SAVE_TR_LINK T_D, R_TS_D_STR, R_TS_D_LINK
     iret
 
     .globl modes_task_e
 modes_task_e:
-    str %eax
-    movl %eax, RES(R_TS_E_STR)
-    movzwl TSS(T_E), %eax
-    movl %eax, RES(R_TS_E_LINK)
+    SAVE_TR_LINK T_E, R_TS_E_STR, R_TS_E_LINK
     pushfl
     popl RES(R_TS_E_EFLAGS)
     iret
@@ -568,10 +575,7 @@ modes_task_g:
 modes_task_h:
     movl (%esp), %eax
     movl %eax, RES(R_H_ERR)
-    str %eax
-    movl %eax, RES(R_H_STR)
-    movzwl TSS(T_H), %eax
-    movl %eax, RES(R_H_LINK)
+    SAVE_TR_LINK T_H, R_H_STR, R_H_LINK
     movl TSS(T_G) + 0x20, %eax
     movl %eax, RES(R_H_G_EIP)
     movl TSS(T_G) + 0x38, %eax
@@ -586,10 +590,7 @@ modes_task_df:
     movl (%esp), %eax
     movl %eax, RES(R_DF_ERR)
     movl %esp, RES(R_DF_ESP)
-    str %eax
-    movl %eax, RES(R_DF_STR)
-    movzwl TSS(T_DF), %eax
-    movl %eax, RES(R_DF_LINK)
+    SAVE_TR_LINK T_DF, R_DF_STR, R_DF_LINK
     movl $modes_a_after_df, TSS(T_A) + 0x20   /* the saved EIP of a #DF is undefined */
     iret
 
@@ -608,17 +609,7 @@ modes_task_f:
 /* ---- virtual-8086 mode (SDM 3A chapter 20), from task A at CPL 0 ---- */
 v86:
     movl %esp, saved_esp_v86
-    /* IRET with VM = 1 and IOPL 3: GS FS DS ES SS ESP EFLAGS CS EIP. */
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_V86_SP
-    pushl $0x00023002               /* VM | IOPL 3 | reserved bit 1 */
-    pushl $LOW_SEG
-    pushl $LOW_ENTRY_V86
-    iret
+    V86_IRET $0x00023002, $LOW_ENTRY_V86   /* VM | IOPL 3 | reserved bit 1 */
     .globl modes_v86_int, modes_v86_exit
 modes_v86_int:                      /* VEC_V86_INT: 32-bit interrupt gate, DPL 3 */
     pushl %eax
@@ -630,21 +621,12 @@ modes_v86_int:                      /* VEC_V86_INT: 32-bit interrupt gate, DPL 3
     pushfl
     popl RES(R_V86_HEFLAGS)
     pushl %ecx
-    xorl %ecx, %ecx
-1:  movl 8(%esp, %ecx, 4), %eax     /* EIP CS EFLAGS ESP SS ES DS FS GS */
-    movl %eax, modes_res + 4 * R_V86_FRAME(, %ecx, 4)
-    incl %ecx
-    cmpl $9, %ecx
-    jb 1b
+    COPY_FRAME 8, R_V86_FRAME, 9   /* EIP CS EFLAGS ESP SS ES DS FS GS */
     popl %ecx
     popl %eax
     iret                            /* back to virtual-8086 mode */
 modes_v86_exit:                     /* VEC_V86_EXIT */
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %fs
-    movw %ax, %gs
+    FLAT_DATA_SEGS
     movl saved_esp_v86, %esp
     /* IOPL-sensitive instructions and port I/O in virtual-8086 mode, each expected to #GP(0):
      * CLI and INT n with IOPL 0; IN with IOPL 3 through the TSS I/O bitmap, which allows
@@ -675,22 +657,9 @@ v86_expect_gp:
     shrl $16, %eax
     movw %ax, modes_idt32 + 8 * 13 + 6
     movl %esp, saved_esp_v86
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_SEG
-    pushl $LOW_V86_SP
-    pushl %ecx
-    pushl $LOW_SEG
-    pushl %edx
-    iret
+    V86_IRET %ecx, %edx
 v86_gp:
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %fs
-    movw %ax, %gs
+    FLAT_DATA_SEGS
     movl v86_gp_slot, %ebx
     movl $13, (%ebx)
     xorl %ecx, %ecx
@@ -752,44 +721,17 @@ modes_gate_target:                  /* CPL 0 on TSS A's ESP0 stack */
     cmpl $0, gate_entries
     jne 2f
     incl gate_entries
-    xorl %ecx, %ecx
-1:  movl (%esp, %ecx, 4), %eax
-    movl %eax, modes_res + 4 * R_GATE_FRAME(, %ecx, 4)
-    incl %ecx
-    cmpl $6, %ecx
-    jb 1b
+    COPY_FRAME 0, R_GATE_FRAME, 6
     lret $8                         /* to CPL 3, releasing the parameters on both stacks */
 2:  movl saved_esp_r3, %esp
     ret
 
 /* ---- LAR / LSL on system descriptors (SDM 2A "LAR", "LSL") ---- */
 lar_lsl:
-    movl $SEL_TSS(T_A), %ecx
-    xorl %eax, %eax
-    larl %ecx, %eax
-    setz %dl
-    movl %eax, RES(R_LAR_TSS)
-    movzbl %dl, %edx
-    movl %edx, RES(R_LAR_TSS + 1)
-    movl $SEL_TSS(T_SMALL), %ecx
-    xorl %eax, %eax
-    lsll %ecx, %eax
-    setz %dl
-    movl %eax, RES(R_LSL_SMALL)
-    movzbl %dl, %edx
-    movl %edx, RES(R_LSL_SMALL + 1)
-    movl $SEL_TASKGATE, %ecx
-    xorl %eax, %eax
-    larl %ecx, %eax
-    setz %dl
-    movl %eax, RES(R_LAR_GATE)
-    movzbl %dl, %edx
-    movl %edx, RES(R_LAR_GATE + 1)
-    movl $0x1234, %eax
-    lsll %ecx, %eax
-    setz %dl
-    movzbl %dl, %edx
-    movl %edx, RES(R_LSL_GATE_ZF)
+    DESC_QUERY larl, SEL_TSS(T_A), R_LAR_TSS
+    DESC_QUERY lsll, SEL_TSS(T_SMALL), R_LSL_SMALL
+    DESC_QUERY larl, SEL_TASKGATE, R_LAR_GATE
+    DESC_QUERY lsll, SEL_TASKGATE, R_LSL_GATE
     ret
 
 /* ---- 32-bit exception stubs (IDT vectors 0-31), 16 bytes apart ---- */
