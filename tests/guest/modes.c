@@ -1,6 +1,6 @@
 /* tests/guest/modes.c — processor mode switches, segmentation, 32-bit and PAE paging,
  * hardware task switches and virtual-8086 mode, outside long mode. main() builds a GDT, a
- * 32-bit IDT, 32-bit TSSs and page tables of its own, copies the 16-bit code to low memory
+ * 32-bit IDT, 32- and 16-bit TSSs and page tables of its own, copies the 16-bit code to low memory
  * and calls modes_run() (modes_32.S), which leaves long mode, runs every experiment while
  * recording what it saw, and comes back; main() then checks each record against the SDM.
  * Expected values: SDM 3A chapters 3-5 (segmentation, paging), 8 (tasks), 10.8-10.9 (mode
@@ -70,7 +70,7 @@ struct modes_tss_block {
 #define TSS_A_IOMAP ((uint16_t)offsetof(struct modes_tss_block, iobitmap))
 struct tss32 modes_tss_a_snap;
 uint32_t modes_res[R_COUNT];
-uint32_t modes_on_tcg;   /* skip the walk's parts that QEMU TCG cannot run (see check_tasks) */
+uint32_t modes_on_tcg;   /* skip the part of the walk QEMU TCG cannot run (check_new_task_fault) */
 uint32_t modes_pd32[1024] __attribute__((aligned(4096)));
 uint64_t modes_pdpt[4] __attribute__((aligned(32)));
 uint32_t modes_unreal_mark = 0x0a11ce55;   /* above 1 MiB: read from real mode through FS */
@@ -84,7 +84,7 @@ static uint32_t small_area[2048] __attribute__((aligned(4096)));   /* SEL_SMALL,
 static uint64_t ldt[2];
 static uint32_t ldt_page[1024];
 static uint32_t task_stack[T_COUNT][1024] __attribute__((aligned(16)));
-static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP0 (v86) */
+static uint32_t ring0_stack[1024] __attribute__((aligned(16)));   /* TSS A's ESP0 (v86, call gate) */
 
 extern void modes_run(void);
 extern char modes_stubs32[], modes_low_begin[], modes_low_end[], modes_rm_after_int[];
@@ -113,7 +113,8 @@ static uint64_t gate32(uint32_t off, unsigned sel, unsigned access)
     return (off & 0xffff) | (uint64_t)sel << 16 | (uint64_t)access << 40 | (uint64_t)(off >> 16) << 48;
 }
 
-static void build_tables(void)
+/* The GDT, the LDT and the 32-bit IDT. */
+static void build_descriptors(void)
 {
     modes_gdt[SEL_CODE64 / 8] = 0x00af9b000000ffffull;
     modes_gdt[SEL_DATA / 8] = 0x00cf93000000ffffull;
@@ -145,7 +146,12 @@ static void build_tables(void)
     modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
     modes_idt32[VEC_NOTPRESENT] = gate32(addr32(modes_stubs32), SEL_CODE32, 0x0e);
     modes_idt32[VEC_V86_TASK_EXIT] = gate32(addr32(modes_v86_task_exit), SEL_CODE32, 0xee);
+}
 
+/* The TSSs: flat 32-bit tasks by default; A (the main task, with ESP0 and an I/O bitmap),
+ * B (own CR3, LDT, registers, EFLAGS), V (virtual-8086), G (bad DS), the 16-bit one. */
+static void build_tss(void)
+{
     static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
                                          [T_E] = modes_task_e, [T_F] = modes_task_f, [T_G] = modes_task_g,
                                          [T_H] = modes_task_h, [T_DF] = modes_task_df};
@@ -181,11 +187,14 @@ static void build_tables(void)
                                  .cs = SEL_CODE16, .ss = SEL_DATA16, .ds = SEL_DATA16};
     for (int r = 0; r < 8; r++)
         modes_tss16.gpr[r] = r == 4 ? LOW_TASK16_SP : 0x1601 + r;
+}
 
+static void build_paging(void)
+{
     /* 32-bit paging: 4 MiB identity pages for the first GiB, VA_4M -> PA_4M (task B: PA_4M_B),
      * VA_PT -> a page table. */
     for (uint32_t i = 0; i < 256; i++)
-        modes_pd32[i] = i << 22 | PDE_PS | PTE_U | PTE_RW | PTE_P;   /* U: v86 runs at CPL 3 */
+        modes_pd32[i] = i << 22 | PDE_PS | PTE_U | PTE_RW | PTE_P;   /* U: v86 and ring 3 */
     modes_pd32[VA_4M >> 22] = PA_4M | PDE_PS | PTE_RW | PTE_P;
     modes_pd32[VA_PT >> 22] = addr32(pt32) | PTE_RW | PTE_P;
     pt32[0] = addr32(page4k) | PTE_RW | PTE_P;
@@ -206,7 +215,13 @@ static void build_tables(void)
     pd_pae[VA_PAE_XD >> 21] |= 1ull << 63;
     memcpy(modes_pd_pae_b, pd_pae, sizeof pd_pae);
     modes_pd_pae_b[VA_PAE_2M >> 21] = PA_4M_B | PDE_PS | PTE_RW | PTE_P;
+}
 
+static void build_tables(void)
+{
+    build_descriptors();
+    build_tss();
+    build_paging();
     /* The 16-bit code and its result area in low memory. */
     memcpy((void *)LOW_BASE, modes_low_begin, (size_t)(modes_low_end - modes_low_begin));
     memset((void *)(LOW_BASE + LOW_RES), 0xff, 4 * R16_COUNT);
@@ -611,6 +626,8 @@ int main(void)
 {
     uint32_t cr0 = (uint32_t)read_cr0(), cr4 = (uint32_t)read_cr4();
     check_lm_faults();
+    report(modes_low_end - modes_low_begin <= LOW_RES, "16-bit code (%ld bytes) fits below its results",
+           (long)(modes_low_end - modes_low_begin));
     modes_on_tcg = guest_on_qemu_tcg();
     build_tables();
     guest_set_handler(VEC_COMPAT, on_compat_int);
