@@ -201,6 +201,11 @@ static void task_switch(struct cpu *c, u16 sel, u64 desc, enum task_source src, 
     for (unsigned s = 0; s < SEG_COUNT; s++)
         c->seg[s] = (struct seg){.sel = t.sel[s], .ar = SEG_AR_UNUSABLE};
     c->ldtr = (struct seg){.sel = t.ldt, .ar = SEG_AR_UNUSABLE};
+    /* The commit point: a fault from here on is taken in the new task, at its first
+       instruction with its ESP (SDM 3A §8.3 step 13, §6.15 "Interrupt 10" Saved Instruction
+       Pointer), so the fault unwind must not restore the old task's EIP and ESP. */
+    c->insn_rip = c->rip;
+    c->insn_rsp = c->gpr[RSP];
     c->attention = true;   /* IF, TF and pending events may differ in the new task */
     if (new32 && (c->cr0 & CR0_PG))
         cpu_write_cr3(c, t.cr3);

@@ -93,6 +93,22 @@ START_TEST(page_fault_error_code_and_cr2)
 }
 END_TEST
 
+START_TEST(software_int_with_an_exception_vector_is_benign)
+{
+    /* INT 14 finds no gate (IDT[14] is zero): #GP(14 * 8 + 2). INT n is benign whatever its
+       vector (SDM 3A Table 6-4), so this is a plain #GP, not #PF-then-#GP = #DF. */
+    memcpy(H.ram + 0x200000, "\x41\xbf\x0d\x00\x00\x00\xf4", 7);   /* mov $0xd,%r15d; hlt */
+    idt_gate(13, 0x200000);
+    ck_assert_int_eq(RUN("\xcd\x0e\xf4"), STOP_HALT);                   /* int $14; hlt */
+    ck_assert_uint_eq(H.cpu.gpr[R15], 13);
+    u64 err, rip;
+    memcpy(&err, H.ram + H.cpu.gpr[RSP], 8);
+    memcpy(&rip, H.ram + H.cpu.gpr[RSP] + 8, 8);
+    ck_assert_uint_eq(err, 14 * 8 + 2);
+    ck_assert_uint_eq(rip, HARNESS_CODE);
+}
+END_TEST
+
 START_TEST(triple_fault_without_idt)
 {
     H.cpu.idtr.limit = 0;
@@ -351,6 +367,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, memory_and_riprel);
     tcase_add_test(tc, divide_error_through_idt);
     tcase_add_test(tc, page_fault_error_code_and_cr2);
+    tcase_add_test(tc, software_int_with_an_exception_vector_is_benign);
     tcase_add_test(tc, triple_fault_without_idt);
     tcase_add_test(tc, rep_stos_movs);
     tcase_add_test(tc, self_modifying_code);

@@ -2,7 +2,8 @@
  * CALL to a TSS and through a GDT task gate, IRET with NT back to the caller, an exception
  * through an IDT task gate with its error code pushed on the new task's stack, IRET into a
  * virtual-8086 task and an exception from it back through a task gate, and the #GP/#TS cases
- * (busy TSS, TSS limit below 67H). Byte strings were produced with GNU as (--32); the source
+ * (busy TSS, TSS limit below 67H), and a fault while loading the new task's segments, taken
+ * in the new task. Byte strings were produced with GNU as (--32); the source
  * is in each comment. */
 #include <check.h>
 #include <string.h>
@@ -157,6 +158,27 @@ START_TEST(busy_and_short_tss_fault)
 }
 END_TEST
 
+START_TEST(fault_loading_new_segments_is_taken_in_new_task)
+{
+    /* TSS B's DS selector is past the GDT limit: #TS(DS) comes after the commit point, so it
+       is taken in task B, with B's first instruction and B's ESP as its state (SDM 3A
+       "Interrupt 10", Saved Instruction Pointer). #TS goes through the task gate to C, which
+       pops the error code. */
+    harness_put32(&H, TSS_BASE(TSS_B) + 0x48 + 4 * SEG_DS, 0x1238);
+    /* mov $0x18,%ax; ltr %ax; ljmp $0x20,$0; hlt */
+    ck_assert_int_eq(harness_run(&H, "\x66\xb8\x18\x00\x0f\x00\xd8\xea\x00\x00\x00\x00\x20\x00\xf4", 15, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.tr.sel, TSS_C);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0x1238);                        /* #TS(DS selector) */
+    ck_assert_uint_eq(harness_get16(&H, TSS_BASE(TSS_C)), TSS_B);                 /* interrupted task: B */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_B) + 0x20), CODE_B);         /* B's first instruction */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_B) + 0x38), 0x70000);        /* B's own ESP */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_B) + 0x28), 0xb0b0);         /* B's EAX */
+    ck_assert_uint_eq(harness_get32(&H, TSS_BASE(TSS_A) + 0x20), HARNESS_CODE + 14);   /* A: after the JMP */
+    ck_assert_uint_eq(gdt_type(TSS_A), 0x9);
+    ck_assert_uint_eq(gdt_type(TSS_B), 0xb);
+}
+END_TEST
+
 START_TEST(iret_into_v86_task_and_back)
 {
     /* The virtual-8086 task (busy, as if it had been called) runs UD2 at 4200:0002; #UD goes
@@ -231,6 +253,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, jmp_through_gdt_task_gate);
     tcase_add_test(tc, exception_through_task_gate_pushes_error_code);
     tcase_add_test(tc, busy_and_short_tss_fault);
+    tcase_add_test(tc, fault_loading_new_segments_is_taken_in_new_task);
     tcase_add_test(tc, iret_into_v86_task_and_back);
     tcase_add_test(tc, iret_to_v86_and_interrupt_back);
     suite_add_tcase(s, tc);
