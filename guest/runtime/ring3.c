@@ -114,3 +114,8 @@ uint64_t ring3_kernel_stack_top(void)
 {
     return tss.rsp[0];
 }
+
+void ring3_run_on(void (*fn)(void), void *user_rsp)
+{
+    ring3_enter(fn, user_rsp);
+}

@@ -23,6 +23,9 @@ void ring3_setup(unsigned vector, void (*handler)(void));
  * brings the CPU back to ring 0 and returns from ring3_run. */
 #define RING3_DONE_VECTOR 0x81
 void ring3_run(void (*fn)(void));
+/* ring3_run on a user stack of the caller's (user_rsp: its top, 16-byte aligned), e.g. in a
+ * page the caller's own page tables make user-accessible while the rest stays supervisor. */
+void ring3_run_on(void (*fn)(void), void *user_rsp);
 
 /* For tests that need more of the GDT and TSS (call after ring3_setup). GDT slots
  * RING3_GDT_FREE.. (selectors 0x38 up) start as zero descriptors; ring3_set_gdt_entry fills one.

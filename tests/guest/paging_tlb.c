@@ -1,0 +1,311 @@
+/* tests/guest/paging_tlb.c — protection keys (SDM 3A §4.6.2, §4.7) and TLB invalidation
+ * scopes (SDM 3A §4.10.4: INVLPG, MOV CR3 with and without PCIDs, global pages, CR4.PGE,
+ * INVPCID types 0-3). */
+#include "paging_env.h"
+
+static void wrpkru(uint32_t v) { __asm__ volatile("wrpkru" ::"a"(v), "c"(0), "d"(0) : "memory"); }
+static uint32_t rdpkru(void)
+{
+    uint32_t a, d;
+    __asm__ volatile("rdpkru" : "=a"(a), "=d"(d) : "c"(0));
+    return a;
+}
+
+/* Protection keys: for each key, AD and WD of that key (the other keys the opposite, the key
+ * of the user-mode code and stack pages open), CR0.WP, a user or a supervisor page, CPL 0 and
+ * 3, read / write / fetch, each page size; the leaf's key decides, not the (ignored) bits
+ * 62:59 of the entries above it. Then CR4.PKE = 0 with PKRU denying everything. */
+void pg_run_pku(void)
+{
+    if (!pg_env.pku) {
+        report_skip("protection keys: CPUID.(EAX=7,ECX=0):ECX.PKU = 0");
+        return;
+    }
+    struct pg_ctl k = {pg_env.nx, true, false, false, true, 0};
+    pg_set_ctl(&k);
+    bool rd_ok = true;
+    for (unsigned i = 0; i < 32; i++) {
+        uint32_t v = 0x9e3779b9u * (i + 1);
+        wrpkru(v);
+        rd_ok &= rdpkru() == v;
+    }
+    wrpkru(0);
+    report(rd_ok, "PKU: RDPKRU returns what WRPKRU wrote (32 values)");
+
+    struct pg_group g = {.name = "PKU: key x AD x WD x WP x U/S page x CPL x access"};
+    unsigned infra = ~0u;
+    for (unsigned l = LEAF_4K; l <= LEAF_1G; l++) {
+        if (l == LEAF_1G && !pg_env.gb1)
+            continue;
+        unsigned n = pg_levels((enum pg_leaf)l);
+        for (unsigned key = 0; key < 16; key++) {
+            unsigned ik = key == 0 ? 1 : 0;
+            if (ik != infra)
+                pg_set_user_pkey(infra = ik);
+            unsigned decoy = (key + 7) & 15;
+            for (unsigned adwd = 0; adwd < 4; adwd++) {
+                uint32_t pkru = 0;
+                for (unsigned j = 0; j < 16; j++)
+                    pkru |= (j == key ? adwd : j == ik ? 0 : 3 - adwd) << (2 * j);
+                for (unsigned wp = 0; wp < 2; wp++) {
+                    k.wp = wp;
+                    k.pkru = pkru;
+                    pg_set_ctl(&k);
+                    for (unsigned upage = 0; upage < 2; upage++)
+                        for (unsigned cpl = 0; cpl <= 3; cpl += 3)
+                            for (unsigned a = ACC_READ; a <= ACC_FETCH; a++) {
+                                struct pg_case c = {(enum pg_leaf)l, {0}, cpl, false, (enum pg_acc)a};
+                                for (unsigned i = 0; i < n; i++)
+                                    c.ent[i] = PTE_P | PTE_W | PTE_U | PTE_PKEY(decoy);
+                                c.ent[n - 1] = PTE_P | PTE_W | (upage ? PTE_U : 0) | PTE_PKEY(key);
+                                struct pg_outcome o;
+                                pg_run(&c, &o);
+                                pg_check(&g, &c, &k, &o);
+                            }
+                }
+            }
+        }
+    }
+    pg_report(&g);
+
+    struct pg_group g0 = {.name = "PKU: CR4.PKE = 0 ignores PKRU (all keys but the code's denied)"};
+    k.wp = true;
+    k.pkru = 0xfffffffcu;   /* key 0 (the user code's) open */
+    pg_set_user_pkey(0);
+    pg_set_ctl(&k);
+    k.pke = false;
+    pg_set_ctl(&k);
+    for (unsigned key = 1; key < 16; key++)
+        for (unsigned cpl = 0; cpl <= 3; cpl += 3)
+            for (unsigned a = ACC_READ; a <= ACC_WRITE; a++) {
+                const uint64_t e = PTE_P | PTE_W | PTE_U;
+                struct pg_case c = {LEAF_4K, {e, e, e, e | PTE_PKEY(key)}, cpl, false, (enum pg_acc)a};
+                struct pg_outcome o;
+                pg_run(&c, &o);
+                pg_check(&g0, &c, &k, &o);
+            }
+    pg_report(&g0);
+}
+
+/* ---- TLB invalidation ---- */
+
+#define PAGE_A TEST_BASE
+#define PAGE_B (TEST_BASE + 0x1000)
+
+static uint64_t value_of(unsigned p) { return 0xa0a0a0a000000000ull | p; }
+
+/* Map A (pg_t_pt[0]) and B (pg_t_pt[1]) to data pages pa, pb (1..3), A global if ga. */
+static void map_ab(unsigned pa, unsigned pb, bool ga)
+{
+    pg_t_pt[0] = (uintptr_t)pg_data[pa] | PTE_P | PTE_W | PTE_A | PTE_D | (ga ? PTE_G : 0);
+    pg_t_pt[1] = (uintptr_t)pg_data[pb] | PTE_P | PTE_W | PTE_A | PTE_D;
+}
+
+static uint64_t rd(uint64_t page) { return pg_kread(page + 8); }
+
+static void tlb_setup(void)
+{
+    for (unsigned p = 1; p < 4; p++)
+        ((volatile uint64_t *)pg_data[p])[1] = value_of(p);
+    pg_kpml4[1] = (uintptr_t)pg_t_pdpt | PTE_P | PTE_W | PTE_A;
+    pg_t_pdpt[0] = (uintptr_t)pg_t_pd | PTE_P | PTE_W | PTE_A;
+    pg_t_pd[0] = (uintptr_t)pg_t_pt | PTE_P | PTE_W | PTE_A;
+}
+
+/* A flush of everything including global entries (CR4.PGE toggled, SDM 3A §4.10.4.1). */
+static void flush_all(void)
+{
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 ^ CR4_PGE);
+    write_cr4(cr4);
+}
+
+/* A read the SDM decides: the new mapping must be used. */
+static void must_be_new(const char *what, uint64_t got, unsigned newp)
+{
+    report(got == value_of(newp), "%s: read %#llx, the new mapping's %#llx (SDM guarantees)", what,
+           (unsigned long long)got, (unsigned long long)value_of(newp));
+}
+
+/* A read the SDM leaves open (the stale translation may or may not be used): checked against
+ * hvsim's documented TLB model — exact scopes under tlb=normal/strict keep the stale entry;
+ * tlb=flush keeps it only when no MOV CR3 / INVLPG / INVPCID came since (flush_drops). */
+static void model(const char *what, uint64_t got, unsigned oldp, unsigned newp, bool flush_drops)
+{
+    if (pg_env.tlb == TLB_UNKNOWN) {
+        report_skip("%s: read %#llx (old %#llx, new %#llx): either is architectural; hvsim's model "
+                    "is checked with -append tlb=MODE", what, (unsigned long long)got,
+                    (unsigned long long)value_of(oldp), (unsigned long long)value_of(newp));
+        return;
+    }
+    unsigned want = pg_env.tlb == TLB_EXACT || !flush_drops ? oldp : newp;
+    report(got == value_of(want), "%s: read %#llx, want %s %#llx (hvsim tlb=%s model)", what,
+           (unsigned long long)got, want == oldp ? "stale" : "new", (unsigned long long)value_of(want),
+           pg_env.tlb == TLB_EXACT ? "normal/strict" : "flush");
+}
+
+static void tlb_invlpg(void)
+{
+    tlb_setup();
+    map_ab(1, 2, false);
+    flush_all();
+    (void)rd(PAGE_A);
+    (void)rd(PAGE_B);
+    map_ab(3, 3, false);
+    model("PTE changed, no invalidation: A", rd(PAGE_A), 1, 3, false);
+    invlpg((void *)PAGE_A);
+    must_be_new("INVLPG A, then A", rd(PAGE_A), 3);
+    model("INVLPG A, then B (not in its scope)", rd(PAGE_B), 2, 3, true);
+    invlpg((void *)(PAGE_B + 0xff8));
+    must_be_new("INVLPG of B's last qword, then B", rd(PAGE_B), 3);
+}
+
+static void tlb_global(void)
+{
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_PGE);
+    tlb_setup();
+    map_ab(1, 2, true);
+    flush_all();
+    (void)rd(PAGE_A);
+    (void)rd(PAGE_B);
+    map_ab(3, 3, true);
+    write_cr3(read_cr3());
+    must_be_new("global A, non-global B; MOV CR3, then B", rd(PAGE_B), 3);
+    model("MOV CR3, then global A (global entries are not invalidated)", rd(PAGE_A), 1, 3, true);
+    write_cr4(cr4 & ~CR4_PGE);
+    write_cr4(cr4 | CR4_PGE);
+    must_be_new("CR4.PGE toggled, then global A", rd(PAGE_A), 3);
+    map_ab(1, 2, true);
+    invlpg((void *)PAGE_A);
+    (void)rd(PAGE_A);
+    map_ab(2, 2, true);
+    invlpg((void *)PAGE_A);
+    must_be_new("INVLPG of a global page, then it", rd(PAGE_A), 2);
+    write_cr4(cr4);
+}
+
+static uint64_t pcid_cr3(unsigned pcid, bool noflush)
+{
+    return (uintptr_t)pg_kpml4 | pcid | (noflush ? 1ull << 63 : 0);
+}
+
+/* Read page under PCID pcid, switched to without flushing (CR3 bit 63). */
+static uint64_t look(unsigned pcid, uint64_t page)
+{
+    write_cr3(pcid_cr3(pcid, true));
+    return rd(page);
+}
+
+/* hvsim's TLB keeps one entry per linear page (and VPID) whatever the PCID (mmu/tlb.h
+ * tlb_index), so the PCID checks of the model keep each page under one PCID: a fill of the
+ * same page under another PCID replaces the entry, which the architecture allows. */
+static void tlb_pcid(void)
+{
+    if (!pg_env.pcid) {
+        report_skip("PCID: CPUID.01H:ECX.PCID = 0");
+        return;
+    }
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_PCIDE);
+    tlb_setup();
+    map_ab(1, 2, false);
+    write_cr3(pcid_cr3(1, false));
+    (void)rd(PAGE_A);
+    (void)look(2, PAGE_B);
+    map_ab(3, 3, false);
+    model("PCID 1 cached A, PCID 2 cached B, PTEs changed; back to PCID 1 with CR3 bit 63 (no flush): A",
+          look(1, PAGE_A), 1, 3, false);
+    write_cr3(pcid_cr3(1, false));
+    must_be_new("MOV CR3 to PCID 1 without bit 63, then A", rd(PAGE_A), 3);
+    model("PCID 2's entries survive PCID 1's flush: B under PCID 2", look(2, PAGE_B), 2, 3, true);
+    map_ab(1, 1, false);
+    invlpg((void *)PAGE_A);   /* PCID 2's A, if any */
+    write_cr3(pcid_cr3(1, false));
+    (void)rd(PAGE_B);
+    map_ab(2, 2, false);
+    must_be_new("PCID 1 cached B; PTE changed; PCID 3 (never used): B", look(3, PAGE_B), 2);
+    write_cr3((uintptr_t)pg_kpml4);
+    write_cr4(cr4);
+}
+
+struct invpcid_desc { uint64_t pcid, la; };
+static void invpcid(unsigned type, unsigned pcid, uint64_t la)
+{
+    struct invpcid_desc d = {pcid, la};
+    __asm__ volatile("invpcid %0, %1" ::"m"(d), "r"((uint64_t)type) : "memory");
+}
+
+#define PAGE_C (TEST_BASE + 0x2000)
+
+/* PCID 1 caches A (global if ga) -> page 1 and B -> page 2, PCID 2 caches C -> page 1; then
+ * every PTE points to page 3. */
+static void invpcid_setup(bool ga)
+{
+    map_ab(1, 2, ga);
+    pg_t_pt[2] = (uintptr_t)pg_data[1] | PTE_P | PTE_W | PTE_A | PTE_D;
+    flush_all();
+    (void)look(1, PAGE_A);
+    (void)look(1, PAGE_B);
+    (void)look(2, PAGE_C);
+    map_ab(3, 3, ga);
+    pg_t_pt[2] = (uintptr_t)pg_data[3] | PTE_P | PTE_W | PTE_A | PTE_D;
+}
+
+static void tlb_invpcid(void)
+{
+    if (!pg_env.pcid || !pg_env.invpcid) {
+        report_skip("INVPCID: CPUID.(EAX=7,ECX=0):EBX.INVPCID = 0 (or no PCID)");
+        return;
+    }
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_PCIDE | CR4_PGE);
+    tlb_setup();
+
+    invpcid_setup(false);
+    invpcid(0, 2, PAGE_A);
+    model("INVPCID 0 (PCID 2, A) leaves PCID 1's A", look(1, PAGE_A), 1, 3, true);
+    invpcid(0, 1, PAGE_A);
+    must_be_new("INVPCID 0 (PCID 1, A): A under PCID 1", look(1, PAGE_A), 3);
+    model("INVPCID 0 (PCID 1, A): B under PCID 1", look(1, PAGE_B), 2, 3, true);
+    model("INVPCID 0 (PCID 1, A): C under PCID 2", look(2, PAGE_C), 1, 3, true);
+
+    invpcid_setup(true);
+    invpcid(0, 1, PAGE_A);
+    model("INVPCID 0 (PCID 1, A) keeps global A", look(1, PAGE_A), 1, 3, true);
+
+    invpcid_setup(false);
+    invpcid(1, 1, 0);
+    must_be_new("INVPCID 1 (PCID 1): A under PCID 1", look(1, PAGE_A), 3);
+    must_be_new("INVPCID 1 (PCID 1): B under PCID 1", look(1, PAGE_B), 3);
+    model("INVPCID 1 (PCID 1): C under PCID 2", look(2, PAGE_C), 1, 3, true);
+
+    invpcid_setup(true);
+    invpcid(1, 1, 0);
+    model("INVPCID 1 (PCID 1) keeps global A", look(1, PAGE_A), 1, 3, true);
+    must_be_new("INVPCID 1 (PCID 1) drops non-global B", look(1, PAGE_B), 3);
+
+    invpcid_setup(true);
+    invpcid(2, 0, 0);
+    must_be_new("INVPCID 2 (everything, globals too): global A under PCID 1", look(1, PAGE_A), 3);
+    must_be_new("INVPCID 2: C under PCID 2", look(2, PAGE_C), 3);
+
+    invpcid_setup(true);
+    invpcid(3, 0, 0);
+    must_be_new("INVPCID 3 (everything but globals): B under PCID 1", look(1, PAGE_B), 3);
+    must_be_new("INVPCID 3: C under PCID 2", look(2, PAGE_C), 3);
+    model("INVPCID 3 keeps global A", look(1, PAGE_A), 1, 3, true);
+
+    write_cr3((uintptr_t)pg_kpml4);
+    write_cr4(cr4);
+}
+
+void pg_run_tlb(void)
+{
+    struct pg_ctl k = {pg_env.nx, true, false, false, false, 0};
+    pg_set_ctl(&k);
+    tlb_invlpg();
+    tlb_global();
+    tlb_pcid();
+    tlb_invpcid();
+}
