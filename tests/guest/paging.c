@@ -193,6 +193,20 @@ struct pg_expect pg_expect(const struct pg_case *c, const struct pg_ctl *k)
     return (struct pg_expect){true, err | PF_P | (pk ? PF_PK : 0)};
 }
 
+static uint64_t *const test_entry[4] = {&pg_kpml4[1], &pg_t_pdpt[0], &pg_t_pd[0], &pg_t_pt[0]};
+
+void pg_current_flags(struct pg_case *c)
+{
+    for (unsigned i = 0; i < pg_levels(c->leaf); i++)
+        c->ent[i] = *test_entry[i] & (0xfffull | 0xfffull << 52);
+}
+
+void pg_reset_data(void)
+{
+    pg_data[0][0] = 0xc3;   /* RET */
+    ((volatile uint64_t *)pg_data[0])[1] = LDT_DATA_DESC;
+}
+
 static uint64_t cur_ldt_base = ~0ull;
 
 static void set_ldt(uint64_t base)
@@ -229,8 +243,7 @@ static uint64_t install(const struct pg_case *c, uint64_t **ptr)
             la = TEST_BASE;
         }
     }
-    pg_data[0][0] = 0xc3;   /* RET */
-    ((volatile uint64_t *)pg_data[0])[1] = LDT_DATA_DESC;
+    pg_reset_data();
     invlpg((void *)(uintptr_t)la);
     return la;
 }
@@ -243,7 +256,6 @@ uint64_t pg_install(const struct pg_case *c)
 
 void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o)
 {
-    uint64_t *ptr[4] = {&pg_kpml4[1], &pg_t_pdpt[0], &pg_t_pd[0], &pg_t_pt[0]};
     if (c->acc == ACC_IMPLICIT)
         set_ldt(la);
     pf.fault = false;
@@ -266,7 +278,7 @@ void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o)
     o->err = pf.err;
     o->cr2 = pf.cr2;
     for (unsigned i = 0; i < 4; i++)
-        o->ent[i] = *ptr[i];
+        o->ent[i] = *test_entry[i];
     o->data = ((volatile uint64_t *)pg_data[0])[1];
 }
 
@@ -302,12 +314,29 @@ void pg_fail(struct pg_group *g, const char *fmt, ...)
     guest_puts("\n");
 }
 
+/* Differences of QEMU 7.2 TCG from the SDM, seen by this test: a reserved-bit #PF without
+ * the P bit (SDM 3A §4.7: P = 0 only when a P flag was 0), and implicit supervisor accesses
+ * (descriptor tables) exempt from SMAP when RFLAGS.AC = 1 at CPL 0 (SDM 3A §4.6.1: implicit
+ * accesses ignore AC). */
+static bool tcg_gap(const struct pg_case *c, const struct pg_ctl *k, const struct pg_expect *x,
+                    const struct pg_outcome *o)
+{
+    if (x->fault && (x->err & PF_RSVD) && o->fault && o->err == (x->err & ~PF_P))
+        return true;
+    return c->acc == ACC_IMPLICIT && c->cpl == 0 && c->ac && k->smap && x->fault && !(x->err & PF_RSVD) &&
+           !o->fault;
+}
+
 void pg_check(struct pg_group *g, const struct pg_case *c, const struct pg_ctl *k, const struct pg_outcome *o)
 {
     struct pg_expect x = pg_expect(c, k);
     unsigned n = pg_levels(c->leaf);
     g->cases++;
     unsigned leaf = n - 1;
+    if (pg_env.tcg && tcg_gap(c, k, &x, o)) {
+        g->tcg_gaps++;
+        return;
+    }
     bool ok = o->fault == x.fault && (!x.fault || (o->err == x.err && o->cr2 == o->addr));
     /* §4.8: a successful access sets A in every entry of its walk and D in the leaf only when
        it writes (never D in a non-leaf entry); a faulting access sets no D flag, and cannot
@@ -355,6 +384,10 @@ void pg_report(struct pg_group *g)
 {
     report(g->mismatches == 0 && g->cases > 0, "%s%s%s%s: %u cases, %u mismatches", g->name, g->tag ? " (" : "",
            g->tag ? g->tag : "", g->tag ? " pages)" : "", g->cases, g->mismatches);
+    if (g->tcg_gaps)
+        report_skip("%s%s%s%s: %u cases differ as QEMU TCG is known to (RSVD #PF without P; SMAP not applied "
+                    "to implicit accesses with AC = 1)", g->name, g->tag ? " (" : "", g->tag ? g->tag : "",
+                    g->tag ? " pages)" : "", g->tcg_gaps);
     if (!g->model_cases)
         return;
     if (pg_env.tcg && g->model_mismatches)
@@ -476,6 +509,7 @@ int main(void)
         pg_run_reserved();
         pg_run_ad();
         pg_run_pku();
+        pg_run_seq();
     }
     pg_run_tlb();
     return report_summary();

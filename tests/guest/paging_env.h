@@ -94,6 +94,10 @@ void pg_run(const struct pg_case *c, struct pg_outcome *o);
 /* The two halves of pg_run: install (returns the page's linear address), access. */
 uint64_t pg_install(const struct pg_case *c);
 void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o);
+/* The test entries' flag bits as they are now (after earlier accesses), into c->ent. */
+void pg_current_flags(struct pg_case *c);
+/* The test page's RET and data qword as pg_install leaves them. */
+void pg_reset_data(void);
 /* Protection key of the user-mode infrastructure pages (code, parameters, stack). */
 void pg_set_user_pkey(unsigned key);
 
@@ -103,6 +107,7 @@ struct pg_group {
     const char *tag;   /* e.g. the page size, or NULL */
     unsigned cases, mismatches;
     unsigned model_cases, model_mismatches;   /* hvsim's documented (non-SDM) A-flag model */
+    unsigned tcg_gaps;                        /* QEMU TCG cases that differ as TCG is known to */
 };
 /* Compare one case (run with controls k) with the expectation; counts and prints the first
  * few mismatches of the group. */
@@ -120,5 +125,6 @@ void pg_run_reserved(void);
 void pg_run_ad(void);
 void pg_run_pku(void);
 void pg_run_tlb(void);
+void pg_run_seq(void);
 
 #endif

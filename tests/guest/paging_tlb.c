@@ -12,8 +12,9 @@ static uint32_t rdpkru(void)
 }
 
 /* Protection keys: for each key, AD and WD of that key (the other keys the opposite, the key
- * of the user-mode code and stack pages open), CR0.WP, a user or a supervisor page, CPL 0 and
- * 3, read / write / fetch, each page size; the leaf's key decides, not the (ignored) bits
+ * of the user-mode code and stack pages open), CR0.WP, CR4.SMAP (a fault for another reason:
+ * the PK bit still follows §4.7), a user or a supervisor page, CPL 0 and 3, read / write /
+ * fetch, each page size; the leaf's key decides, not the (ignored) bits
  * 62:59 of the entries above it. Then CR4.PKE = 0 with PKRU denying everything. */
 void pg_run_pku(void)
 {
@@ -32,7 +33,7 @@ void pg_run_pku(void)
     wrpkru(0);
     report(rd_ok, "PKU: RDPKRU returns what WRPKRU wrote (32 values)");
 
-    struct pg_group g = {.name = "PKU: key x AD x WD x WP x U/S page x CPL x access"};
+    struct pg_group g = {.name = "PKU: key x AD x WD x WP x SMAP x U/S page x CPL x access"};
     unsigned infra = ~0u;
     for (unsigned l = LEAF_4K; l <= LEAF_1G; l++) {
         if (l == LEAF_1G && !pg_env.gb1)
@@ -47,8 +48,9 @@ void pg_run_pku(void)
                 uint32_t pkru = 0;
                 for (unsigned j = 0; j < 16; j++)
                     pkru |= (j == key ? adwd : j == ik ? 0 : 3 - adwd) << (2 * j);
-                for (unsigned wp = 0; wp < 2; wp++) {
-                    k.wp = wp;
+                for (unsigned ctl = 0; ctl < (pg_env.smap ? 4u : 2u); ctl++) {
+                    k.wp = ctl & 1;
+                    k.smap = ctl >> 1;
                     k.pkru = pkru;
                     pg_set_ctl(&k);
                     for (unsigned upage = 0; upage < 2; upage++)
@@ -70,6 +72,7 @@ void pg_run_pku(void)
 
     struct pg_group g0 = {.name = "PKU: CR4.PKE = 0 ignores PKRU (all keys but the code's denied)"};
     k.wp = true;
+    k.smap = false;
     k.pkru = 0xfffffffcu;   /* key 0 (the user code's) open */
     pg_set_user_pkey(0);
     pg_set_ctl(&k);
