@@ -163,6 +163,31 @@ static void tlb_invlpg(void)
     must_be_new("INVLPG of B's last qword, then B", rd(PAGE_B), 3);
 }
 
+/* INVLPG of any address in a 2 MiB page drops every TLB entry of that page (SDM 3A
+ * §4.10.4.1), also ones a processor made for other 4 KiB pieces of it (§4.10.2.3). The PDE
+ * moves from the 2 MiB frame holding pg_data to one 4 MiB above (RAM this test does not
+ * otherwise use). */
+static void tlb_invlpg_large(void)
+{
+    uint64_t f1 = (uintptr_t)pg_data[1] & ~0x1fffffull, f2 = f1 + 0x400000, off = (uintptr_t)pg_data[1] & 0x1fffff;
+    uint64_t la = TEST_BASE + 0x200000 + off;
+    volatile uint64_t *alt = (volatile uint64_t *)(uintptr_t)(f2 + off);
+    alt[1] = value_of(5);
+    alt[512 + 1] = value_of(6);
+    tlb_setup();
+    pg_t_pd[1] = f1 | PTE_PS | PTE_P | PTE_W | PTE_A | PTE_D;
+    invlpg((void *)la);
+    (void)rd(la);
+    (void)rd(la + 0x1000);
+    pg_t_pd[1] = f2 | PTE_PS | PTE_P | PTE_W | PTE_A | PTE_D;
+    model("2 MiB PDE changed, no invalidation: second 4 KiB of it", rd(la + 0x1000), 2, 6, false);
+    invlpg((void *)(la + 0x1000));
+    must_be_new("INVLPG of one 4 KiB piece of a 2 MiB page, then another piece", rd(la), 5);
+    must_be_new("... and the piece INVLPG named", rd(la + 0x1000), 6);
+    pg_t_pd[1] = 0;
+    invlpg((void *)la);
+}
+
 static void tlb_global(void)
 {
     uint64_t cr4 = read_cr4();
@@ -308,6 +333,7 @@ void pg_run_tlb(void)
     struct pg_ctl k = {pg_env.nx, true, false, false, false, 0};
     pg_set_ctl(&k);
     tlb_invlpg();
+    tlb_invlpg_large();
     tlb_global();
     tlb_pcid();
     tlb_invpcid();
