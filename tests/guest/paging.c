@@ -16,7 +16,7 @@
 #include "paging_env.h"
 
 struct pg_env pg_env;
-const char *const pg_acc_name[ACC_N] = {"read", "write", "fetch", "implicit-read"};
+const char *const pg_acc_name[ACC_N] = {"read", "write", "fetch", "implicit-read", "implicit-write"};
 const char *const pg_leaf_name[3] = {"4K", "2M", "1G"};
 
 /* Identity map: PML4[0] -> kpdpt -> kpd[0..3] (2 MiB pages), the first 8 MiB through kpt. */
@@ -37,23 +37,28 @@ static uint64_t gdt[9];   /* ring3_setup's seven entries + an LDT descriptor at 
 #define LDT_SEL 0x38
 #define LDT_DATA_SEL 0x0f                       /* LDT index 1, TI, RPL 3 */
 #define LDT_DATA_DESC 0x00cff3000000ffffull     /* data, DPL 3, accessed: read only, no A write */
+#define LDT_DATA_SEL_NA 0x17                    /* LDT index 2: the same, accessed bit clear */
+#define DESC_A (1ull << 40)
 #define WRITE_VALUE 0x1122334455667788ull
 
 /* The access primitives. Kernel: pg_kaccess(page la, kind, value), a C function. User:
  * pg_uaccess, run by ring3_run_on, takes the same from pg_uparam and ends with INT 0x81.
  * Data accesses use the page's qword at offset 8, fetches CALL the RET at offset 0, the
- * implicit read loads FS from LDT index 1 (page offset 8) with the LDT based at the page.
+ * implicit read loads FS from LDT index 1 (page offset 8) with the LDT based at the page,
+ * the implicit write from index 2 (offset 16), whose accessed bit is clear.
  * The #PF handler resumes a faulting data access at its *_end label, a faulting fetch at
  * the return address of the CALL. */
 #define PG_ACCESS_BODY(p, tail) \
-    "cmp $1, %esi; je 1f; cmp $2, %esi; je 2f; cmp $3, %esi; je 3f\n" \
+    "cmp $1, %esi; je 1f; cmp $2, %esi; je 2f; cmp $3, %esi; je 3f; cmp $4, %esi; je 4f\n" \
     ".global " p "_rd\n" p "_rd: mov 8(%rdi), %rax\n" \
     ".global " p "_rd_end\n" p "_rd_end: " tail "\n" \
     "1:\n.global " p "_wr\n" p "_wr: mov %rdx, 8(%rdi)\n" \
     ".global " p "_wr_end\n" p "_wr_end: " tail "\n" \
     "2: call *%rdi\n.global " p "_call_ret\n" p "_call_ret: " tail "\n" \
     "3: mov $0x0f, %eax\n.global " p "_lds\n" p "_lds: mov %eax, %fs\n" \
-    ".global " p "_lds_end\n" p "_lds_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n"
+    ".global " p "_lds_end\n" p "_lds_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n" \
+    "4: mov $0x17, %eax\n.global " p "_ldsa\n" p "_ldsa: mov %eax, %fs\n" \
+    ".global " p "_ldsa_end\n" p "_ldsa_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n"
 __asm__(".text\n.global pg_kaccess\npg_kaccess:\n" PG_ACCESS_BODY("pg_k", "ret")
         ".section .text.user, \"ax\"\n.balign 4096\n.global pg_user_text\npg_user_text:\n"
         ".global pg_uaccess\npg_uaccess:\n"
@@ -64,8 +69,10 @@ __asm__(".text\n.global pg_kaccess\npg_kaccess:\n" PG_ACCESS_BODY("pg_k", "ret")
 uint64_t pg_kaccess(uint64_t la, unsigned kind, uint64_t value);
 void pg_uaccess(void);
 extern char pg_user_text[], pg_user_text_end[];
-extern char pg_k_rd[], pg_k_rd_end[], pg_k_wr[], pg_k_wr_end[], pg_k_call_ret[], pg_k_lds[], pg_k_lds_end[];
-extern char pg_u_rd[], pg_u_rd_end[], pg_u_wr[], pg_u_wr_end[], pg_u_call_ret[], pg_u_lds[], pg_u_lds_end[];
+extern char pg_k_rd[], pg_k_rd_end[], pg_k_wr[], pg_k_wr_end[], pg_k_call_ret[], pg_k_lds[], pg_k_lds_end[],
+    pg_k_ldsa[], pg_k_ldsa_end[];
+extern char pg_u_rd[], pg_u_rd_end[], pg_u_wr[], pg_u_wr_end[], pg_u_call_ret[], pg_u_lds[], pg_u_lds_end[],
+    pg_u_ldsa[], pg_u_ldsa_end[];
 
 /* What the #PF handler saw. */
 static volatile struct {
@@ -78,8 +85,8 @@ static volatile struct {
 static void pf_handler(struct exc_frame *f)
 {
     static const struct { char *at, *resume; } fix[] = {
-        {pg_k_rd, pg_k_rd_end}, {pg_k_wr, pg_k_wr_end}, {pg_k_lds, pg_k_lds_end},
-        {pg_u_rd, pg_u_rd_end}, {pg_u_wr, pg_u_wr_end}, {pg_u_lds, pg_u_lds_end},
+        {pg_k_rd, pg_k_rd_end}, {pg_k_wr, pg_k_wr_end}, {pg_k_lds, pg_k_lds_end}, {pg_k_ldsa, pg_k_ldsa_end},
+        {pg_u_rd, pg_u_rd_end}, {pg_u_wr, pg_u_wr_end}, {pg_u_lds, pg_u_lds_end}, {pg_u_ldsa, pg_u_ldsa_end},
     };
     pf.fault = true;
     pf.err = (uint32_t)f->error;
@@ -158,8 +165,9 @@ uint64_t pg_rsvd_mask(unsigned level, uint64_t e, bool nxe)
 struct pg_expect pg_expect(const struct pg_case *c, const struct pg_ctl *k)
 {
     unsigned n = pg_levels(c->leaf);
-    bool write = c->acc == ACC_WRITE, fetch = c->acc == ACC_FETCH;
-    bool sup = c->cpl != 3 || c->acc == ACC_IMPLICIT;   /* implicit accesses are supervisor */
+    bool implicit = c->acc == ACC_IMPLICIT || c->acc == ACC_IMPLICIT_W;
+    bool write = c->acc == ACC_WRITE || c->acc == ACC_IMPLICIT_W, fetch = c->acc == ACC_FETCH;
+    bool sup = c->cpl != 3 || implicit;   /* implicit accesses are supervisor-mode accesses */
     /* §4.7: W/R, U/S and I/D describe the access, not the rights. */
     uint32_t err = (write ? PF_W : 0) | (sup ? 0 : PF_U) | (fetch && (k->nxe || k->smep) ? PF_I : 0);
     bool user = true, rw = true, xd = false;
@@ -180,7 +188,7 @@ struct pg_expect pg_expect(const struct pg_case *c, const struct pg_ctl *k)
     else if (fetch)
         ok = !xd && !(user && k->smep);
     else
-        ok = !(user && k->smap && (c->acc == ACC_IMPLICIT || !c->ac)) && (!write || rw || !k->wp);
+        ok = !(user && k->smap && (implicit || !c->ac)) && (!write || rw || !k->wp);
     /* §4.6.2 protection keys: data accesses to user-mode addresses; PK per §4.7. */
     bool pk = false;
     if (k->pke && user && !fetch) {
@@ -205,6 +213,7 @@ void pg_reset_data(void)
 {
     pg_data[0][0] = 0xc3;   /* RET */
     ((volatile uint64_t *)pg_data[0])[1] = LDT_DATA_DESC;
+    ((volatile uint64_t *)pg_data[0])[2] = LDT_DATA_DESC & ~DESC_A;
 }
 
 static uint64_t cur_ldt_base = ~0ull;
@@ -256,13 +265,13 @@ uint64_t pg_install(const struct pg_case *c)
 
 void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o)
 {
-    if (c->acc == ACC_IMPLICIT)
+    if (c->acc == ACC_IMPLICIT || c->acc == ACC_IMPLICIT_W)
         set_ldt(la);
     pf.fault = false;
     pf.err = 0;
     pf.cr2 = 0;
     pf.fetch_target = la;
-    o->addr = c->acc == ACC_FETCH ? la : la + 8;
+    o->addr = c->acc == ACC_FETCH ? la : c->acc == ACC_IMPLICIT_W ? la + 16 : la + 8;
     if (c->cpl == 0) {
         if (c->ac)
             stac();
@@ -280,6 +289,7 @@ void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o)
     for (unsigned i = 0; i < 4; i++)
         o->ent[i] = *test_entry[i];
     o->data = ((volatile uint64_t *)pg_data[0])[1];
+    o->desc = ((volatile uint64_t *)pg_data[0])[2];
 }
 
 void pg_run(const struct pg_case *c, struct pg_outcome *o)
@@ -337,41 +347,49 @@ void pg_check(struct pg_group *g, const struct pg_case *c, const struct pg_ctl *
         g->tcg_gaps++;
         return;
     }
-    bool ok = o->fault == x.fault && (!x.fault || (o->err == x.err && o->cr2 == o->addr));
+    /* CR2: the address accessed; for the accessed-bit write, somewhere in the descriptor
+       (processors write the byte or the dword holding the bit). */
+    bool cr2_ok = c->acc == ACC_IMPLICIT_W ? o->cr2 - o->addr < 8 : o->cr2 == o->addr;
+    bool ok = o->fault == x.fault && (!x.fault || (o->err == x.err && cr2_ok));
     /* §4.8: a successful access sets A in every entry of its walk and D in the leaf only when
        it writes (never D in a non-leaf entry); a faulting access sets no D flag, and cannot
-       have set A in a PTE (no translation came from it). */
+       have set A in a PTE (no translation came from it) — unless, for the descriptor's
+       accessed-bit write, the read of the descriptor before it used the translation. */
     bool ad_ok = true;
     for (unsigned i = 0; i < n; i++) {
         uint64_t e = o->ent[i];
         if (!x.fault) {
             ad_ok &= (e & PTE_A) != 0;
-            ad_ok &= (e & PTE_D) == ((c->ent[i] & PTE_D) | (i == leaf && c->acc == ACC_WRITE ? PTE_D : 0));
+            ad_ok &= (e & PTE_D) == ((c->ent[i] & PTE_D) | (i == leaf && (c->acc == ACC_WRITE || c->acc == ACC_IMPLICIT_W)
+                                                                  ? PTE_D : 0));
         } else {
             ad_ok &= (e & PTE_D) == (c->ent[i] & PTE_D);
-            if (i == 3)
+            if (c->acc == ACC_IMPLICIT_W)
+                ad_ok &= (e & PTE_A) != 0;   /* the descriptor read before the write succeeded */
+            else if (i == 3)
                 ad_ok &= (e & PTE_A) == (c->ent[i] & PTE_A);
         }
     }
     /* The write reached the page exactly when it did not fault. */
-    bool data_ok = o->data == (c->acc == ACC_WRITE && !o->fault ? WRITE_VALUE : LDT_DATA_DESC);
+    bool data_ok = o->data == (c->acc == ACC_WRITE && !o->fault ? WRITE_VALUE : LDT_DATA_DESC) &&
+                   o->desc == (c->acc == ACC_IMPLICIT_W && !o->fault ? LDT_DATA_DESC : LDT_DATA_DESC & ~DESC_A);
     if (!ok || !ad_ok || !data_ok) {
         char ents[120];
         int m = 0;
         for (unsigned i = 0; i < n; i++)
             m += snprint(ents + m, sizeof ents - (size_t)m, "%s%#llx", i ? "/" : "", (unsigned long long)c->ent[i]);
         pg_fail(g, "%s ent=%s nxe=%d wp=%d smep=%d smap=%d pke=%d pkru=%#x cpl=%u ac=%d %s: expected %s err=%#x, "
-                "got %s err=%#x cr2=%#llx (addr %#llx), entries after %#llx/%#llx/%#llx/%#llx, data %#llx",
+                "got %s err=%#x cr2=%#llx (addr %#llx), entries after %#llx/%#llx/%#llx/%#llx, data %#llx/%#llx",
                 pg_leaf_name[c->leaf], ents, k->nxe, k->wp, k->smep, k->smap, k->pke, k->pkru, c->cpl, c->ac,
                 pg_acc_name[c->acc], x.fault ? "#PF" : "no fault", x.err, o->fault ? "#PF" : "no fault", o->err,
                 (unsigned long long)o->cr2, (unsigned long long)o->addr, (unsigned long long)o->ent[0],
                 (unsigned long long)o->ent[1], (unsigned long long)o->ent[2], (unsigned long long)o->ent[3],
-                (unsigned long long)o->data);
+                (unsigned long long)o->data, (unsigned long long)o->desc);
         return;
     }
     /* hvsim's documented model (mmu/paging.h): a faulting walk changes no A flag at all.
        The SDM leaves A in the upper entries of a faulting walk open. */
-    if (x.fault) {
+    if (x.fault && c->acc != ACC_IMPLICIT_W) {
         g->model_cases++;
         bool same = true;
         for (unsigned i = 0; i < n; i++)

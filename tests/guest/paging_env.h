@@ -55,7 +55,11 @@ struct pg_ctl {
 };
 void pg_set_ctl(const struct pg_ctl *k);
 
-enum pg_acc { ACC_READ, ACC_WRITE, ACC_FETCH, ACC_IMPLICIT, ACC_N };
+/* ACC_IMPLICIT: a segment load reading its descriptor (a supervisor-mode access at any CPL);
+ * ACC_IMPLICIT_W: the same with the descriptor's accessed bit clear, so the processor also
+ * writes the descriptor (run only where the read is allowed: the write is then the access
+ * that decides). */
+enum pg_acc { ACC_READ, ACC_WRITE, ACC_FETCH, ACC_IMPLICIT, ACC_IMPLICIT_W, ACC_N };
 enum pg_leaf { LEAF_4K, LEAF_2M, LEAF_1G };
 extern const char *const pg_acc_name[ACC_N];
 extern const char *const pg_leaf_name[3];
@@ -78,6 +82,7 @@ struct pg_outcome {
     uint64_t cr2, addr;      /* CR2 at the fault; the address the access used */
     uint64_t ent[4];         /* the entries afterwards */
     uint64_t data;           /* the data qword of the page afterwards */
+    uint64_t desc;           /* the not-accessed descriptor (ACC_IMPLICIT_W) afterwards */
 };
 
 /* Expected result from the SDM, for the case under the controls k. */
