@@ -35,6 +35,13 @@
 #define MSR_EFER 0xc0000080u
 #define EFER_NXE (1ull << 11)
 
+/* The test page: RET at offset 0 (fetches), the data qword at 8 (reads, writes; also LDT
+ * index 1 for the implicit read: selector 0x0f), and at 16 LDT index 2 (selector 0x17), the
+ * same descriptor with its accessed bit clear (the implicit write). */
+#define LDT_DATA_DESC 0x00cff3000000ffffull     /* data, DPL 3, accessed */
+#define DESC_A (1ull << 40)
+#define WRITE_VALUE 0x1122334455667788ull
+
 /* The test mapping lives under PML4 entry 1 (linear 512 GiB up); everything else is the
  * supervisor identity map of paging.c. */
 #define TEST_BASE 0x8000000000ull
@@ -54,6 +61,7 @@ struct pg_ctl {
     uint32_t pkru;
 };
 void pg_set_ctl(const struct pg_ctl *k);
+void pg_wrpkru(uint32_t v);   /* CR4.PKE must be 1 */
 
 /* ACC_IMPLICIT: a segment load reading its descriptor (a supervisor-mode access at any CPL);
  * ACC_IMPLICIT_W: the same with the descriptor's accessed bit clear, so the processor also

@@ -111,7 +111,7 @@ void pg_run_matrix(void)
 
 /* Reserved bits and not-present entries at every level: a physical-address bit at MAXPHYADDR
  * and bit 51, XD with EFER.NXE = 0, PS in the PML4E, bits 20:13 of a 2 MiB PDE and 29:13 of a
- * 1 GiB PDPTE (each alone), P = 0 at each level also with a reserved bit below it (the walk
+ * 1 GiB PDPTE (each alone), PS in a PDPTE without 1 GiB pages, P = 0 at each level also with a reserved bit below it (the walk
  * stops first), and the ignored bits (11:9 and, with CR4.PKE = 0, 62:52) set everywhere.
  * Every accessor (CPL 0, CPL 3) and access kind. */
 void pg_run_reserved(void)
@@ -119,10 +119,16 @@ void pg_run_reserved(void)
     struct pg_group g = {.name = "reserved bits and not-present entries at every level"};
     const uint64_t base = PTE_P | PTE_U | PTE_W;
     for (unsigned l = LEAF_4K; l <= LEAF_1G; l++) {
-        if (l == LEAF_1G && !pg_env.gb1)
-            continue;
         enum pg_leaf leaf = (enum pg_leaf)l;
         unsigned n = pg_levels(leaf);
+        if (l == LEAF_1G && !pg_env.gb1) {
+            /* PS in a PDPTE is reserved without 1 GiB pages (Table 4-16). */
+            struct pg_ctl k = {pg_env.nx, true, false, false, false, 0};
+            pg_set_ctl(&k);
+            struct pg_case c = {leaf, {base, base}, 0, false, ACC_READ};
+            run_all_access(&g, &c, &k, false);
+            continue;
+        }
         for (unsigned lv = 0; lv < n; lv++) {
             uint64_t bits[40];
             unsigned nb = 0;
