@@ -1,18 +1,19 @@
 /* tests/guest/paging.c — 4-level paging from the guest's side: the permission matrix (U/S,
  * R/W, XD at every level x EFER.NXE x CR0.WP x CR4.SMEP x CR4.SMAP/RFLAGS.AC x CPL x read /
- * write / fetch / implicit supervisor read), reserved bits, A/D flags, protection keys and
- * TLB invalidation scopes (paging_matrix.c, paging_tlb.c). Every outcome — fault or not,
- * #PF error code, CR2, A/D flags afterwards — is compared with an expectation written here
- * from the SDM (3A §4.5-§4.8), never with a recorded answer.
+ * write / fetch / implicit supervisor read and write; paging_matrix.c), reserved bits and
+ * A/D flags (paging_matrix.c), rights applied at use (paging_seq.c), protection keys
+ * (paging_pku.c) and TLB invalidation scopes (paging_tlb.c). Every outcome — fault or not,
+ * #PF error code, CR2, A/D flags and memory afterwards — is compared with an expectation
+ * written from the SDM (3A §4.5-§4.8; paging_expect.c), never with a recorded answer.
  *
  * This file: our own page tables (the runtime's identity map again, supervisor-only, with
  * 4 KiB pages over the first 8 MiB so the user-mode code, stack and parameter page can be the
  * only user pages), the test mapping under PML4[1], the access primitives at CPL 0 and 3,
- * the #PF handler, the expectation function and the case runner.
+ * the #PF handler and the case runner.
  *
  * Run with -append "tlb=normal|strict|flush" matching hvsim's -cpu ...,tlb=MODE to check
  * hvsim's documented TLB model too (docs/vmx.md "TLB modes"); without it (QEMU) only what
- * the SDM guarantees is checked. */
+ * the SDM guarantees is checked. "only=tlb" runs the TLB part alone. */
 #include "paging_env.h"
 
 struct pg_env pg_env;
