@@ -350,6 +350,7 @@ int main(void)
         pg_run_ad();
         pg_run_pku();
         pg_run_seq();
+        pg_run_cross();
     }
     pg_run_tlb();
     return report_summary();

@@ -139,5 +139,6 @@ void pg_run_ad(void);
 void pg_run_pku(void);
 void pg_run_tlb(void);
 void pg_run_seq(void);
+void pg_run_cross(void);
 
 #endif
