@@ -239,6 +239,74 @@ static void tlb_invpcid(void)
     write_cr4(cr4);
 }
 
+/* #GP probes: the instruction runs with R11 = where to resume; the handler counts. */
+static volatile unsigned gp_count;
+static void gp_handler(struct exc_frame *f)
+{
+    gp_count++;
+    f->rip = f->r11;
+}
+
+static bool invpcid_gp(unsigned type, uint64_t pcid, uint64_t la)
+{
+    struct invpcid_desc d = {pcid, la};
+    unsigned before = gp_count;
+    __asm__ volatile("lea 1f(%%rip), %%r11; invpcid %0, %1; 1:" ::"m"(d), "r"((uint64_t)type) : "r11", "memory");
+    return gp_count != before;
+}
+
+static bool write_cr4_gp(uint64_t v)
+{
+    unsigned before = gp_count;
+    __asm__ volatile("lea 1f(%%rip), %%r11; mov %0, %%cr4; 1:" ::"r"(v) : "r11", "memory");
+    return gp_count != before;
+}
+
+/* The operand checks of INVPCID (SDM 2A "INVPCID": #GP(0) for a type above 3, descriptor
+ * bits 63:12, a non-canonical address for type 0, a PCID other than 0 for types 0/1 with
+ * CR4.PCIDE = 0), of MOV to CR4 setting PCIDE with CR3[11:0] != 0 (SDM 3A §4.10.1), and that
+ * MOV to CR3 does not store bit 63. */
+static void tlb_operand_checks(void)
+{
+    if (!pg_env.pcid) {
+        report_skip("PCID/INVPCID operand checks: no PCID");
+        return;
+    }
+    guest_set_handler(13, gp_handler);
+    uint64_t cr4 = read_cr4();
+    unsigned bad = 0, n = 0;
+#define EXPECT(cond, what) do { n++; if (!(cond)) { bad++; guest_printf("  mismatch: %s\n", what); } } while (0)
+    const uint64_t noncanon = 0x0000800000000000ull;
+    if (pg_env.invpcid) {
+        EXPECT(invpcid_gp(4, 0, 0), "INVPCID type 4: #GP");
+        EXPECT(invpcid_gp(0xffffffff, 0, 0), "INVPCID type 0xffffffff: #GP");
+        EXPECT(invpcid_gp(1, 1ull << 12, 0), "INVPCID descriptor bit 12: #GP");
+        EXPECT(invpcid_gp(0, 0, noncanon), "INVPCID type 0, non-canonical address: #GP");
+        EXPECT(invpcid_gp(0, 1, PAGE_A), "INVPCID type 0, PCID 1 with CR4.PCIDE = 0: #GP");
+        EXPECT(invpcid_gp(1, 5, 0), "INVPCID type 1, PCID 5 with CR4.PCIDE = 0: #GP");
+        EXPECT(!invpcid_gp(0, 0, PAGE_A), "INVPCID type 0, PCID 0: no #GP");
+        EXPECT(!invpcid_gp(1, 0, 0), "INVPCID type 1, PCID 0: no #GP");
+        EXPECT(!invpcid_gp(2, 7, 0), "INVPCID type 2 ignores the PCID: no #GP");
+        EXPECT(!invpcid_gp(3, 0, 0), "INVPCID type 3: no #GP");
+        EXPECT(!invpcid_gp(2, 0, noncanon), "INVPCID type 2 ignores the address: no #GP");
+    }
+    write_cr3((uintptr_t)pg_kpml4 | 0x008);   /* PWT: CR3[11:0] != 0 */
+    EXPECT(write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] != 0: #GP");
+    write_cr3((uintptr_t)pg_kpml4);
+    EXPECT(!write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] = 0: no #GP");
+    if (pg_env.invpcid) {
+        EXPECT(!invpcid_gp(0, 1, PAGE_A), "INVPCID type 0, PCID 1 with CR4.PCIDE = 1: no #GP");
+        EXPECT(!invpcid_gp(1, 4095, 0), "INVPCID type 1, PCID 4095: no #GP");
+        EXPECT(invpcid_gp(1, 4096, 0), "INVPCID type 1, PCID 4096 (bit 12): #GP");
+    }
+    write_cr3(pcid_cr3(3, true));
+    EXPECT(read_cr3() == pcid_cr3(3, false), "MOV CR3 with bit 63: CR3 reads back without it");
+    write_cr3(pcid_cr3(0, false));
+    write_cr4(cr4);
+#undef EXPECT
+    report(!bad, "INVPCID and PCID operand checks (#GP or not), CR3 bit 63 not stored: %u checks, %u mismatches", n, bad);
+}
+
 void pg_run_tlb(void)
 {
     struct pg_ctl k = {pg_env.nx, true, false, false, false, 0};
@@ -248,4 +316,5 @@ void pg_run_tlb(void)
     tlb_global();
     tlb_pcid();
     tlb_invpcid();
+    tlb_operand_checks();
 }
