@@ -58,14 +58,21 @@ static void model(const char *what, uint64_t got, unsigned oldp, unsigned newp, 
            pg_env.tlb == TLB_EXACT ? "normal/strict" : "flush");
 }
 
-static void tlb_invlpg(void)
+/* A -> page 1 (global if ga), B -> page 2, both read into the TLB; then both PTEs point to
+ * page 3, with no invalidation. */
+static void cache_ab_then_remap(bool ga)
 {
     tlb_setup();
-    map_ab(1, 2, false);
+    map_ab(1, 2, ga);
     flush_all();
     (void)rd(PAGE_A);
     (void)rd(PAGE_B);
-    map_ab(3, 3, false);
+    map_ab(3, 3, ga);
+}
+
+static void tlb_invlpg(void)
+{
+    cache_ab_then_remap(false);
     model("PTE changed, no invalidation: A", rd(PAGE_A), 1, 3, false);
     invlpg((void *)PAGE_A);
     must_be_new("INVLPG A, then A", rd(PAGE_A), 3);
@@ -151,12 +158,7 @@ static void tlb_global(void)
 {
     uint64_t cr4 = read_cr4();
     write_cr4(cr4 | CR4_PGE);
-    tlb_setup();
-    map_ab(1, 2, true);
-    flush_all();
-    (void)rd(PAGE_A);
-    (void)rd(PAGE_B);
-    map_ab(3, 3, true);
+    cache_ab_then_remap(true);
     write_cr3(read_cr3());
     must_be_new("global A, non-global B; MOV CR3, then B", rd(PAGE_B), 3);
     model("MOV CR3, then global A (global entries are not invalidated)", rd(PAGE_A), 1, 3, true);
