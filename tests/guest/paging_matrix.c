@@ -112,7 +112,8 @@ void pg_run_matrix(void)
 /* Reserved bits and not-present entries at every level: a physical-address bit at MAXPHYADDR
  * and bit 51, XD with EFER.NXE = 0, PS in the PML4E, bits 20:13 of a 2 MiB PDE and 29:13 of a
  * 1 GiB PDPTE (each alone), PS in a PDPTE without 1 GiB pages, P = 0 at each level also with a reserved bit below it (the walk
- * stops first), and the ignored bits (11:9 and, with CR4.PKE = 0, 62:52) set everywhere.
+ * stops first), and the ignored bits (11:9 and, with CR4.PKE = 0, 62:52) set everywhere with
+ * the leaf's PAT bit (a write must still land in the page).
  * Every accessor (CPL 0, CPL 3) and access kind. */
 void pg_run_reserved(void)
 {
@@ -165,6 +166,8 @@ void pg_run_reserved(void)
         struct pg_case c = {leaf, {0}, 0, false, ACC_READ};
         for (unsigned i = 0; i < n; i++)
             c.ent[i] = base | 0xe00 | 0x7ffull << 52 | (i < n - 1 ? PTE_PKEY(15) : 0);
+        /* PAT (bit 7 of a PTE, bit 12 of a large leaf) is neither reserved nor address. */
+        c.ent[n - 1] |= leaf == LEAF_4K ? PTE_PS : 1ull << 12;
         run_all_access(&g, &c, &k, false);
     }
     pg_report(&g);

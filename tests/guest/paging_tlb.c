@@ -314,20 +314,17 @@ static bool write_cr4_gp(uint64_t v)
 
 /* The operand checks of INVPCID (SDM 2A "INVPCID": #GP(0) for a type above 3, descriptor
  * bits 63:12, a non-canonical address for type 0, a PCID other than 0 for types 0/1 with
- * CR4.PCIDE = 0), of MOV to CR4 setting PCIDE with CR3[11:0] != 0 (SDM 3A §4.10.1), and that
- * MOV to CR3 does not store bit 63. */
+ * CR4.PCIDE = 0), of MOV to CR4 setting PCIDE with CR3[11:0] != 0 (SDM 3A §4.10.1), that
+ * MOV to CR3 does not store bit 63 and faults on a bit at MAXPHYADDR or above, and that
+ * INVLPG of a non-canonical address is a no-op (SDM 2A "INVLPG"). */
 static void tlb_operand_checks(void)
 {
-    if (!pg_env.pcid) {
-        report_skip("PCID/INVPCID operand checks: no PCID");
-        return;
-    }
     guest_set_handler(13, gp_handler);
     uint64_t cr4 = read_cr4();
     unsigned bad = 0, n = 0;
 #define EXPECT(cond, what) do { n++; if (!(cond)) { bad++; guest_printf("  mismatch: %s\n", what); } } while (0)
     const uint64_t noncanon = 0x0000800000000000ull;
-    if (pg_env.invpcid) {
+    if (pg_env.pcid && pg_env.invpcid) {
         EXPECT(invpcid_gp(4, 0, 0), "INVPCID type 4: #GP");
         EXPECT(invpcid_gp(0xffffffff, 0, 0), "INVPCID type 0xffffffff: #GP");
         EXPECT(invpcid_gp(1, 1ull << 12, 0), "INVPCID descriptor bit 12: #GP");
@@ -340,21 +337,36 @@ static void tlb_operand_checks(void)
         EXPECT(!invpcid_gp(3, 0, 0), "INVPCID type 3: no #GP");
         EXPECT(!invpcid_gp(2, 0, noncanon), "INVPCID type 2 ignores the address: no #GP");
     }
-    write_cr3((uintptr_t)pg_kpml4 | 0x008);   /* PWT: CR3[11:0] != 0 */
-    EXPECT(write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] != 0: #GP");
-    write_cr3((uintptr_t)pg_kpml4);
-    EXPECT(!write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] = 0: no #GP");
-    if (pg_env.invpcid) {
-        EXPECT(!invpcid_gp(0, 1, PAGE_A), "INVPCID type 0, PCID 1 with CR4.PCIDE = 1: no #GP");
-        EXPECT(!invpcid_gp(1, 4095, 0), "INVPCID type 1, PCID 4095: no #GP");
-        EXPECT(invpcid_gp(1, 4096, 0), "INVPCID type 1, PCID 4096 (bit 12): #GP");
+    if (pg_env.pcid) {
+        write_cr3((uintptr_t)pg_kpml4 | 0x008);   /* PWT: CR3[11:0] != 0 */
+        EXPECT(write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] != 0: #GP");
+        write_cr3((uintptr_t)pg_kpml4);
+        EXPECT(!write_cr4_gp(cr4 | CR4_PCIDE), "setting CR4.PCIDE with CR3[11:0] = 0: no #GP");
+        if (pg_env.invpcid) {
+            EXPECT(!invpcid_gp(0, 1, PAGE_A), "INVPCID type 0, PCID 1 with CR4.PCIDE = 1: no #GP");
+            EXPECT(!invpcid_gp(1, 4095, 0), "INVPCID type 1, PCID 4095: no #GP");
+            EXPECT(invpcid_gp(1, 4096, 0), "INVPCID type 1, PCID 4096 (bit 12): #GP");
+        }
+        write_cr3(pcid_cr3(3, true));
+        EXPECT(read_cr3() == pcid_cr3(3, false), "MOV CR3 with bit 63: CR3 reads back without it");
     }
-    write_cr3(pcid_cr3(3, true));
-    EXPECT(read_cr3() == pcid_cr3(3, false), "MOV CR3 with bit 63: CR3 reads back without it");
-    write_cr3(pcid_cr3(0, false));
+    if (pg_env.tcg)   /* QEMU 7.2 TCG did not come back from it in our runs (no #GP) */
+        report_skip("MOV CR3 with a bit at MAXPHYADDR: not run under QEMU TCG (it hung there, no #GP)");
+    else if (pg_env.maxphy < 52) {
+        unsigned before = gp_count;
+        uint64_t bad_cr3 = (uintptr_t)pg_kpml4 | 1ull << pg_env.maxphy;
+        __asm__ volatile("lea 1f(%%rip), %%r11; mov %0, %%cr3; 1:" ::"r"(bad_cr3) : "r11", "memory");
+        EXPECT(gp_count != before, "MOV CR3 with a bit at MAXPHYADDR: #GP");
+    }
+    {
+        unsigned before = gp_count;
+        __asm__ volatile("lea 1f(%%rip), %%r11; invlpg (%0); 1:" ::"r"(0x0000800000001000ull) : "r11", "memory");
+        EXPECT(gp_count == before, "INVLPG of a non-canonical address: a no-op, no #GP");
+    }
+    write_cr3((uintptr_t)pg_kpml4);
     write_cr4(cr4);
 #undef EXPECT
-    report(!bad, "INVPCID and PCID operand checks (#GP or not), CR3 bit 63 not stored: %u checks, %u mismatches", n, bad);
+    report(!bad, "operand checks of MOV CR3, CR4.PCIDE, INVPCID and INVLPG (#GP or not): %u checks, %u mismatches", n, bad);
 }
 
 void pg_run_tlb(void)
