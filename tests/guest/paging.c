@@ -1,6 +1,7 @@
 /* tests/guest/paging.c — 4-level paging from the guest's side: the permission matrix (U/S,
  * R/W, XD at every level x EFER.NXE x CR0.WP x CR4.SMEP x CR4.SMAP/RFLAGS.AC x CPL x read /
- * write / fetch / implicit supervisor read and write; paging_matrix.c), reserved bits and
+ * write / fetch / implicit supervisor read and write / read-modify-write / PUSH;
+ * paging_matrix.c), accesses across a page boundary (paging_cross.c), reserved bits and
  * A/D flags (paging_matrix.c), rights applied at use (paging_seq.c), protection keys
  * (paging_pku.c) and TLB invalidation scopes (paging_tlb.c). Every outcome — fault or not,
  * #PF error code, CR2, A/D flags and memory afterwards — is compared with an expectation
@@ -17,7 +18,8 @@
 #include "paging_env.h"
 
 struct pg_env pg_env;
-const char *const pg_acc_name[ACC_N] = {"read", "write", "fetch", "implicit-read", "implicit-write"};
+const char *const pg_acc_name[ACC_N] = {"read", "write", "fetch", "implicit-read", "implicit-write",
+                                              "read-modify-write", "push"};
 const char *const pg_leaf_name[3] = {"4K", "2M", "1G"};
 
 /* Identity map: PML4[0] -> kpdpt -> kpd[0..3] (2 MiB pages), the first 8 MiB through kpt. */
@@ -46,6 +48,7 @@ static uint64_t gdt[9];   /* ring3_setup's seven entries + an LDT descriptor at 
  * the return address of the CALL. */
 #define PG_ACCESS_BODY(p, tail) \
     "cmp $1, %esi; je 1f; cmp $2, %esi; je 2f; cmp $3, %esi; je 3f; cmp $4, %esi; je 4f\n" \
+    "cmp $5, %esi; je 5f; cmp $6, %esi; je 6f\n" \
     ".global " p "_rd\n" p "_rd: mov 8(%rdi), %rax\n" \
     ".global " p "_rd_end\n" p "_rd_end: " tail "\n" \
     "1:\n.global " p "_wr\n" p "_wr: mov %rdx, 8(%rdi)\n" \
@@ -54,7 +57,11 @@ static uint64_t gdt[9];   /* ring3_setup's seven entries + an LDT descriptor at 
     "3: mov $0x0f, %eax\n.global " p "_lds\n" p "_lds: mov %eax, %fs\n" \
     ".global " p "_lds_end\n" p "_lds_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n" \
     "4: mov $0x17, %eax\n.global " p "_ldsa\n" p "_ldsa: mov %eax, %fs\n" \
-    ".global " p "_ldsa_end\n" p "_ldsa_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n"
+    ".global " p "_ldsa_end\n" p "_ldsa_end: xor %eax, %eax; mov %eax, %fs\n" tail "\n" \
+    "5:\n.global " p "_rmw\n" p "_rmw: addq $1, 8(%rdi)\n" \
+    ".global " p "_rmw_end\n" p "_rmw_end: " tail "\n" \
+    "6: mov %rsp, %r8; lea 16(%rdi), %rsp\n.global " p "_push\n" p "_push: push %rdx\n" \
+    ".global " p "_push_end\n" p "_push_end: mov %r8, %rsp\n" tail "\n"
 __asm__(".text\n.global pg_kaccess\npg_kaccess:\n" PG_ACCESS_BODY("pg_k", "ret")
         ".section .text.user, \"ax\"\n.balign 4096\n.global pg_user_text\npg_user_text:\n"
         ".global pg_uaccess\npg_uaccess:\n"
@@ -66,9 +73,9 @@ uint64_t pg_kaccess(uint64_t la, unsigned kind, uint64_t value);
 void pg_uaccess(void);
 extern char pg_user_text[], pg_user_text_end[];
 extern char pg_k_rd[], pg_k_rd_end[], pg_k_wr[], pg_k_wr_end[], pg_k_call_ret[], pg_k_lds[], pg_k_lds_end[],
-    pg_k_ldsa[], pg_k_ldsa_end[];
+    pg_k_ldsa[], pg_k_ldsa_end[], pg_k_rmw[], pg_k_rmw_end[];
 extern char pg_u_rd[], pg_u_rd_end[], pg_u_wr[], pg_u_wr_end[], pg_u_call_ret[], pg_u_lds[], pg_u_lds_end[],
-    pg_u_ldsa[], pg_u_ldsa_end[];
+    pg_u_ldsa[], pg_u_ldsa_end[], pg_u_rmw[], pg_u_rmw_end[], pg_u_push[], pg_u_push_end[];
 
 /* What the #PF handler saw. */
 static volatile struct {
@@ -82,7 +89,9 @@ static void pf_handler(struct exc_frame *f)
 {
     static const struct { char *at, *resume; } fix[] = {
         {pg_k_rd, pg_k_rd_end}, {pg_k_wr, pg_k_wr_end}, {pg_k_lds, pg_k_lds_end}, {pg_k_ldsa, pg_k_ldsa_end},
+        {pg_k_rmw, pg_k_rmw_end},
         {pg_u_rd, pg_u_rd_end}, {pg_u_wr, pg_u_wr_end}, {pg_u_lds, pg_u_lds_end}, {pg_u_ldsa, pg_u_ldsa_end},
+        {pg_u_rmw, pg_u_rmw_end}, {pg_u_push, pg_u_push_end},
     };
     pf.fault = true;
     pf.err = (uint32_t)f->error;

@@ -41,6 +41,7 @@
 #define LDT_DATA_DESC 0x00cff3000000ffffull     /* data, DPL 3, accessed */
 #define DESC_A (1ull << 40)
 #define WRITE_VALUE 0x1122334455667788ull
+#define RMW_ADD 1   /* what ACC_RMW adds */
 
 /* The test mapping lives under PML4 entry 1 (linear 512 GiB up); everything else is the
  * supervisor identity map of paging.c. */
@@ -67,7 +68,16 @@ void pg_wrpkru(uint32_t v);   /* CR4.PKE must be 1 */
  * ACC_IMPLICIT_W: the same with the descriptor's accessed bit clear, so the processor also
  * writes the descriptor (run only where the read is allowed: the write is then the access
  * that decides). */
-enum pg_acc { ACC_READ, ACC_WRITE, ACC_FETCH, ACC_IMPLICIT, ACC_IMPLICIT_W, ACC_N };
+enum pg_acc { ACC_READ, ACC_WRITE, ACC_FETCH, ACC_IMPLICIT, ACC_IMPLICIT_W, ACC_RMW, ACC_PUSH, ACC_N };
+/* ACC_RMW: ADD imm8 to the data qword (a read, then a write); ACC_PUSH: PUSH with RSP just
+ * above it (CPL 3 only: at CPL 0 a faulting PUSH would deliver #PF onto the same stack). */
+static inline bool pg_acc_writes(enum pg_acc a)
+{
+    return a == ACC_WRITE || a == ACC_IMPLICIT_W || a == ACC_RMW || a == ACC_PUSH;
+}
+/* Accesses that read before they write: run only where the read is allowed (which of the two
+ * faults first, and with which W/R bit, is then not in question), and the read sets A. */
+static inline bool pg_acc_reads_first(enum pg_acc a) { return a == ACC_IMPLICIT_W || a == ACC_RMW; }
 enum pg_leaf { LEAF_4K, LEAF_2M, LEAF_1G };
 extern const char *const pg_acc_name[ACC_N];
 extern const char *const pg_leaf_name[3];

@@ -21,7 +21,7 @@ struct pg_expect pg_expect(const struct pg_case *c, const struct pg_ctl *k)
 {
     unsigned n = pg_levels(c->leaf);
     bool implicit = c->acc == ACC_IMPLICIT || c->acc == ACC_IMPLICIT_W;
-    bool write = c->acc == ACC_WRITE || c->acc == ACC_IMPLICIT_W, fetch = c->acc == ACC_FETCH;
+    bool write = pg_acc_writes(c->acc), fetch = c->acc == ACC_FETCH;
     bool sup = c->cpl != 3 || implicit;   /* implicit accesses are supervisor-mode accesses */
     /* §4.7: W/R, U/S and I/D describe the access, not the rights. */
     uint32_t err = (write ? PF_W : 0) | (sup ? 0 : PF_U) | (fetch && (k->nxe || k->smep) ? PF_I : 0);
@@ -113,24 +113,29 @@ void pg_check(struct pg_group *g, const struct pg_case *c, const struct pg_ctl *
     /* §4.8: a successful access sets A in every entry of its walk and D in the leaf only when
        it writes (never D in a non-leaf entry); a faulting access sets no D flag, and cannot
        have set A in a PTE (no translation came from it) — unless, for the descriptor's
-       accessed-bit write, the read of the descriptor before it used the translation. */
+       accessed-bit write, the read of the descriptor before it used the translation (for a
+       read-modify-write instruction A is left open). */
     bool ad_ok = true;
     for (unsigned i = 0; i < n; i++) {
         uint64_t e = o->ent[i];
         if (!x.fault) {
             ad_ok &= (e & PTE_A) != 0;
-            ad_ok &= (e & PTE_D) == ((c->ent[i] & PTE_D) | (i == leaf && (c->acc == ACC_WRITE || c->acc == ACC_IMPLICIT_W)
-                                                                  ? PTE_D : 0));
+            ad_ok &= (e & PTE_D) == ((c->ent[i] & PTE_D) | (i == leaf && pg_acc_writes(c->acc) ? PTE_D : 0));
         } else {
             ad_ok &= (e & PTE_D) == (c->ent[i] & PTE_D);
             if (c->acc == ACC_IMPLICIT_W)
                 ad_ok &= (e & PTE_A) != 0;   /* the descriptor read before the write succeeded */
+            else if (c->acc == ACC_RMW)
+                ;   /* a load with write intent may or may not have set A */
             else if (i == 3)
                 ad_ok &= (e & PTE_A) == (c->ent[i] & PTE_A);
         }
     }
     /* The write reached the page exactly when it did not fault. */
-    bool data_ok = o->data == (c->acc == ACC_WRITE && !o->fault ? WRITE_VALUE : LDT_DATA_DESC) &&
+    uint64_t want = o->fault ? LDT_DATA_DESC
+                    : c->acc == ACC_WRITE || c->acc == ACC_PUSH ? WRITE_VALUE
+                    : c->acc == ACC_RMW ? LDT_DATA_DESC + RMW_ADD : LDT_DATA_DESC;
+    bool data_ok = o->data == want &&
                    o->desc == (c->acc == ACC_IMPLICIT_W && !o->fault ? LDT_DATA_DESC : LDT_DATA_DESC & ~DESC_A);
     if (!ok || !ad_ok || !data_ok) {
         char ents[120];

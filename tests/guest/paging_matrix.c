@@ -16,26 +16,34 @@ static unsigned whos(struct who *w, bool with_ac)
     return n;
 }
 
-/* Run c with every accessor and access kind under k. */
-static void run_all_access(struct pg_group *g, struct pg_case *c, const struct pg_ctl *k, bool with_ac)
+/* Run c with every accessor and the access kinds below `kinds` under k. */
+static void run_accesses(struct pg_group *g, struct pg_case *c, const struct pg_ctl *k, bool with_ac, unsigned kinds)
 {
     struct who w[3];
     unsigned nw = whos(w, with_ac);
     struct pg_outcome o;
     for (unsigned i = 0; i < nw; i++)
-        for (unsigned a = 0; a < ACC_N; a++) {
+        for (unsigned a = 0; a < kinds; a++) {
             c->cpl = w[i].cpl;
             c->ac = w[i].ac;
             c->acc = (enum pg_acc)a;
-            if (c->acc == ACC_IMPLICIT_W) {
+            if (c->acc == ACC_PUSH && c->cpl != 3)
+                continue;
+            if (pg_acc_reads_first(c->acc)) {
                 struct pg_case r = *c;
-                r.acc = ACC_IMPLICIT;
+                r.acc = c->acc == ACC_RMW ? ACC_READ : ACC_IMPLICIT;
                 if (pg_expect(&r, k).fault)
                     continue;   /* the read decides; which of read and write faults first is open */
             }
             pg_run(c, &o);
             pg_check(g, c, k, &o);
         }
+}
+
+/* Every accessor and every access kind. */
+static void run_all_access(struct pg_group *g, struct pg_case *c, const struct pg_ctl *k, bool with_ac)
+{
+    run_accesses(g, c, k, with_ac, ACC_N);
 }
 
 /* Entry flags of level i from per-level masks of U/S, R/W and XD. */
@@ -45,8 +53,8 @@ static uint64_t ent_of(unsigned i, unsigned us, unsigned rw, unsigned xd)
 }
 
 /* Every U/S x R/W x XD pattern over the levels of each leaf size (8^levels), every accessor
- * and access kind, with EFER.NXE = 1 and CR0.WP = 1, first without SMEP/SMAP, then with both
- * (and CPL 0 with AC = 1 too). */
+ * and access kind but read-modify-write and PUSH (matrix_controls has those), with EFER.NXE
+ * = 1 and CR0.WP = 1, first without SMEP/SMAP, then with both (and CPL 0 with AC = 1 too). */
 static void matrix_levels(enum pg_leaf leaf, bool smep_smap)
 {
     unsigned n = pg_levels(leaf), full = 1u << n;
@@ -61,7 +69,7 @@ static void matrix_levels(enum pg_leaf leaf, bool smep_smap)
                 struct pg_case c = {leaf, {0}, 0, false, ACC_READ};
                 for (unsigned i = 0; i < n; i++)
                     c.ent[i] = ent_of(i, us, rw, xd);
-                run_all_access(&g, &c, &k, smep_smap);
+                run_accesses(&g, &c, &k, smep_smap, ACC_RMW);   /* RMW and PUSH: matrix_controls */
             }
     pg_report(&g);
 }
