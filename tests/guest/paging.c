@@ -244,6 +244,16 @@ void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o)
     o->desc = ((volatile uint64_t *)pg_data[0])[2];
 }
 
+void pg_prime(uint64_t la)
+{
+    if (pg_env.smap)
+        stac();
+    (void)pg_kaccess(la, ACC_READ, 0);   /* a fault (reserved bit, PKU) is fine: no entry then */
+    if (pg_env.smap)
+        clac();
+    pf.fault = false;
+}
+
 void pg_run(const struct pg_case *c, struct pg_outcome *o)
 {
     pg_access(c, pg_install(c), o);

@@ -117,6 +117,9 @@ void pg_run(const struct pg_case *c, struct pg_outcome *o);
 /* The two halves of pg_run: install (returns the page's linear address), access. */
 uint64_t pg_install(const struct pg_case *c);
 void pg_access(const struct pg_case *c, uint64_t la, struct pg_outcome *o);
+/* A CPL-0 read of the test page (with RFLAGS.AC = 1 where SMAP exists), so that a later
+ * access may use a cached translation. */
+void pg_prime(uint64_t la);
 /* The test entries' flag bits as they are now (after earlier accesses), into c->ent. */
 void pg_current_flags(struct pg_case *c);
 /* The test page's RET and data qword as pg_install leaves them. */

@@ -16,6 +16,20 @@ static unsigned whos(struct who *w, bool with_ac)
     return n;
 }
 
+/* Whether c is run at all: PUSH at CPL 3 only, and an access that reads before it writes
+ * only where the read is allowed (the read would decide; which of read and write faults
+ * first, and with which W/R bit, is open). */
+static bool kind_runs(const struct pg_case *c, const struct pg_ctl *k)
+{
+    if (c->acc == ACC_PUSH && c->cpl != 3)
+        return false;
+    if (!pg_acc_reads_first(c->acc))
+        return true;
+    struct pg_case r = *c;
+    r.acc = c->acc == ACC_RMW ? ACC_READ : ACC_IMPLICIT;
+    return !pg_expect(&r, k).fault;
+}
+
 /* Run c with every accessor and the access kinds below `kinds` under k. */
 static void run_accesses(struct pg_group *g, struct pg_case *c, const struct pg_ctl *k, bool with_ac, unsigned kinds)
 {
@@ -27,14 +41,8 @@ static void run_accesses(struct pg_group *g, struct pg_case *c, const struct pg_
             c->cpl = w[i].cpl;
             c->ac = w[i].ac;
             c->acc = (enum pg_acc)a;
-            if (c->acc == ACC_PUSH && c->cpl != 3)
+            if (!kind_runs(c, k))
                 continue;
-            if (pg_acc_reads_first(c->acc)) {
-                struct pg_case r = *c;
-                r.acc = c->acc == ACC_RMW ? ACC_READ : ACC_IMPLICIT;
-                if (pg_expect(&r, k).fault)
-                    continue;   /* the read decides; which of read and write faults first is open */
-            }
             pg_run(c, &o);
             pg_check(g, c, k, &o);
         }
@@ -103,6 +111,48 @@ static void matrix_controls(enum pg_leaf leaf)
     pg_report(&g);
 }
 
+/* Every control combination and accessor again, each access made through a translation a
+ * supervisor read has just cached (no invalidation in between): the TLB's cached rights and
+ * the direct-access paths that use them must give what a fresh walk gives. 4 KiB pages; U/S
+ * and R/W permissive or restrictive at one level, XD nowhere or in the PTE. */
+static void matrix_cached(void)
+{
+    struct pg_group g = {.name = "matrix through a cached translation: controls x CPL x access",
+                         .tag = pg_leaf_name[LEAF_4K]};
+    struct who w[3];
+    unsigned nw = whos(w, true);
+    for (unsigned ctl = 0; ctl < 16; ctl++) {
+        struct pg_ctl k = {ctl & 1, (ctl >> 1) & 1, (ctl >> 2) & 1, (ctl >> 3) & 1, false, 0};
+        if ((k.nxe && !pg_env.nx) || (k.smep && !pg_env.smep) || (k.smap && !pg_env.smap))
+            continue;
+        pg_set_ctl(&k);
+        for (unsigned pu = 0; pu <= 4; pu++)
+            for (unsigned pw = 0; pw <= 4; pw++)
+                for (unsigned px = 0; px <= 4; px += 4) {
+                    struct pg_case pat = {LEAF_4K, {0}, 0, false, ACC_READ};
+                    for (unsigned i = 0; i < 4; i++)
+                        pat.ent[i] = ent_of(i, pu ? 15 & ~(1u << (pu - 1)) : 15, pw ? 15 & ~(1u << (pw - 1)) : 15,
+                                            px ? 1u << (px - 1) : 0);
+                    for (unsigned i = 0; i < nw; i++)
+                        for (unsigned a = 0; a < ACC_N; a++) {
+                            struct pg_case c = pat;
+                            c.cpl = w[i].cpl;
+                            c.ac = w[i].ac;
+                            c.acc = (enum pg_acc)a;
+                            if (!kind_runs(&c, &k))
+                                continue;
+                            uint64_t la = pg_install(&c);
+                            pg_prime(la);
+                            pg_current_flags(&c);
+                            struct pg_outcome o;
+                            pg_access(&c, la, &o);
+                            pg_check(&g, &c, &k, &o);
+                        }
+                }
+    }
+    pg_report(&g);
+}
+
 void pg_run_matrix(void)
 {
     for (unsigned l = LEAF_4K; l <= LEAF_1G; l++) {
@@ -115,6 +165,7 @@ void pg_run_matrix(void)
             matrix_levels((enum pg_leaf)l, true);
         matrix_controls((enum pg_leaf)l);
     }
+    matrix_cached();
 }
 
 /* Reserved bits and not-present entries at every level: a physical-address bit at MAXPHYADDR
