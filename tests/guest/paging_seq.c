@@ -91,5 +91,5 @@ void pg_run_seq(void)
     pg_set_ctl(&k);
     pg_report(&g);
     if (skipped)
-        report_skip("rights applied at use: %u sequences need SMEP/SMAP/PKU, which this CPU lacks", skipped);
+        report_skip("rights applied at use: %u sequence runs (sequence x page size) need SMEP, SMAP or PKU, which this CPU lacks", skipped);
 }
