@@ -164,20 +164,18 @@ void pg_check(struct pg_group *g, const struct pg_case *c, const struct pg_ctl *
 
 void pg_report(struct pg_group *g)
 {
-    report(g->mismatches == 0 && g->cases > 0, "%s%s%s%s: %u cases, %u mismatches", g->name, g->tag ? " (" : "",
-           g->tag ? g->tag : "", g->tag ? " pages)" : "", g->cases, g->mismatches);
+    char label[160];
+    snprint(label, sizeof label, g->tag ? "%s (%s pages)" : "%s", g->name, g->tag);
+    report(g->mismatches == 0 && g->cases > 0, "%s: %u cases, %u mismatches", label, g->cases, g->mismatches);
     if (g->tcg_gaps)
-        report_skip("%s%s%s%s: %u cases differ as QEMU TCG is known to (RSVD #PF without P; SMAP not applied "
-                    "to implicit accesses with AC = 1)", g->name, g->tag ? " (" : "", g->tag ? g->tag : "",
-                    g->tag ? " pages)" : "", g->tcg_gaps);
+        report_skip("%s: %u cases differ as QEMU TCG is known to (RSVD #PF without P; SMAP not applied to implicit "
+                    "accesses with AC = 1)", label, g->tcg_gaps);
     if (!g->model_cases)
         return;
     if (pg_env.tcg && g->model_mismatches)
-        report_skip("%s%s%s%s: faulting walks left every A flag alone in %u of %u (hvsim's model, not the SDM's)",
-                    g->name, g->tag ? " (" : "", g->tag ? g->tag : "", g->tag ? " pages)" : "",
+        report_skip("%s: faulting walks left every A flag alone in %u of %u (hvsim's model, not the SDM's)", label,
                     g->model_cases - g->model_mismatches, g->model_cases);
     else
-        report(g->model_mismatches == 0, "%s%s%s%s: faulting walks left every A flag alone (hvsim's model, "
-               "mmu/paging.h): %u of %u", g->name, g->tag ? " (" : "", g->tag ? g->tag : "", g->tag ? " pages)" : "",
-               g->model_cases - g->model_mismatches, g->model_cases);
+        report(g->model_mismatches == 0, "%s: faulting walks left every A flag alone (hvsim's model, mmu/paging.h): "
+               "%u of %u", label, g->model_cases - g->model_mismatches, g->model_cases);
 }
