@@ -35,9 +35,8 @@ uint8_t pg_data[4][4096] __attribute__((aligned(4096)));
 /* User-accessible: the parameters of a CPL-3 access and the CPL-3 stack. */
 uint64_t pg_uparam[512] __attribute__((aligned(4096)));
 static uint8_t ustack[2][4096] __attribute__((aligned(4096)));
-static uint64_t gdt[9];   /* ring3_setup's seven entries + an LDT descriptor at 0x38 */
-
-#define LDT_SEL 0x38
+#define LDT_SLOT RING3_GDT_FREE   /* the LDT descriptor (16 bytes) in GDT slots 7-8 */
+#define LDT_SEL (LDT_SLOT * 8)
 
 /* The access primitives. Kernel: pg_kaccess(page la, kind, value), a C function. User:
  * pg_uaccess, run by ring3_run_on, takes the same from pg_uparam and ends with INT 0x81.
@@ -174,8 +173,8 @@ static void set_ldt(uint64_t base)
 {
     if (base == cur_ldt_base)
         return;
-    gdt[7] = 0xfff | (base & 0xffffff) << 16 | 0x82ull << 40 | ((base >> 24) & 0xff) << 56;
-    gdt[8] = base >> 32;
+    ring3_set_gdt_entry(LDT_SLOT, 0xfff | (base & 0xffffff) << 16 | 0x82ull << 40 | ((base >> 24) & 0xff) << 56);
+    ring3_set_gdt_entry(LDT_SLOT + 1, base >> 32);
     __asm__ volatile("lldt %w0" ::"r"(LDT_SEL) : "memory");
     cur_ldt_base = base;
 }
@@ -304,17 +303,6 @@ static void build_tables(void)
     write_cr3((uintptr_t)pg_kpml4);
 }
 
-/* ring3_setup's GDT plus an LDT descriptor (filled by set_ldt). */
-static void load_gdt(void)
-{
-    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d;
-    __asm__ volatile("sgdt %0" : "=m"(d));
-    memcpy(gdt, (void *)(uintptr_t)d.base, 7 * 8);
-    d.base = (uintptr_t)gdt;
-    d.limit = sizeof gdt - 1;
-    __asm__ volatile("lgdt %0" ::"m"(d) : "memory");
-}
-
 static void probe_env(void)
 {
     uint32_t r[4];
@@ -358,7 +346,6 @@ int main(void)
                  pg_env.maxphy, pg_env.tlb == TLB_EXACT ? "exact" : pg_env.tlb == TLB_FLUSHES ? "flush" : "unknown",
                  pg_env.tcg ? " (QEMU TCG)" : "");
     ring3_setup(0, NULL);
-    load_gdt();
     build_tables();
     guest_set_handler(14, pf_handler);
     const char *cmd = (const char *)(uintptr_t)guest_mbi()->cmdline;
