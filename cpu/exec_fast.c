@@ -10,8 +10,11 @@
 #include "cpu/exec.h"
 #include "cpu/operand.h"
 
-/* 32-bit GPR writes zero-extend (SDM 1 §3.4.1.1); 64-bit writes replace. */
-#define FAST_WR(c, r, sz, v) ((c)->gpr[r] = (sz) == 8 ? (u64)(v) : (u64)(u32)(v))
+/* GPR writes of `sz` bytes: 32-bit ones zero-extend, 64-bit ones replace, 8- and 16-bit ones
+   keep the rest of the register (SDM 1 §3.4.1.1). */
+#define FAST_WR(c, r, sz, v)                                                                  \
+    ((c)->gpr[r] = (sz) == 8 ? (u64)(v) : (sz) == 4 ? (u64)(u32)(v)                           \
+                 : ((c)->gpr[r] & ~bits_mask_bytes(sz)) | ((u64)(v) & bits_mask_bytes(sz)))
 
 /* ALU group 1 (SDM 2A "ADD", "SUB", "AND", "OR", "XOR", "CMP") and TEST, register
    destination, register or immediate source of the same size. */
@@ -33,15 +36,29 @@
 
 #define FAST_LOGIC(sz, expr) ({ u64 r_ = (expr) & bits_mask_bytes(sz); alu_core_logic(sz, r_, &c->rflags); r_; })
 
-#define FAST_ALU_SIZES(name, op4, op8, writes) FAST_ALU(name, 4, op4, writes) FAST_ALU(name, 8, op8, writes)
+/* The operations, by operand size (a and b in scope). */
+#define OP_ADD(sz) alu_core_add(sz, a, b, 0, &c->rflags)
+#define OP_SUB(sz) alu_core_sub(sz, a, b, 0, &c->rflags)
+#define OP_AND(sz) FAST_LOGIC(sz, a & b)
+#define OP_OR(sz) FAST_LOGIC(sz, a | b)
+#define OP_XOR(sz) FAST_LOGIC(sz, a ^ b)
 
-FAST_ALU_SIZES(add, alu_core_add(4, a, b, 0, &c->rflags), alu_core_add(8, a, b, 0, &c->rflags), true)
-FAST_ALU_SIZES(sub, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), true)
-FAST_ALU_SIZES(cmp, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), false)
-FAST_ALU_SIZES(and, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), true)
-FAST_ALU_SIZES(or, FAST_LOGIC(4, a | b), FAST_LOGIC(8, a | b), true)
-FAST_ALU_SIZES(xor, FAST_LOGIC(4, a ^ b), FAST_LOGIC(8, a ^ b), true)
-FAST_ALU_SIZES(test, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), false)
+/* Every size, and tables of the handlers by size (index fast_size_index()). */
+#define FAST_ALU_SIZES(name, op, writes)                                                      \
+    FAST_ALU(name, 1, op(1), writes) FAST_ALU(name, 2, op(2), writes)                         \
+    FAST_ALU(name, 4, op(4), writes) FAST_ALU(name, 8, op(8), writes)                         \
+    static insn_fn *const fast_##name##_rr[4] = {fast_##name##_rr1, fast_##name##_rr2,      \
+                                                 fast_##name##_rr4, fast_##name##_rr8};     \
+    static insn_fn *const fast_##name##_ri[4] = {fast_##name##_ri1, fast_##name##_ri2,      \
+                                                 fast_##name##_ri4, fast_##name##_ri8};
+
+FAST_ALU_SIZES(add, OP_ADD, true)
+FAST_ALU_SIZES(sub, OP_SUB, true)
+FAST_ALU_SIZES(cmp, OP_SUB, false)
+FAST_ALU_SIZES(and, OP_AND, true)
+FAST_ALU_SIZES(or, OP_OR, true)
+FAST_ALU_SIZES(xor, OP_XOR, true)
+FAST_ALU_SIZES(test, OP_AND, false)
 
 /* INC/DEC of a register: CF is preserved (SDM 2A "INC", "DEC"). */
 #define FAST_INCDEC(sz)                                                                       \
@@ -184,16 +201,23 @@ FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
     {                                                                                         \
         fast_##name##_m##sz(c, in, in->op[1].imm);                                           \
     }
-#define FAST_ALU_MEM_SIZES(name, op4, op8, writes, generic) \
-    FAST_ALU_MEM(name, 4, op4, writes, generic) FAST_ALU_MEM(name, 8, op8, writes, generic)
+#define FAST_ALU_MEM_SIZES(name, op, writes, generic)                                         \
+    FAST_ALU_MEM(name, 1, op(1), writes, generic) FAST_ALU_MEM(name, 2, op(2), writes, generic) \
+    FAST_ALU_MEM(name, 4, op(4), writes, generic) FAST_ALU_MEM(name, 8, op(8), writes, generic) \
+    static insn_fn *const fast_##name##_rm[4] = {fast_##name##_rm1, fast_##name##_rm2,      \
+                                                 fast_##name##_rm4, fast_##name##_rm8};     \
+    static insn_fn *const fast_##name##_mr[4] = {fast_##name##_mr1, fast_##name##_mr2,      \
+                                                 fast_##name##_mr4, fast_##name##_mr8};     \
+    static insn_fn *const fast_##name##_mi[4] = {fast_##name##_mi1, fast_##name##_mi2,      \
+                                                 fast_##name##_mi4, fast_##name##_mi8};
 
-FAST_ALU_MEM_SIZES(add, alu_core_add(4, a, b, 0, &c->rflags), alu_core_add(8, a, b, 0, &c->rflags), true, exec_alu2)
-FAST_ALU_MEM_SIZES(sub, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), true, exec_alu2)
-FAST_ALU_MEM_SIZES(cmp, alu_core_sub(4, a, b, 0, &c->rflags), alu_core_sub(8, a, b, 0, &c->rflags), false, exec_alu2)
-FAST_ALU_MEM_SIZES(and, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), true, exec_alu2)
-FAST_ALU_MEM_SIZES(or, FAST_LOGIC(4, a | b), FAST_LOGIC(8, a | b), true, exec_alu2)
-FAST_ALU_MEM_SIZES(xor, FAST_LOGIC(4, a ^ b), FAST_LOGIC(8, a ^ b), true, exec_alu2)
-FAST_ALU_MEM_SIZES(test, FAST_LOGIC(4, a & b), FAST_LOGIC(8, a & b), false, exec_test)
+FAST_ALU_MEM_SIZES(add, OP_ADD, true, exec_alu2)
+FAST_ALU_MEM_SIZES(sub, OP_SUB, true, exec_alu2)
+FAST_ALU_MEM_SIZES(cmp, OP_SUB, false, exec_alu2)
+FAST_ALU_MEM_SIZES(and, OP_AND, true, exec_alu2)
+FAST_ALU_MEM_SIZES(or, OP_OR, true, exec_alu2)
+FAST_ALU_MEM_SIZES(xor, OP_XOR, true, exec_alu2)
+FAST_ALU_MEM_SIZES(test, OP_AND, false, exec_test)
 
 /* INC/DEC of memory: CF is preserved. */
 #define FAST_INCDEC_MEM(name, sz, core)                                                       \
@@ -292,8 +316,8 @@ static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
 FAST_SHIFT(4)
 FAST_SHIFT(8)
 
-/* PUSH/POP of a 64-bit register, near CALL rel and RET in 64-bit mode (SDM 2B "PUSH", "POP",
-   2A "CALL", "RET"): the stack is 64-bit there and SS has no base, so the slot goes through
+/* PUSH/POP of a 64-bit register, near JMP/CALL rel and RET in 64-bit mode (SDM 2B "PUSH",
+   "POP", 2A "JMP", "CALL", "RET"): the stack is 64-bit there and SS has no base, so the slot goes through
    fast_host64; a miss, a misaligned RSP or a non-canonical one (#SS) takes the full path. */
 static void fast_push_r8(struct cpu *c, const struct insn *in)
 {
@@ -314,6 +338,11 @@ static void fast_pop_r8(struct cpu *c, const struct insn *in)
     u64 v = likely(h != NULL) ? bits_load_le(h, 8) : stack_peek(c, 8, 0);
     c->gpr[RSP] = sp + 8;
     c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
+}
+
+static void fast_jmp_rel8(struct cpu *c, const struct insn *in)
+{
+    c->rip = branch_check(c, 8, c->rip + in->op[0].imm);
 }
 
 static void fast_call_rel8(struct cpu *c, const struct insn *in)
@@ -367,29 +396,25 @@ static bool mem64_bd(const struct opnd *o)
     return o->base < OPND_BASE_RIP && o->index == OPND_BASE_NONE;
 }
 
-/* Pick the rm/mr/mi handler of an ALU op for a 64-bit-mode memory operand of size 4 or 8. */
-#define PICK_ALU_MEM(name, d, s)                                                              \
-    do {                                                                                      \
-        const struct opnd *m_ = (d)->kind == OPND_MEM ? (d) : (s);                            \
-        if (m_->kind != OPND_MEM || !mem64_form(in, m_))                                     \
-            break;                                                                            \
-        if (is_gpr(d, 4) && is_mem(s, 4)) in->exec = fast_##name##_rm4;                       \
-        else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = fast_##name##_rm8;                  \
-        else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = fast_##name##_mr4;                  \
-        else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = fast_##name##_mr8;                  \
-        else if (is_mem(d, 4) && is_imm(s, 4)) in->exec = fast_##name##_mi4;                  \
-        else if (is_mem(d, 8) && is_imm(s, 8)) in->exec = fast_##name##_mi8;                  \
-    } while (0)
+/* Index of an operand size in the handler tables: 1, 2, 4, 8 -> 0..3. */
+static unsigned fast_size_index(unsigned size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
 
-/* Pick rr/ri handler of an ALU op for operands (r, r) or (r, imm) of size 4 or 8, else the
-   memory forms. */
+/* The ALU handler of `name` for operands (r, r), (r, imm), (r, m), (m, r) or (m, imm) of one
+   size in 1, 2, 4, 8 (memory in the 64-bit form of mem64_form), or none. */
 #define PICK_ALU(name)                                                                        \
     do {                                                                                      \
-        if (is_gpr(d, 4) && is_gpr(s, 4)) { in->exec = fast_##name##_rr4; return; }          \
-        if (is_gpr(d, 8) && is_gpr(s, 8)) { in->exec = fast_##name##_rr8; return; }          \
-        if (is_gpr(d, 4) && is_imm(s, 4)) { in->exec = fast_##name##_ri4; return; }          \
-        if (is_gpr(d, 8) && is_imm(s, 8)) { in->exec = fast_##name##_ri8; return; }          \
-        PICK_ALU_MEM(name, d, s);                                                             \
+        unsigned z_ = d->size;                                                                \
+        if (z_ != 1 && z_ != 2 && z_ != 4 && z_ != 8)                                         \
+            return;                                                                           \
+        unsigned i_ = fast_size_index(z_);                                                    \
+        if (is_gpr(d, z_) && is_gpr(s, z_)) in->exec = fast_##name##_rr[i_];                  \
+        else if (is_gpr(d, z_) && is_imm(s, z_)) in->exec = fast_##name##_ri[i_];             \
+        else if (is_gpr(d, z_) && is_mem(s, z_) && mem64_form(in, s)) in->exec = fast_##name##_rm[i_]; \
+        else if (is_mem(d, z_) && is_gpr(s, z_) && mem64_form(in, d)) in->exec = fast_##name##_mr[i_]; \
+        else if (is_mem(d, z_) && is_imm(s, z_) && mem64_form(in, d)) in->exec = fast_##name##_mi[i_]; \
         return;                                                                               \
     } while (0)
 
@@ -469,6 +494,10 @@ static void fast_pick(struct insn *in)
     }
     if (in->exec == exec_pop && long64 && in->nopnds == 1 && is_gpr(d, 8)) {
         in->exec = fast_pop_r8;
+        return;
+    }
+    if (in->exec == exec_jmp && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
+        in->exec = fast_jmp_rel8;
         return;
     }
     if (in->exec == exec_call && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {

@@ -61,6 +61,14 @@ static const struct form forms[] = {
     F("\x48\xf7\x03\x01\x00\x00\x00", exec_test),
     F("\x48\xff\x03", exec_incdec), F("\xff\x43\x04", exec_incdec), F("\x48\xff\x0b", exec_incdec),
     F("\xff\x0b", exec_incdec), F("\x48\xff\x4b\x02", exec_incdec),
+    /* ALU and TEST at 8 and 16 bits: registers (REX byte registers too), immediates, memory */
+    F("\x00\xd8", exec_alu2), F("\x66\x01\xd8", exec_alu2), F("\x3c\x7f", exec_alu2),
+    F("\x66\x83\xc0\xff", exec_alu2), F("\x66\x81\xe8\x00\x80", exec_alu2), F("\x40\x30\xf7", exec_alu2),
+    F("\x38\xd8", exec_alu2), F("\x80\x3b\x05", exec_alu2), F("\x00\x03", exec_alu2),
+    F("\x02\x43\x01", exec_alu2), F("\x66\x01\x03", exec_alu2), F("\x66\x01\x43\x01", exec_alu2),
+    F("\x80\x73\x02\xaa", exec_alu2), F("\x66\x3b\x43\x06", exec_alu2),
+    F("\xa8\x80", exec_test), F("\x84\xc0", exec_test), F("\xf6\x03\x80", exec_test),
+    F("\x66\x85\x43\x02", exec_test),
     /* INC/DEC r */
     F("\x48\xff\xc0", exec_incdec), F("\xff\xc0", exec_incdec),
     F("\x48\xff\xc8", exec_incdec), F("\xff\xc8", exec_incdec),
@@ -96,6 +104,7 @@ static const struct form forms[] = {
     /* PUSH/POP r64, CALL rel32, RET */
     F("\x53", exec_push), F("\x41\x55", exec_push), F("\x54", exec_push),
     F("\x5b", exec_pop), F("\x41\x5d", exec_pop), F("\x5c", exec_pop),
+    F("\xeb\x10", exec_jmp), F("\xe9\x00\xff\xff\xff", exec_jmp),
     F("\xe8\x00\x01\x00\x00", exec_call), F("\xe8\x00\xff\xff\xff", exec_call), F("\xc3", exec_ret),
     F("\x0f\x84\x00\x01\x00\x00", exec_jcc), F("\x0f\x8f\x00\xff\xff\xff", exec_jcc),
 };
@@ -192,10 +201,8 @@ END_TEST
 START_TEST(other_forms_stay_generic)
 {
     static const struct form keep[] = {
-        F("\x00\xd8", exec_alu2),            /* add al, bl: 8-bit */
-        F("\x66\x01\xd8", exec_alu2),        /* add ax, bx: 16-bit */
-        F("\x00\x03", exec_alu2),            /* add [rbx], al: 8-bit memory */
-        F("\x66\x01\x03", exec_alu2),        /* add [rbx], ax: 16-bit memory */
+        F("\x00\xfc", exec_alu2),            /* add ah, bh: high-byte registers */
+        F("\x00\x23", exec_alu2),            /* add [rbx], ah */
         F("\x64\x48\x01\x03", exec_alu2),    /* add fs:[rbx], rax: a segment with a base */
         F("\x67\x48\x01\x03", exec_alu2),    /* add [ebx], rax: 32-bit address */
         F("\xf0\x48\x01\x03", exec_alu2),    /* lock add */
