@@ -189,6 +189,36 @@ START_TEST(faults_push_rf_traps_do_not)
 }
 END_TEST
 
+START_TEST(rep_string_data_breakpoint_pushes_rf_until_the_last_iteration)
+{
+    /* mov $0x7805,%rax; mov %rax,%dr1; mov $0x100408,%rax (G1, R/W1 = write, LEN1 = 1);
+       mov %rax,%dr7; mov $0x7800,%edi; mov $16,%ecx; mov $0xaa,%al; r1: rep stosb; r2: hlt */
+    static const char code[] = "\x48\xc7\xc0\x05\x78\x00\x00\x0f\x23\xc8\x48\xc7\xc0\x08\x04\x10\x00"
+                               "\x0f\x23\xf8\xbf\x00\x78\x00\x00\xb9\x10\x00\x00\x00\xb0\xaa\xf3\xaa\xf4";
+    ck_assert_int_eq(RUN(code), STOP_HALT);
+    /* The trap comes after the iteration that wrote 0x7805 with RIP at the REP STOSB (ten
+       iterations remain), so RF is pushed as 1 (SDM 3B §18.3.1.1); the IRET resumes the rest. */
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 1);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(0x20));
+    ck_assert_uint_eq(rec(REC_DR6, 0), DR6_IDLE | DR6_B(1));
+    ck_assert(rec(REC_RFLAGS, 0) & RFLAGS_RF);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+    ck_assert_uint_eq(H.ram[0x780f], 0xaa);
+    ck_assert(!(H.cpu.rflags & RFLAGS_RF));
+
+    /* The same on the last byte: an ordinary trap after the instruction, RF pushed as 0. */
+    harness_destroy(&H);
+    setup();
+    char last[sizeof code];
+    memcpy(last, code, sizeof code);
+    last[3] = 0x0f;
+    ck_assert_int_eq(harness_run(&H, last, sizeof last - 1, 100000), STOP_HALT);
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 1);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(0x22));
+    ck_assert(!(rec(REC_RFLAGS, 0) & RFLAGS_RF));
+}
+END_TEST
+
 START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 {
     H.cpu.nmi_blocked = true;   /* as inside an NMI handler */
@@ -332,6 +362,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, instruction_breakpoint_is_a_fault_and_rf_resumes);
     tcase_add_test(tc, general_detect_faults_before_mov_dr);
     tcase_add_test(tc, faults_push_rf_traps_do_not);
+    tcase_add_test(tc, rep_string_data_breakpoint_pushes_rf_until_the_last_iteration);
     tcase_add_test(tc, nmi_held_until_iret_is_taken_right_after_it);
     tcase_add_test(tc, compat_syscall_is_ud_on_intel);
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
