@@ -131,6 +131,16 @@ static void check_log(const struct exp *x, unsigned n, const char *what)
         log_dump();
 }
 
+/* Checks of behaviour QEMU TCG (7.2) does not model, seen when cross-checking this test there:
+   on TCG they are reported as skipped with the gap named; hvsim and hardware run them. */
+static bool tcg_gap(const char *what, const char *gap)
+{
+    if (!guest_on_qemu_tcg())
+        return false;
+    report_skip("%s (QEMU TCG: %s)", what, gap);
+    return true;
+}
+
 /* ---- single-step sequences: each sets TF with POPF and clears it with the last POPF ---- */
 #define TF_ON "pushfq; orq $0x100, (%rsp); popfq\n"
 #define TF_OFF_EXP(p) {1, p##_off1, DR6_FIXED | DR6_BS, false}, {1, p##_off2, DR6_FIXED | DR6_BS, false}, \
@@ -210,7 +220,9 @@ static void test_single_step(void)
     const struct exp movss[] = {BS(ss_m3), BS(ss_m4), TF_OFF_EXP(ss_m)};
     check_log(movss, 5, "MOV SS under TF: one #DB after the instruction following MOV SS");
 
-    /* STI blocking does not hold #DB. */
+    /* STI blocking does not hold #DB (kvm-unit-tests debug.c checks the same on hardware). */
+    if (tcg_gap("STI under TF", "no #DB after STI"))
+        return;
     log_reset();
     ((void (*)(void))ss_sti)();
     const struct exp sti[] = {BS(ss_s2), BS(ss_s3), TF_OFF_EXP(ss_s)};
@@ -319,7 +331,9 @@ struct acc {
     const char *fn, *end;
     unsigned off;   /* offset into buf or port */
     bool hit;
+    bool tcg_gap;   /* QEMU TCG checks a misaligned access as the aligned words it spans */
 };
+#define A(fn, off, hit) {fn, fn##_end, off, hit, false}
 
 static void check_acc(const struct acc *tab, unsigned n, unsigned bp, uint64_t dr7, uint64_t base,
                       uint64_t bp_addr, const char *what)
@@ -327,6 +341,8 @@ static void check_acc(const struct acc *tab, unsigned n, unsigned bp, uint64_t d
     unsigned bad = 0;
     for (unsigned i = 0; i < n; i++) {
         const struct acc *a = &tab[i];
+        if (a->tcg_gap && tcg_gap(what, "misaligned access matched as whole aligned words"))
+            continue;
         log_reset();
         set_bp_addr(bp, bp_addr);
         SET_DR(7, dr7);
@@ -354,27 +370,27 @@ static void test_data_bp(void)
     uint64_t b = (uintptr_t)buf;
     /* LEN 1 at buf+3 (DR0), write-only. */
     const struct acc w1[] = {
-        {wb, wb_end, 3, true}, {wb, wb_end, 2, false}, {wb, wb_end, 4, false}, {ww, ww_end, 2, true},
-        {ww, ww_end, 4, false}, {wq, wq_end, 0, true}, {wl, wl_end, 4, false}, {rb, rb_end, 3, false},
-        {rq, rq_end, 0, false},
+        A(wb, 3, true), A(wb, 2, false), A(wb, 4, false), A(ww, 2, true),
+        A(ww, 4, false), A(wq, 0, true), A(wl, 4, false), A(rb, 3, false),
+        A(rq, 0, false),
     };
     check_acc(w1, sizeof w1 / sizeof w1[0], 0, dr7_bp(0, RW_W, 1, false), b, b + 3, "write bp LEN 1 (DR0)");
     /* LEN 2 at buf+2 (DR1), read/write. */
     const struct acc rw2[] = {
-        {rb, rb_end, 1, false}, {rb, rb_end, 2, true}, {rb, rb_end, 3, true}, {wb, wb_end, 4, false},
-        {wl, wl_end, 0, true}, {ww, ww_end, 0, false}, {rw_, rw__end, 3, true}, {rq, rq_end, 4, false},
+        A(rb, 1, false), A(rb, 2, true), A(rb, 3, true), A(wb, 4, false),
+        A(wl, 0, true), A(ww, 0, false), A(rw_, 3, true), {rq, rq_end, 4, false, true},
     };
     check_acc(rw2, sizeof rw2 / sizeof rw2[0], 1, dr7_bp(1, RW_RW, 2, true), b, b + 2, "read/write bp LEN 2 (DR1)");
     /* LEN 4 at buf+4 (DR2), write-only. */
     const struct acc w4[] = {
-        {wb, wb_end, 3, false}, {wb, wb_end, 7, true}, {wb, wb_end, 8, false}, {ww, ww_end, 2, false},
-        {ww, ww_end, 3, true}, {wl, wl_end, 4, true}, {wq, wq_end, 8, false}, {rl, rl_end, 4, false},
+        A(wb, 3, false), A(wb, 7, true), A(wb, 8, false), A(ww, 2, false),
+        A(ww, 3, true), A(wl, 4, true), A(wq, 8, false), A(rl, 4, false),
     };
     check_acc(w4, sizeof w4 / sizeof w4[0], 2, dr7_bp(2, RW_W, 4, false), b, b + 4, "write bp LEN 4 (DR2)");
     /* LEN 8 at buf+8 (DR3), read/write. */
     const struct acc rw8[] = {
-        {rb, rb_end, 7, false}, {rb, rb_end, 15, true}, {rb, rb_end, 16, false}, {wq, wq_end, 4, true},
-        {rq, rq_end, 8, true}, {rl, rl_end, 12, true}, {wl, wl_end, 16, false}, {rw_, rw__end, 6, false},
+        A(rb, 7, false), A(rb, 15, true), A(rb, 16, false), A(wq, 4, true),
+        A(rq, 8, true), A(rl, 12, true), A(wl, 16, false), A(rw_, 6, false),
     };
     check_acc(rw8, sizeof rw8 / sizeof rw8[0], 3, dr7_bp(3, RW_RW, 8, false), b, b + 8, "read/write bp LEN 8 (DR3)");
 
@@ -395,21 +411,21 @@ static void test_io_bp(void)
     write_cr4(read_cr4() | CR4_DE);
     /* LEN 1 at port 0x80 (DR0): R/W = 10b matches IN and OUT alike. */
     const struct acc p1[] = {
-        {iob_out_imm, iob_out_imm_end, 0, true}, {iob_in_imm, iob_in_imm_end, 0, true},
-        {iob_in_dx, iob_in_dx_end, 0x80, true}, {iob_out_dx, iob_out_dx_end, 0x80, true},
-        {iob_in_dx, iob_in_dx_end, 0x81, false}, {iob_in_dx, iob_in_dx_end, 0x7f, false},
-        {iow_in_dx, iow_in_dx_end, 0x7f, true}, {iow_in_dx, iow_in_dx_end, 0x81, false},
+        A(iob_out_imm, 0, true), A(iob_in_imm, 0, true),
+        A(iob_in_dx, 0x80, true), A(iob_out_dx, 0x80, true),
+        A(iob_in_dx, 0x81, false), A(iob_in_dx, 0x7f, false),
+        A(iow_in_dx, 0x7f, true), A(iow_in_dx, 0x81, false),
     };
     check_acc(p1, sizeof p1 / sizeof p1[0], 0, dr7_bp(0, RW_IO, 1, false), 0, 0x80, "I/O bp LEN 1 at port 0x80 (DR0)");
     /* LEN 4 at port 0x84 (DR2). */
     const struct acc p4[] = {
-        {iob_in_dx, iob_in_dx_end, 0x87, true}, {iob_in_dx, iob_in_dx_end, 0x88, false},
-        {iob_in_dx, iob_in_dx_end, 0x83, false}, {iol_in_dx, iol_in_dx_end, 0x84, true},
-        {iow_in_dx, iow_in_dx_end, 0x82, false}, {iow_in_dx, iow_in_dx_end, 0x83, true},
+        A(iob_in_dx, 0x87, true), A(iob_in_dx, 0x88, false),
+        A(iob_in_dx, 0x83, false), A(iol_in_dx, 0x84, true),
+        A(iow_in_dx, 0x82, false), A(iow_in_dx, 0x83, true),
     };
     check_acc(p4, sizeof p4 / sizeof p4[0], 2, dr7_bp(2, RW_IO, 4, true), 0, 0x84, "I/O bp LEN 4 at port 0x84 (DR2)");
     /* A data breakpoint on the same number as a port does not match the port. */
-    const struct acc pm[] = {{iob_in_dx, iob_in_dx_end, 0x80, false}};
+    const struct acc pm[] = {A(iob_in_dx, 0x80, false)};
     check_acc(pm, 1, 1, dr7_bp(1, RW_RW, 1, false), 0, 0x80, "R/W bp on address 0x80 ignores IN from port 0x80");
     write_cr4(read_cr4() & ~CR4_DE);
 }
@@ -429,6 +445,8 @@ extern const char int3_i_end[];
 
 static void test_gd_int1(void)
 {
+    if (tcg_gap("DR7.GD general detect", "not implemented"))
+        goto int1;
     log_reset();
     SET_DR(0, 0);
     SET_DR(7, DR7_GD);
@@ -445,12 +463,15 @@ static void test_gd_int1(void)
     const struct exp gdr[] = {{1, gd_r, DR6_FIXED | DR6_BD, true}};
     check_log(gdr, 1, "DR7.GD: MOV from DR7 faults too");
 
+int1:
+    if (tcg_gap("INT1 (F1)", "#UD in 64-bit mode"))
+        goto int3;
     log_reset();
     fault_resume = (uintptr_t)icebp_end;   /* a #UD here would loop otherwise */
     ((void (*)(void))icebp)();
     const struct exp ib[] = {{1, icebp_end, DR6_FIXED, false}};
     check_log(ib, 1, "INT1 (F1): #DB trap after it, DR6 status bits unchanged");
-
+int3:
     log_reset();
     SET_DR(6, 0x1);   /* B0 left over: INT3 does not touch DR6 */
     ((void (*)(void))int3_i)();
@@ -522,13 +543,17 @@ static void test_rep(void)
     SET_DR(7, 0);
     report(nev == 1 && evs[0].vec == 1 && evs[0].rip == (uintptr_t)rep_stosb_i && evs[0].dr6 == (DR6_FIXED | 1),
            "REP STOSB write bp: #DB with RIP at the REP instruction, DR6.B0");
-    report(nev == 1 && evs[0].rcx == 10 && evs[0].rdi == b + 6 && (evs[0].rflags & RF),
-           "REP STOSB write bp: after the hitting iteration RCX %lu (want 10), RDI +%ld (want 6), RF pushed 1",
+    report(nev == 1 && evs[0].rcx == 10 && evs[0].rdi == b + 6,
+           "REP STOSB write bp: after the hitting iteration RCX %lu (want 10), RDI +%ld (want 6)",
            (unsigned long)evs[0].rcx, (long)(evs[0].rdi - b));
+    if (!tcg_gap("REP STOSB write bp: RF pushed 1 with iterations left", "RF pushed 0"))
+        report(nev == 1 && (evs[0].rflags & RF), "REP STOSB write bp: RF pushed 1 with iterations left");
     bool full = rcx == 0 && buf[16] == 0;
     for (unsigned i = 0; i < 16; i++)
         full &= buf[i] == 0xaa;
     report(full, "REP STOSB completes after the #DB (RCX %lu)", (unsigned long)rcx);
+    if (nev != 1)
+        log_dump();
 
     /* The last iteration hits: a plain trap after the instruction, RF 0. */
     log_reset();
@@ -536,9 +561,13 @@ static void test_rep(void)
     SET_DR(7, dr7_bp(1, RW_W, 1, false));
     ((uint64_t(*)(uint64_t, uint64_t))rep_stosb)(b, 16);
     SET_DR(7, 0);
-    report(nev == 1 && evs[0].rip == (uintptr_t)rep_stosb_end && evs[0].rcx == 0 && !(evs[0].rflags & RF) &&
-           evs[0].dr6 == (DR6_FIXED | 2),
-           "REP STOSB bp on the last byte: trap after the instruction, RCX 0, RF 0");
+    if (!tcg_gap("REP STOSB bp on the last byte", "#DB reported with RIP still at the REP")) {
+        report(nev == 1 && evs[0].rip == (uintptr_t)rep_stosb_end && evs[0].rcx == 0 && !(evs[0].rflags & RF) &&
+               evs[0].dr6 == (DR6_FIXED | 2),
+               "REP STOSB bp on the last byte: trap after the instruction, RCX 0, RF 0");
+        if (nev != 1 || evs[0].rip != (uintptr_t)rep_stosb_end)
+            log_dump();
+    }
 
     /* Read breakpoint (R/W = 11b) on the source of a REP MOVSB. */
     log_reset();
@@ -549,12 +578,14 @@ static void test_rep(void)
     rcx = ((uint64_t(*)(uint64_t, uint64_t, uint64_t))rep_movsb)(b + 48, 8, b + 32);
     SET_DR(7, 0);
     report(nev == 1 && evs[0].rip == (uintptr_t)rep_movsb_i && evs[0].rcx == 4 && evs[0].rsi == b + 36 &&
-           evs[0].rdi == b + 52 && evs[0].dr6 == (DR6_FIXED | 4) && (evs[0].rflags & RF),
-           "REP MOVSB read bp on source byte 3: RIP at REP, RCX %lu (want 4), RSI/RDI +%ld/+%ld (want 4/4), RF 1",
+           evs[0].rdi == b + 52 && evs[0].dr6 == (DR6_FIXED | 4),
+           "REP MOVSB read bp on source byte 3: RIP at REP, RCX %lu (want 4), RSI/RDI +%ld/+%ld (want 4/4)",
            (unsigned long)evs[0].rcx, (long)(evs[0].rsi - b - 32), (long)(evs[0].rdi - b - 48));
     bool same = rcx == 0;
     for (unsigned i = 0; i < 8; i++)
         same &= buf[48 + i] == i + 1;
+    if (!tcg_gap("REP MOVSB read bp: RF pushed 1", "RF pushed 0"))
+        report(nev == 1 && (evs[0].rflags & RF), "REP MOVSB read bp: RF pushed 1 with iterations left");
     report(same, "REP MOVSB completes after the #DB");
 }
 
@@ -578,6 +609,8 @@ __asm__(".text\n"
 
 static void test_btf(void)
 {
+    if (tcg_gap("DEBUGCTL.BTF", "not implemented"))
+        return;
     wrmsr(MSR_DEBUGCTL, 2);
     uint64_t v = rdmsr(MSR_DEBUGCTL);
     log_reset();

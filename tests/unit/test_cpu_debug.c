@@ -219,6 +219,26 @@ START_TEST(rep_string_data_breakpoint_pushes_rf_until_the_last_iteration)
 }
 END_TEST
 
+START_TEST(btf_single_steps_on_branches_and_is_cleared_by_the_db)
+{
+    /* mov $0x1d9,%ecx; mov $2,%eax; xor %edx,%edx; wrmsr (DEBUGCTL.BTF); pushfq;
+       orq $0x100,(%rsp); popfq; nop; jmp t; ud2; t: nop; nop; pushfq; andq $~0x100,(%rsp);
+       popfq; hlt */
+    ck_assert_int_eq(RUN("\xb9\xd9\x01\x00\x00\xb8\x02\x00\x00\x00\x31\xd2\x0f\x30\x9c\x48\x81\x0c\x24"
+                         "\x00\x01\x00\x00\x9d\x90\xeb\x02\x0f\x0b\x90\x90\x9c\x48\x81\x24\x24\xff\xfe"
+                         "\xff\xff\x9d\xf4"), STOP_HALT);
+    /* With BTF the NOP before the JMP reports nothing; the JMP traps (RIP = its target). That
+       #DB clears BTF, so from there on every instruction traps (SDM 3B §18.4.3). */
+    const unsigned at[6] = {0x1d, 0x1e, 0x1f, 0x20, 0x28, 0x29};
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 6);
+    for (unsigned i = 0; i < 6; i++) {
+        ck_assert_uint_eq(rec(REC_RIP, i), AT(at[i]));
+        ck_assert_uint_eq(rec(REC_DR6, i), DR6_IDLE | DR6_BS);
+    }
+    ck_assert_uint_eq(H.cpu.msr.debugctl, 0);
+}
+END_TEST
+
 START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 {
     H.cpu.nmi_blocked = true;   /* as inside an NMI handler */
@@ -363,6 +383,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, general_detect_faults_before_mov_dr);
     tcase_add_test(tc, faults_push_rf_traps_do_not);
     tcase_add_test(tc, rep_string_data_breakpoint_pushes_rf_until_the_last_iteration);
+    tcase_add_test(tc, btf_single_steps_on_branches_and_is_cleared_by_the_db);
     tcase_add_test(tc, nmi_held_until_iret_is_taken_right_after_it);
     tcase_add_test(tc, compat_syscall_is_ud_on_intel);
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
