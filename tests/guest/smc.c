@@ -63,6 +63,45 @@ __asm__(".pushsection .text.smc, \"ax\"\n"
         "  ret\n"
         ".popsection\n");
 
+/* The step loop's chained path follows `next` links between cached instructions of a page and
+   checks the page's code generation on each. A link is only followed if both instructions
+   were decoded at the current generation, so the store must run in the chain without having
+   bumped the generation before: it writes a data byte in a 64-byte chunk of the same page that
+   holds no code (no invalidation) on every round but the last, where it writes the immediate
+   of the next instruction (smc_link) or of one 512 bytes down, reached through linked NOPs
+   (smc_link_far). Both return the AL of the last round: want 1. */
+extern const char smc_link[], smc_link_far[];
+__asm__(".pushsection .text.smc, \"ax\"\n"
+        ".balign 64\n"
+        "smc_link:\n"
+        "  movl %edi, %ecx\n"
+        "  leaq smc_link_data(%rip), %rdx\n"
+        "1: cmpl $1, %ecx\n"
+        "  jne 2f\n"
+        "  leaq smc_link_op+1(%rip), %rdx\n"
+        "2: movb %cl, (%rdx)\n"
+        "smc_link_op: movb $0, %al\n"
+        "  decl %ecx\n"
+        "  jnz 1b\n"
+        "  movzbl %al, %eax\n"
+        "  ret\n"
+        "smc_link_far:\n"
+        "  movl %edi, %ecx\n"
+        "  leaq smc_link_data(%rip), %rdx\n"
+        "1: cmpl $1, %ecx\n"
+        "  jne 2f\n"
+        "  leaq smc_link_far_op+1(%rip), %rdx\n"
+        "2: movb %cl, (%rdx)\n"
+        "  .fill 512, 1, 0x90\n"
+        "smc_link_far_op: movb $0, %al\n"
+        "  decl %ecx\n"
+        "  jnz 1b\n"
+        "  movzbl %al, %eax\n"
+        "  ret\n"
+        ".balign 64\n"
+        "smc_link_data: .fill 64, 1, 0xcc\n"
+        ".popsection\n");
+
 /* unsigned smc_opcode(unsigned n): the next instruction alternates between ADD $1,%edx
    (83 C2 01) and SUB $1,%edx (83 EA 01) by patching its ModRM byte: after n rounds starting
    with ADD, EDX is n & 1. Returns EDX. */
@@ -115,6 +154,43 @@ static uint32_t smc_length_want(unsigned n)
         sum += (k & 1) ? k + 1 : 7;   /* odd rounds: EAX = round number, then INC */
     return sum;
 }
+
+/* One function per kind of store: round k (1..n) makes the low byte of the next
+   instruction's immediate k with that store (read-modify-write, locked, string, XCHG,
+   CMPXCHG, MOVNTI) and checks that the MOV executes with it. Returns 0, or the rounds left
+   when a stale immediate ran. R8 counts down, R9 is k. */
+#define SMC_KIND(name, write)                                       \
+    ".pushsection .text.smc, \"ax\"\n"                              \
+    #name ":\n"                                                     \
+    "  movl %edi, %r8d\n"                                           \
+    "  movl $0, " #name "_op+1(%rip)\n"                             \
+    "  xorl %r9d, %r9d\n"                                           \
+    "1: incl %r9d\n"                                                \
+    "  " write "\n"                                                 \
+    #name "_op: movl $0, %eax\n"                                    \
+    "  cmpb %r9b, %al\n"                                            \
+    "  jne 2f\n"                                                    \
+    "  decl %r8d\n"                                                 \
+    "  jnz 1b\n"                                                    \
+    "  xorl %eax, %eax\n"                                           \
+    "  ret\n"                                                       \
+    "2: movl %r8d, %eax\n"                                          \
+    "  ret\n"                                                       \
+    ".popsection\n"
+static volatile uint8_t movs_src;
+__asm__(SMC_KIND(smc_inc, "incb smc_inc_op+1(%rip)")
+        SMC_KIND(smc_lock_inc, "lock incb smc_lock_inc_op+1(%rip)")
+        SMC_KIND(smc_add, "addb $1, smc_add_op+1(%rip)")
+        SMC_KIND(smc_xadd, "movb $1, %dl; lock xaddb %dl, smc_xadd_op+1(%rip)")
+        SMC_KIND(smc_xchg, "movb %r9b, %dl; xchgb %dl, smc_xchg_op+1(%rip)")
+        SMC_KIND(smc_cmpxchg, "movb smc_cmpxchg_op+1(%rip), %al; movb %r9b, %dl; "
+                              "lock cmpxchgb %dl, smc_cmpxchg_op+1(%rip)")
+        SMC_KIND(smc_movsb, "movb %r9b, movs_src(%rip); leaq movs_src(%rip), %rsi; "
+                            "leaq smc_movsb_op+1(%rip), %rdi; movsb")
+        SMC_KIND(smc_stosb, "movb %r9b, %al; leaq smc_stosb_op+1(%rip), %rdi; stosb")
+        SMC_KIND(smc_movnti, "movnti %r9d, smc_movnti_op+1(%rip)"));
+extern const char smc_inc[], smc_lock_inc[], smc_add[], smc_xadd[], smc_xchg[], smc_cmpxchg[], smc_movsb[],
+    smc_stosb[], smc_movnti[];
 
 typedef uint64_t fn1(uint64_t);
 
@@ -187,6 +263,21 @@ static void test_loops(void)
     r = ((fn1 *)smc_ahead)(100);
     report(r == 0, "patch an instruction 1 KiB further down the running page, 100 rounds (stale at %lu)",
            (unsigned long)r);
+    r = ((fn1 *)smc_link)(100);
+    report(r == 1, "chained path: the last of 100 rounds stores into the linked next instruction: AL %lu (want 1)",
+           (unsigned long)r);
+    r = ((fn1 *)smc_link_far)(50);
+    report(r == 1, "chained path: ... into an instruction 512 linked NOPs down: AL %lu (want 1)", (unsigned long)r);
+    static const struct { const char *fn, *what; } kinds[] = {
+        {smc_inc, "INC m8"}, {smc_lock_inc, "LOCK INC m8"}, {smc_add, "ADD m8, imm"}, {smc_xadd, "LOCK XADD"},
+        {smc_xchg, "XCHG"}, {smc_cmpxchg, "LOCK CMPXCHG"}, {smc_movsb, "MOVSB"}, {smc_stosb, "STOSB"},
+        {smc_movnti, "MOVNTI"},
+    };
+    for (unsigned i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        r = ((fn1 *)kinds[i].fn)(100);
+        report(r == 0, "%s into the next instruction's immediate, 100 rounds (stale with %lu left)", kinds[i].what,
+               (unsigned long)r);
+    }
     r = ((fn1 *)smc_opcode)(101);
     report(r == 1, "patch the next instruction's ModRM (ADD <-> SUB), 101 rounds: EDX %lu (want 1)", (unsigned long)r);
     r = ((fn1 *)smc_opcode)(100);
