@@ -4,6 +4,7 @@
  * Every #DB is logged by one handler (vector, saved RIP and RFLAGS, DR6, DR7, RCX/RSI/RDI,
  * RFLAGS inside the handler) and each check compares the log with what the SDM requires. */
 #include "guest.h"
+#include "ring3.h"
 
 #define TF (1ull << 8)
 #define RF (1ull << 16)
@@ -27,7 +28,7 @@ enum { RW_X = 0, RW_W = 1, RW_IO = 2, RW_RW = 3 };
 
 /* ---- the event log ---- */
 struct ev {
-    uint64_t vec, rip, rflags, dr6, dr7, rcx, rsi, rdi, fl_in;
+    uint64_t vec, rip, cs, rflags, dr6, dr7, rcx, rsi, rdi, fl_in, err;
 };
 #define NEV 16
 static volatile struct ev evs[NEV];
@@ -48,6 +49,8 @@ static void on_event(struct exc_frame *f)
     if (i < NEV) {
         evs[i].vec = f->vector;
         evs[i].rip = f->rip;
+        evs[i].cs = f->cs;
+        evs[i].err = f->error;
         evs[i].rflags = f->rflags;
         evs[i].dr6 = GET_DR(6);
         evs[i].dr7 = GET_DR(7);
@@ -589,6 +592,119 @@ static void test_rep(void)
     report(same, "REP MOVSB completes after the #DB");
 }
 
+/* ---- POP SS: invalid in 64-bit mode, so in a compatibility-mode code segment ---- */
+static uint64_t gdt32[4] = {
+    0, 0x00af9b000000ffffull,   /* 0x08: 64-bit code (as boot.S) */
+    0x00cf93000000ffffull,      /* 0x10: data */
+    0x00cf9b000000ffffull,      /* 0x18: 32-bit code */
+};
+extern const char popss_test[], cp_2[], cp_3[], cp_4[], cp_5[], cp_off1[], cp_off2[], cp_off3[];
+__asm__(".text\n"
+        /* void popss_test(void): far return into compatibility mode at cp_start and back */
+        "popss_test:\n"
+        "  pushq $0x18\n"
+        "  leaq cp_start(%rip), %rax\n"
+        "  pushq %rax\n"
+        "  lretq\n"
+        "cp_back64: ret\n"
+        ".code32\n"
+        "cp_start:\n"
+        "  pushfl; orl $0x100, (%esp); popfl\n"
+        "cp_1: pushl %ss\n"
+        "cp_2: popl %ss\n"       /* its #DB is held over the next instruction */
+        "cp_3: nop\n"
+        "cp_4: nop\n"
+        "cp_5: pushfl\n"
+        "cp_off1: andl $~0x100, (%esp)\n"
+        "cp_off2: popfl\n"
+        "cp_off3: pushl $0x08\n"
+        "  pushl $cp_back64\n"
+        "  lret\n"
+        ".code64\n");
+
+static void test_pop_ss(void)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt32 - 1, (uintptr_t)gdt32};
+    __asm__ volatile("lgdt %0" ::"m"(gdtr) : "memory");
+    log_reset();
+    ((void (*)(void))popss_test)();
+    const struct exp x[] = {BS(cp_2), BS(cp_4), BS(cp_5), BS(cp_off1), BS(cp_off2), BS(cp_off3)};
+    bool ok = log_matches(x, 6) && evs[0].cs == 0x18;
+    report(ok, "POP SS under TF (compatibility mode): one #DB after the instruction following POP SS");
+    if (!ok)
+        log_dump();
+}
+
+/* ---- several conditions in one #DB ---- */
+extern const char ss_wr[], ss_wr_i[], ss_wr_end[];
+__asm__(".text\n"
+        /* (rdi = address): TF on; write a byte; TF off */
+        "ss_wr:\n" TF_ON
+        "ss_wr_i: movb $1, (%rdi)\n"
+        "ss_wr_end: " TF_OFF_L(ss_wr));
+extern const char ss_wr_off1[], ss_wr_off2[], ss_wr_off3[];
+
+static void test_combined(void)
+{
+    uint64_t b = (uintptr_t)buf;
+    if (tcg_gap("two data breakpoints / BS with a data breakpoint in one #DB", "only the first condition reported"))
+        return;
+    /* A word write spanning two byte breakpoints: one #DB with B0 and B1. */
+    log_reset();
+    SET_DR(0, b + 7);
+    SET_DR(1, b + 8);
+    SET_DR(7, dr7_bp(0, RW_W, 1, false) | dr7_bp(1, RW_W, 1, false));
+    ((void (*)(uint64_t, uint64_t))ww)(b + 7, 0);
+    SET_DR(7, 0);
+    const struct exp two[] = {{1, ww_end, DR6_FIXED | 3, false}};
+    check_log(two, 1, "word write over two byte breakpoints: one #DB with DR6.B0 and B1");
+
+    /* A single-stepped write hitting a data breakpoint: one #DB with BS and B2. */
+    log_reset();
+    SET_DR(2, b + 20);
+    SET_DR(7, dr7_bp(2, RW_W, 4, false));
+    ((void (*)(uint64_t))ss_wr)(b + 21);
+    SET_DR(7, 0);
+    const struct exp both[] = {{1, ss_wr_end, DR6_FIXED | DR6_BS | 4, false}, BS(ss_wr_off1), BS(ss_wr_off2),
+                               BS(ss_wr_off3)};
+    check_log(both, 4, "single-stepped write on a data breakpoint: one #DB with DR6.BS and B2");
+}
+
+/* ---- CPL 3 ---- */
+extern const char u_dr[], u_dr_i[], u_dr_end[], u_ss[], u_ss1[], u_ss2[], u_ss_off1[], u_ss_off2[], u_ss_off3[];
+__asm__(".text\n"
+        "u_dr:\n"
+        "u_dr_i: movq %dr7, %rax\n"
+        "u_dr_end: int $0x81\n"
+        "u_ss:\n" TF_ON
+        "  nop\n"
+        "u_ss1: nop\n"
+        "u_ss2: " "pushfq\n"
+        "u_ss_off1: andq $~0x100, (%rsp)\n"
+        "u_ss_off2: popfq\n"
+        "u_ss_off3: int $0x81\n");
+
+static void test_ring3(void)
+{
+    ring3_setup(0, 0);
+    log_reset();
+    fault_resume = (uintptr_t)u_dr_end;
+    ring3_run((void (*)(void))u_dr);
+    report(nev == 1 && evs[0].vec == 13 && evs[0].err == 0 && evs[0].rip == (uintptr_t)u_dr_i &&
+           evs[0].cs == RING3_UCODE, "MOV from DR7 at CPL 3: #GP(0) at the instruction");
+
+    log_reset();
+    ring3_run((void (*)(void))u_ss);
+    const struct exp x[] = {BS(u_ss1), BS(u_ss2), BS(u_ss_off1), BS(u_ss_off2), BS(u_ss_off3)};
+    bool ok = log_matches(x, 5);
+    for (unsigned i = 0; ok && i < 5; i++)
+        ok = evs[i].cs == RING3_UCODE;
+    report(ok, "TF set by POPF at CPL 3: #DB to ring 0 after each user instruction, IRET back to CS %#x",
+           RING3_UCODE);
+    if (!ok)
+        log_dump();
+}
+
 /* ---- DEBUGCTL.BTF: single-step on branches (SDM 3B §18.4.3) ---- */
 extern const char btf_fn[], btf_j1[], btf_t1[], btf_t2[], btf_ret[];
 __asm__(".text\n"
@@ -648,5 +764,8 @@ int main(void)
     test_dr_regs();
     test_rep();
     test_btf();
+    test_pop_ss();
+    test_combined();
+    test_ring3();   /* last: loads the ring-3 GDT and makes the identity map user-accessible */
     return report_summary();
 }
