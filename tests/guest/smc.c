@@ -351,6 +351,25 @@ static void test_rep(void)
                      "r11", "memory", "cc");
     report(r1 == 5 && r2 == 77, "REP STOSB overwrites code with NOPs (before %lu, after %lu, want 5 and 77)",
            (unsigned long)r1, (unsigned long)r2);
+
+    /* A REP STOSB that overwrites the instructions right after itself: F3 AA, then
+       MOV $5,%eax; RET. Entered with RDI at the MOV, RCX = 5, AL = 0x90: the MOV becomes five
+       NOPs before it is fetched, so EAX stays 0x90. Run twice: decoded the second time. */
+    uint8_t *self = pages[PG_C] + 0x400;
+    uint64_t got[2];
+    for (int i = 0; i < 2; i++) {
+        self[0] = 0xf3;
+        self[1] = 0xaa;
+        emit_mov_ret(self + 2, 5);
+        uint8_t *dst = self + 2;
+        uint64_t cnt = 5;
+        __asm__ volatile("call *%3"
+                         : "=a"(got[i]), "+D"(dst), "+c"(cnt)
+                         : "r"(self), "a"(0x90ull)
+                         : "rdx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc");
+    }
+    report(got[0] == 0x90 && got[1] == 0x90, "REP STOSB overwriting the code that follows it (%#lx, %#lx; want 0x90)",
+           (unsigned long)got[0], (unsigned long)got[1]);
 }
 
 /* The immediate of the MOV at A+0xffd as the bytes in memory give it. */
