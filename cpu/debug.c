@@ -100,8 +100,10 @@ static bool debug_insn_branched(const struct cpu *c, const struct insn *in)
 void debug_after_insn(struct cpu *c, const struct insn *in, u64 fl0)
 {
     /* RF is cleared when the instruction it covered completes, except by an IRET that loads
-       it (SDM 3B §18.3.1.1). */
-    if ((fl0 & RFLAGS_RF) && in->exec != exec_iret)
+       it and a REP string instruction that stopped with iterations left, which keeps it set
+       (exec_string; SDM 3B §18.3.1.1). */
+    bool rep_left = (in->flags & (INSN_REP | INSN_REPNE)) && c->rip == c->insn_rip;
+    if ((fl0 & RFLAGS_RF) && in->exec != exec_iret && !rep_left)
         c->rflags &= ~RFLAGS_RF;
     /* Single-step: TF was set when the instruction began. SYSCALL/SYSRET look at TF when
        they end instead and queue the trap themselves. */

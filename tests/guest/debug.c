@@ -670,6 +670,118 @@ static void test_combined(void)
     check_log(both, 4, "single-stepped write on a data breakpoint: one #DB with DR6.BS and B2");
 }
 
+/* ---- implicit stack accesses: PUSH, CALL, RET (rdi = the DR7 value, DR0 = the stack slot) ---- */
+extern const char stk_push[], stk_push_end[], stk_call[], stk_call_tgt[], stk_ret[], stk_ret_tgt[];
+extern const char stk_rmw[], stk_rmw_end[];
+__asm__(".text\n"
+        "stk_push:\n"
+        "  leaq -8(%rsp), %rax; movq %rax, %dr0; movq %rdi, %dr7\n"
+        "  pushq $5\n"
+        "stk_push_end: popq %rax\n"
+        "  xorl %eax, %eax; movq %rax, %dr7; ret\n"
+        "stk_call:\n"
+        "  leaq -8(%rsp), %rax; movq %rax, %dr0; movq %rdi, %dr7\n"
+        "  call stk_call_tgt\n"
+        "stk_call_tgt: addq $8, %rsp\n"
+        "  xorl %eax, %eax; movq %rax, %dr7; ret\n"
+        "stk_ret:\n"
+        "  leaq stk_ret_tgt(%rip), %rax; pushq %rax\n"
+        "  movq %rsp, %rax; movq %rax, %dr0; movq %rdi, %dr7\n"
+        "  ret\n"
+        "stk_ret_tgt: xorl %eax, %eax; movq %rax, %dr7; ret\n"
+        /* lock xadd on a watched byte (rsi = its address) */
+        "stk_rmw:\n"
+        "  movq %rsi, %dr0; movq %rdi, %dr7; movb $1, %al\n"
+        "  lock xaddb %al, (%rsi)\n"
+        "stk_rmw_end: xorl %eax, %eax; movq %rax, %dr7; ret\n");
+
+/* MOV SS loading from a watched address (rsi): the data #DB is held over the next
+   instruction like the single-step one (SDM 3A §6.8.3). REP INSB with an I/O breakpoint on its
+   port: #DB after the first iteration (SDM 3B §18.3.1.2), RIP still at the REP. */
+extern const char movss_bp[], movss_bp_nop[], movss_bp_end[], rep_ins[], rep_ins_i[];
+__asm__(".text\n"
+        "movss_bp:\n"
+        "  movl %ss, %eax; movw %ax, (%rsi)\n"
+        "  movq %rsi, %dr0; movq %rdi, %dr7\n"
+        "  movw (%rsi), %ss\n"
+        "movss_bp_nop: nop\n"
+        "movss_bp_end: xorl %eax, %eax; movq %rax, %dr7; ret\n"
+        /* (rdi = DR7, rsi = destination, rdx = port, rcx = count) */
+        "rep_ins:\n"
+        "  movq %rdx, %dr1; movq %rdi, %dr7; movq %rsi, %rdi\n"
+        "rep_ins_i: rep insb\n"
+        "  xorl %eax, %eax; movq %rax, %dr7; movq %rcx, %rax; ret\n");
+
+static void test_movss_data_bp(void)
+{
+    if (tcg_gap("data breakpoint on the operand of MOV SS", "#DB not held"))
+        return;
+    log_reset();
+    ((void (*)(uint64_t, uint64_t))movss_bp)(dr7_bp(0, RW_RW, 2, false), (uintptr_t)(buf + 44));
+    const struct exp x[] = {{1, movss_bp_end, DR6_FIXED | 1, false}};
+    check_log(x, 1, "data breakpoint on the operand of MOV SS: #DB held until after the next instruction");
+}
+
+static void test_rep_ins_io_bp(void)
+{
+    if (tcg_gap("REP INSB with an I/O breakpoint", "#DB before the first iteration"))
+        return;
+
+    write_cr4(read_cr4() | CR4_DE);
+    log_reset();
+    uint64_t left = ((uint64_t(*)(uint64_t, uint64_t, uint64_t, uint64_t))rep_ins)(dr7_bp(1, RW_IO, 1, false),
+                                                                                 (uintptr_t)(buf + 48), 0x80, 8);
+    write_cr4(read_cr4() & ~CR4_DE);
+    /* Every iteration reads the watched port, so every iteration reports one: RF pushed 1
+       while iterations remain, 0 after the last. */
+    bool first = nev >= 1 && evs[0].rip == (uintptr_t)rep_ins_i && evs[0].rcx == 7 && evs[0].dr6 == (DR6_FIXED | 2) &&
+                 (evs[0].rflags & RF);
+    report(first, "REP INSB from a watched port: #DB after the first iteration (RCX %lu, want 7), RIP at the REP, RF 1",
+           (unsigned long)evs[0].rcx);
+    bool each = nev == 8 && left == 0;
+    for (unsigned i = 0; each && i < 8; i++)
+        each = evs[i].rcx == 7 - i && evs[i].rip == (uintptr_t)(i < 7 ? rep_ins_i : rep_ins_i + 2) &&
+               !!(evs[i].rflags & RF) == (i < 7);
+    report(each, "... and one after each further iteration, the last after the instruction with RF 0 (%u events)", nev);
+    if (!first || !each)
+        log_dump();
+}
+
+extern const char dr_hi6[], dr_hi6_end[], dr_hi7[], dr_hi7_end[];
+__asm__(".text\n"
+        ACC(dr_hi6, "movq %rdi, %dr6")
+        ACC(dr_hi7, "movq %rdi, %dr7"));
+
+/* MOV to DR6/DR7 with any of bits 63:32 set: #GP(0) (SDM 2B "MOV—Move to/from Debug Registers"). */
+static void test_dr_upper_bits(void)
+{
+    log_reset();
+    fault_resume = (uintptr_t)dr_hi6_end;
+    ((void (*)(uint64_t))dr_hi6)(1ull << 32);
+    bool ok6 = nev == 1 && evs[0].vec == 13 && evs[0].err == 0 && evs[0].rip == (uintptr_t)dr_hi6;
+    log_reset();
+    fault_resume = (uintptr_t)dr_hi7_end;
+    ((void (*)(uint64_t))dr_hi7)(1ull << 40 | 1);
+    bool ok7 = nev == 1 && evs[0].vec == 13 && evs[0].err == 0 && evs[0].rip == (uintptr_t)dr_hi7 && GET_DR(7) == 0x400;
+    report(ok6 && ok7, "MOV to DR6/DR7 with bits 63:32 set: #GP(0), DR7 unchanged");
+}
+
+static void test_implicit(void)
+{
+    struct { const char *fn, *rip; unsigned rw; const char *what; } t[] = {
+        {stk_push, stk_push_end, RW_W, "PUSH onto a watched stack slot: #DB after the PUSH"},
+        {stk_call, stk_call_tgt, RW_W, "CALL pushing onto a watched slot: #DB at the call target"},
+        {stk_ret, stk_ret_tgt, RW_RW, "RET reading a watched slot (R/W = 11b): #DB at the return target"},
+        {stk_rmw, stk_rmw_end, RW_W, "LOCK XADD on a watched byte: #DB after it"},
+    };
+    for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+        log_reset();
+        ((void (*)(uint64_t, uint64_t))t[i].fn)(dr7_bp(0, t[i].rw, 8, false), (uintptr_t)(buf + 40));
+        const struct exp x[] = {{1, t[i].rip, DR6_FIXED | 1, false}};
+        check_log(x, 1, t[i].what);
+    }
+}
+
 /* ---- CPL 3 ---- */
 extern const char u_dr[], u_dr_i[], u_dr_end[], u_ss[], u_ss1[], u_ss2[], u_ss_off1[], u_ss_off2[], u_ss_off3[];
 __asm__(".text\n"
@@ -766,6 +878,10 @@ int main(void)
     test_btf();
     test_pop_ss();
     test_combined();
+    test_implicit();
+    test_movss_data_bp();
+    test_rep_ins_io_bp();
+    test_dr_upper_bits();
     test_ring3();   /* last: loads the ring-3 GDT and makes the identity map user-accessible */
     return report_summary();
 }

@@ -239,6 +239,24 @@ START_TEST(btf_single_steps_on_branches_and_is_cleared_by_the_db)
 }
 END_TEST
 
+START_TEST(single_stepped_rep_string_pushes_rf_until_the_last_iteration)
+{
+    /* pushfq; orq $0x100,(%rsp); popfq; mov $0x7800,%edi; mov $3,%ecx; r: rep stosb;
+       pushfq; andq $~0x100,(%rsp); popfq; hlt */
+    ck_assert_int_eq(RUN("\x9c\x48\x81\x0c\x24\x00\x01\x00\x00\x9d\xbf\x00\x78\x00\x00\xb9\x03\x00\x00"
+                         "\x00\xf3\xaa\x9c\x48\x81\x24\x24\xff\xfe\xff\xff\x9d\xf4"), STOP_HALT);
+    /* One trap per iteration; the handler resumes with RF = 1 each time, and the REP keeps it
+       across an iteration that leaves more to do, so the next trap pushes RF = 1 again; the
+       last iteration completes the instruction and clears it (SDM 3B §18.3.1.1). */
+    const unsigned at[8] = {0x0f, 0x14, 0x14, 0x14, 0x16, 0x17, 0x1f, 0x20};
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 8);
+    for (unsigned i = 0; i < 8; i++) {
+        ck_assert_uint_eq(rec(REC_RIP, i), AT(at[i]));
+        ck_assert_int_eq(!!(rec(REC_RFLAGS, i) & RFLAGS_RF), i == 2 || i == 3);
+    }
+}
+END_TEST
+
 START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 {
     H.cpu.nmi_blocked = true;   /* as inside an NMI handler */
@@ -384,6 +402,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, faults_push_rf_traps_do_not);
     tcase_add_test(tc, rep_string_data_breakpoint_pushes_rf_until_the_last_iteration);
     tcase_add_test(tc, btf_single_steps_on_branches_and_is_cleared_by_the_db);
+    tcase_add_test(tc, single_stepped_rep_string_pushes_rf_until_the_last_iteration);
     tcase_add_test(tc, nmi_held_until_iret_is_taken_right_after_it);
     tcase_add_test(tc, compat_syscall_is_ud_on_intel);
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
