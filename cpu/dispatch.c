@@ -27,9 +27,6 @@ static void bind_generic(unsigned mnemonic, struct insn *in)
             special |= in->op[i].kind == OPND_REG && in->op[i].regc != REGC_GPR && in->op[i].regc != REGC_GPR8H;
         B(special ? exec_mov : exec_mov_gpr, SUB_NONE, 1);
     }
-    /* MOVNTI (SSE2) stores a general register; the non-temporal hint has no architectural
-       effect (SDM 2B "MOVNTI"). */
-    case ZYDIS_MNEMONIC_MOVNTI: B(exec_mov_gpr, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_MOVZX: B(exec_movzx, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD: B(exec_movsx, SUB_NONE, 1);
     case ZYDIS_MNEMONIC_LEA: B(exec_lea, SUB_NONE, 1);

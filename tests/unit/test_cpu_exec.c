@@ -57,19 +57,6 @@ START_TEST(memory_and_riprel)
 }
 END_TEST
 
-START_TEST(movnti_stores_like_mov)
-{
-    /* movabs $0x1122334455667788,%rax; movnti %rax,0x2000; movnti %eax,0x2010; hlt
-       (SSE2, advertised by the model; the non-temporal hint changes nothing visible) */
-    memset(H.ram + 0x2000, 0xee, 0x20);
-    ck_assert_int_eq(RUN("\x48\xb8\x88\x77\x66\x55\x44\x33\x22\x11\x48\x0f\xc3\x04\x25\x00\x20\x00\x00"
-                         "\x0f\xc3\x04\x25\x10\x20\x00\x00\xf4"), STOP_HALT);
-    ck_assert_uint_eq(harness_get64(&H, 0x2000), 0x1122334455667788ull);
-    ck_assert_uint_eq(harness_get32(&H, 0x2010), 0x55667788u);
-    ck_assert_uint_eq(H.ram[0x2014], 0xee);
-}
-END_TEST
-
 START_TEST(divide_error_through_idt)
 {
     /* handler at 0x200000: mov $0xde,%r15d; hlt  (41 bf de 00 00 00 f4) */
@@ -394,7 +381,6 @@ Suite *unit_suite(void)
     tcase_add_test(tc, descriptor_inspection_and_rdrand);
     tcase_add_test(tc, sysenter_sysexit);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
-    tcase_add_test(tc, movnti_stores_like_mov);
     tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 500);
     suite_add_tcase(s, tc);
     return s;
