@@ -13,6 +13,19 @@
 #define XCODE (TRAMP + 0x1000)    /* code the BSP runs and the AP rewrites */
 #define MAP_BASE 0x10000000ul     /* 2 MiB of linear space mapped by this test's own 4 KiB PT */
 
+/* The end of one round of the loops below: compare what the patched instruction produced, count
+   the rounds down in `counter`, return 0 when all passed or the rounds left at the first stale
+   one. */
+#define ROUND_END(cmp, counter)                                         \
+    "  " cmp "\n"                                                        \
+    "  jne 2f\n"                                                         \
+    "  decl " counter "\n"                                               \
+    "  jnz 1b\n"                                                         \
+    "  xorl %eax, %eax\n"                                                \
+    "  ret\n"                                                            \
+    "2: movl " counter ", %eax\n"                                        \
+    "  ret\n"
+
 /* ---- self-modifying loops (in .text, each on one 4 KiB page so the chained path runs them) ---- */
 extern const char smc_next[], smc_next_op[], smc_call[], smc_call_fn[], smc_ahead[], smc_ahead_op[];
 __asm__(".pushsection .text.smc, \"ax\"\n"
@@ -23,27 +36,13 @@ __asm__(".pushsection .text.smc, \"ax\"\n"
         "  movl %edi, %ecx\n"
         "1: movb %cl, smc_next_op+1(%rip)\n"
         "smc_next_op: movb $0, %al\n"
-        "  cmpb %cl, %al\n"
-        "  jne 2f\n"
-        "  decl %ecx\n"
-        "  jnz 1b\n"
-        "  xorl %eax, %eax\n"
-        "  ret\n"
-        "2: movl %ecx, %eax\n"
-        "  ret\n"
+        ROUND_END("cmpb %cl, %al", "%ecx")
         /* unsigned smc_call(unsigned n): patch the imm32 of smc_call_fn and call it, n..1 */
         "smc_call:\n"
         "  movl %edi, %ecx\n"
         "1: movl %ecx, smc_call_fn+1(%rip)\n"
         "  call smc_call_fn\n"
-        "  cmpl %ecx, %eax\n"
-        "  jne 2f\n"
-        "  decl %ecx\n"
-        "  jnz 1b\n"
-        "  xorl %eax, %eax\n"
-        "  ret\n"
-        "2: movl %ecx, %eax\n"
-        "  ret\n"
+        ROUND_END("cmpl %ecx, %eax", "%ecx")
         "smc_call_fn: movl $0, %eax\n"
         "  ret\n"
         /* unsigned smc_ahead(unsigned n): patch an instruction 1 KiB further down the page,
@@ -53,14 +52,7 @@ __asm__(".pushsection .text.smc, \"ax\"\n"
         "1: movl %ecx, smc_ahead_op+1(%rip)\n"
         "  .fill 1024, 1, 0x90\n"
         "smc_ahead_op: movl $0, %eax\n"
-        "  cmpl %ecx, %eax\n"
-        "  jne 2f\n"
-        "  decl %ecx\n"
-        "  jnz 1b\n"
-        "  xorl %eax, %eax\n"
-        "  ret\n"
-        "2: movl %ecx, %eax\n"
-        "  ret\n"
+        ROUND_END("cmpl %ecx, %eax", "%ecx")
         ".popsection\n");
 
 /* The step loop's chained path follows `next` links between cached instructions of a page and
@@ -168,14 +160,7 @@ static uint32_t smc_length_want(unsigned n)
     "1: incl %r9d\n"                                                \
     "  " write "\n"                                                 \
     #name "_op: movl $0, %eax\n"                                    \
-    "  cmpb %r9b, %al\n"                                            \
-    "  jne 2f\n"                                                    \
-    "  decl %r8d\n"                                                 \
-    "  jnz 1b\n"                                                    \
-    "  xorl %eax, %eax\n"                                           \
-    "  ret\n"                                                       \
-    "2: movl %r8d, %eax\n"                                          \
-    "  ret\n"                                                       \
+    ROUND_END("cmpb %r9b, %al", "%r8d")                              \
     ".popsection\n"
 static volatile uint8_t movs_src;
 __asm__(SMC_KIND(smc_inc, "incb smc_inc_op+1(%rip)")
