@@ -55,10 +55,10 @@ __asm__(".pushsection .text.smc, \"ax\"\n"
         ROUND_END("cmpl %ecx, %eax", "%ecx")
         ".popsection\n");
 
-/* The step loop's chained path follows `next` links between cached instructions of a page and
-   checks the page's code generation on each. A link is only followed if both instructions
-   were decoded at the current generation, so the store must run in the chain without having
-   bumped the generation before: it writes a data byte in a 64-byte chunk of the same page that
+/* The step loop's chained path runs a page's cached instructions through `next` links under
+   the code generation it read when it started; a store into decoded code must end that run.
+   To get a store into the run at all, both it and its successor must already be decoded at the
+   current generation: the store writes a data byte in a 64-byte chunk of the same page that
    holds no code (no invalidation) on every round but the last, where it writes the immediate
    of the next instruction (smc_link) or of one 512 bytes down, reached through linked NOPs
    (smc_link_far). Both return the AL of the last round: want 1. */
@@ -166,6 +166,9 @@ static volatile uint8_t movs_src;
 __asm__(SMC_KIND(smc_inc, "incb smc_inc_op+1(%rip)")
         SMC_KIND(smc_lock_inc, "lock incb smc_lock_inc_op+1(%rip)")
         SMC_KIND(smc_add, "addb $1, smc_add_op+1(%rip)")
+        SMC_KIND(smc_incl, "incl smc_incl_op+1(%rip)")
+        SMC_KIND(smc_addl, "addl $1, smc_addl_op+1(%rip)")
+        SMC_KIND(smc_subq, "subq $-1, smc_subq_op+1(%rip)")   /* no carry into the next insn */
         SMC_KIND(smc_xadd, "movb $1, %dl; lock xaddb %dl, smc_xadd_op+1(%rip)")
         SMC_KIND(smc_xchg, "movb %r9b, %dl; xchgb %dl, smc_xchg_op+1(%rip)")
         SMC_KIND(smc_cmpxchg, "movb smc_cmpxchg_op+1(%rip), %al; movb %r9b, %dl; "
@@ -174,7 +177,8 @@ __asm__(SMC_KIND(smc_inc, "incb smc_inc_op+1(%rip)")
                             "leaq smc_movsb_op+1(%rip), %rdi; movsb")
         SMC_KIND(smc_stosb, "movb %r9b, %al; leaq smc_stosb_op+1(%rip), %rdi; stosb")
         SMC_KIND(smc_movnti, "movnti %r9d, smc_movnti_op+1(%rip)"));
-extern const char smc_inc[], smc_lock_inc[], smc_add[], smc_xadd[], smc_xchg[], smc_cmpxchg[], smc_movsb[],
+extern const char smc_inc[], smc_lock_inc[], smc_add[], smc_incl[], smc_addl[], smc_subq[], smc_xadd[], smc_xchg[],
+    smc_cmpxchg[], smc_movsb[],
     smc_stosb[], smc_movnti[];
 
 typedef uint64_t fn1(uint64_t);
@@ -254,7 +258,8 @@ static void test_loops(void)
     r = ((fn1 *)smc_link_far)(50);
     report(r == 1, "chained path: ... into an instruction 512 linked NOPs down: AL %lu (want 1)", (unsigned long)r);
     static const struct { const char *fn, *what; } kinds[] = {
-        {smc_inc, "INC m8"}, {smc_lock_inc, "LOCK INC m8"}, {smc_add, "ADD m8, imm"}, {smc_xadd, "LOCK XADD"},
+        {smc_inc, "INC m8"}, {smc_lock_inc, "LOCK INC m8"}, {smc_add, "ADD m8, imm"}, {smc_incl, "INC m32"}, {smc_addl, "ADD m32, imm"},
+        {smc_subq, "SUB m64, imm (8 bytes over the immediate and the next instruction)"}, {smc_xadd, "LOCK XADD"},
         {smc_xchg, "XCHG"}, {smc_cmpxchg, "LOCK CMPXCHG"}, {smc_movsb, "MOVSB"}, {smc_stosb, "STOSB"},
         {smc_movnti, "MOVNTI"},
     };
