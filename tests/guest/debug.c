@@ -313,6 +313,7 @@ static void test_insn_bp(void)
 /* Access stubs: (rdi = address, rsi = value); each label_end is the RIP a trap reports. */
 #define ACC(name, insn) #name ": " insn "\n" #name "_end: ret\n"
 extern const char wb[], wb_end[], ww[], ww_end[], wl[], wl_end[], wq[], wq_end[];
+extern const char addl_m[], addl_m_end[], incq_m[], incq_m_end[], testl_m[], testl_m_end[];
 extern const char rb[], rb_end[], rw_[], rw__end[], rl[], rl_end[], rq[], rq_end[];
 extern const char iob_out_imm[], iob_out_imm_end[], iob_in_dx[], iob_in_dx_end[];
 extern const char iob_out_dx[], iob_out_dx_end[], iow_in_dx[], iow_in_dx_end[];
@@ -322,6 +323,8 @@ __asm__(".text\n"
         ACC(wl, "movl %esi, (%rdi)") ACC(wq, "movq %rsi, (%rdi)")
         ACC(rb, "movb (%rdi), %al") ACC(rw_, "movw (%rdi), %ax")
         ACC(rl, "movl (%rdi), %eax") ACC(rq, "movq (%rdi), %rax")
+        /* read-modify-write and read-only ALU forms with 4- and 8-byte memory operands */
+        ACC(addl_m, "addl $1, (%rdi)") ACC(incq_m, "incq (%rdi)") ACC(testl_m, "testl %esi, (%rdi)")
         /* I/O: rdi = port (in DX), value in AL/AX/EAX */
         ACC(iob_out_imm, "movl %esi, %eax; outb %al, $0x80")
         ACC(iob_in_imm, "inb $0x80, %al")
@@ -390,6 +393,15 @@ static void test_data_bp(void)
         A(ww, 3, true), A(wl, 4, true), A(wq, 8, false), A(rl, 4, false),
     };
     check_acc(w4, sizeof w4 / sizeof w4[0], 2, dr7_bp(2, RW_W, 4, false), b, b + 4, "write bp LEN 4 (DR2)");
+    /* ALU instructions on memory: ADD/INC write (hit a write breakpoint), TEST only reads. */
+    const struct acc alu[] = {
+        A(addl_m, 4, true), A(incq_m, 0, true), A(testl_m, 4, false), A(addl_m, 8, false), A(incq_m, 8, false),
+    };
+    check_acc(alu, sizeof alu / sizeof alu[0], 2, dr7_bp(2, RW_W, 4, false), b, b + 4,
+              "write bp LEN 4 (DR2) against ADD m32 / INC m64 / TEST m32");
+    const struct acc alur[] = {A(testl_m, 4, true), A(testl_m, 8, false), A(addl_m, 2, true), A(addl_m, 0, false)};
+    check_acc(alur, sizeof alur / sizeof alur[0], 2, dr7_bp(2, RW_RW, 4, false), b, b + 4,
+              "read/write bp LEN 4 (DR2) against TEST m32 / ADD m32");
     /* LEN 8 at buf+8 (DR3), read/write. */
     const struct acc rw8[] = {
         A(rb, 7, false), A(rb, 15, true), A(rb, 16, false), A(wq, 4, true),
