@@ -14,6 +14,8 @@
 #define DR6_BS (1ull << 14)
 #define DR7_GD (1ull << 13)
 #define MSR_DEBUGCTL 0x1d9
+#define APIC_BASE 0xfee00000ul
+#define IPI_VECTOR 0x41
 
 #define SET_DR(n, v) __asm__ volatile("mov %0, %%dr" #n ::"r"((uint64_t)(v)) : "memory")
 #define GET_DR(n) ({ uint64_t v_; __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v_)); v_; })
@@ -69,6 +71,8 @@ static void on_event(struct exc_frame *f)
         }
         if (i >= rf_from)
             f->rflags |= RF;
+    } else if (f->vector == IPI_VECTOR) {
+        *(volatile uint32_t *)(APIC_BASE + 0xb0) = 0;   /* EOI */
     } else if (f->vector != 3 && f->vector < 32 && fault_resume) {
         f->rip = fault_resume;
     }
@@ -794,6 +798,42 @@ static void test_implicit(void)
     }
 }
 
+/* ---- an interrupt arriving while code is single-stepped ---- */
+extern const char ipi_tf[], ipi_1[], ipi_2[], ipi_off1[], ipi_off2[], ipi_off3[];
+__asm__(".text\n"
+        /* (rdi = ICR address, esi = ICR value): a self-IPI sent under TF */
+        "ipi_tf:\n"
+        "  sti\n" TF_ON
+        "  movl %esi, (%rdi)\n"
+        "ipi_1: nop\n"
+        "ipi_2: " TF_OFF_L(ipi));
+
+static void test_interrupt_under_tf(void)
+{
+    *(volatile uint32_t *)(APIC_BASE + 0xf0) = 0x1ff;   /* software-enable the local APIC */
+    log_reset();
+    ((void (*)(uint64_t, uint64_t))ipi_tf)(APIC_BASE + 0x300, 0x44000 | IPI_VECTOR);   /* self, fixed */
+    __asm__ volatile("cli");
+    /* When the interrupt comes is not architectural; that it comes once, with TF 1 in its
+       frame, that its handler is not stepped and that stepping goes on after it is. */
+    const char *steps[5] = {ipi_1, ipi_2, ipi_off1, ipi_off2, ipi_off3};
+    unsigned ints = 0, db = 0;
+    bool ok = true;
+    for (unsigned i = 0; i < nev && i < NEV; i++) {
+        if (evs[i].vec == IPI_VECTOR) {
+            ints++;
+            ok &= (evs[i].rflags & TF) && (evs[i].fl_in & TF) == 0;
+        } else {
+            ok &= evs[i].vec == 1 && db < 5 && evs[i].rip == (uintptr_t)steps[db] && evs[i].dr6 == (DR6_FIXED | DR6_BS);
+            db++;
+        }
+    }
+    report(ok && ints == 1 && db == 5, "self-IPI under TF: one interrupt (TF 1 in its frame, handler not stepped), "
+           "five #DB at the stepped instructions (%u, %u)", ints, db);
+    if (!(ok && ints == 1 && db == 5))
+        log_dump();
+}
+
 /* ---- CPL 3 ---- */
 extern const char u_dr[], u_dr_i[], u_dr_end[], u_ss[], u_ss1[], u_ss2[], u_ss_off1[], u_ss_off2[], u_ss_off3[];
 __asm__(".text\n"
@@ -879,6 +919,7 @@ int main(void)
     guest_set_handler(6, on_event);
     guest_set_handler(13, on_event);
     guest_set_handler(0x40, on_event);
+    guest_set_handler(IPI_VECTOR, on_event);
 
     test_single_step();
     test_insn_bp();
@@ -891,6 +932,7 @@ int main(void)
     test_pop_ss();
     test_combined();
     test_implicit();
+    test_interrupt_under_tf();
     test_movss_data_bp();
     test_rep_ins_io_bp();
     test_dr_upper_bits();
