@@ -462,6 +462,70 @@ static void test_cross(void)
     report(r == 0x5151 && pf_count == 1, "... page present: the crossing NOP runs (%#lx)", (unsigned long)r);
 }
 
+/* A store that straddles two pages and reaches code at the start of the second: a qword at
+   E+0xffc whose upper half is the opcode and three immediate bytes of the MOV at F+0. */
+static void test_straddling_store(void)
+{
+    uint8_t *f = pages[PG_F];
+    emit_mov_ret(f, 0);
+    unsigned bad = 0;
+    for (uint32_t i = 1; i <= 30; i++) {
+        uint64_t q = 0xb8ull << 32 | (uint64_t)(i * 0x010203 & 0xffffff) << 40;
+        *(volatile uint64_t *)(pages[PG_E] + 0xffc) = q;
+        if (call_at((uintptr_t)f, 0) != (i * 0x010203 & 0xffffff))
+            bad++;
+    }
+    report(bad == 0, "a qword store straddling into the code page's first bytes, 30 rounds (%u stale)", bad);
+}
+
+/* The same physical bytes run in 64-bit and in compatibility mode: the decoded-instruction cache
+   keys on the mode. MOV $1,%eax; 40 or 48; NOP; RET: 40 is INC %eax and 48 DEC %eax in 32-bit
+   code, REX prefixes in 64-bit code. */
+static uint64_t gdt_c[4] = {
+    0, 0x00af9b000000ffffull,   /* 0x08: 64-bit code (as boot.S) */
+    0x00cf93000000ffffull,      /* 0x10: data */
+    0x00cf9b000000ffffull,      /* 0x18: 32-bit code */
+};
+extern const char run_compat[];
+__asm__(".text\n"
+        /* uint32_t run_compat(uint32_t fn): call fn in compatibility mode, return its EAX */
+        "run_compat:\n"
+        "  pushq %rbx\n"
+        "  movl %edi, %ebx\n"
+        "  pushq $0x18\n"
+        "  leaq rc_32(%rip), %rax\n"
+        "  pushq %rax\n"
+        "  lretq\n"
+        "rc_64: popq %rbx\n"
+        "  ret\n"
+        ".code32\n"
+        "rc_32: call *%ebx\n"
+        "  pushl $0x08\n"
+        "  pushl $rc_64\n"
+        "  lret\n"
+        ".code64\n");
+
+static void test_modes(void)
+{
+    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt_c - 1, (uintptr_t)gdt_c};
+    __asm__ volatile("lgdt %0" ::"m"(gdtr) : "memory");
+    uint8_t *code = pages[PG_F] + 0x800;
+    static const uint8_t fn[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0x40, 0x90, 0xc3};
+    memcpy(code, fn, sizeof fn);
+    uint32_t at = (uint32_t)(uintptr_t)code;
+    unsigned bad = 0;
+    for (int i = 0; i < 10; i++) {
+        code[5] = (i & 2) ? 0x48 : 0x40;
+        uint64_t r64 = call_at(at, 0);
+        uint32_t r32 = ((uint32_t(*)(uint32_t))run_compat)(at);
+        uint64_t again = call_at(at, 0);
+        if (r64 != 1 || again != 1 || r32 != ((i & 2) ? 0u : 2u))
+            bad++;
+    }
+    report(bad == 0, "the same bytes run in 64-bit and compatibility mode, patched between: 10 rounds (%u wrong)",
+           bad);
+}
+
 /* ---- cross-modifying code: the AP (real mode) rewrites code the BSP runs ---- */
 extern const char ap_start[], ap_end[], ap_cmd[], ap_ack[], ap_up[];
 __asm__(".pushsection .rodata\n"
@@ -559,6 +623,8 @@ int main(void)
     test_alias();
     test_rep();
     test_cross();
+    test_straddling_store();
+    test_modes();
     test_xmc();
     return report_summary();
 }
