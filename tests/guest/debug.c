@@ -450,7 +450,7 @@ static void test_io_bp(void)
 }
 
 /* ---- general detect, INT1/INT3, DR6/DR7 fixed bits, DR4/DR5 ---- */
-extern const char gd_w[], gd_w_end[], gd_r[], gd_r_end[], icebp[], icebp_end[], int3_i[], int3_end[];
+extern const char gd_w[], gd_w_end[], gd_r[], gd_r_end[], icebp[], icebp_end[], int3_i[], int3_i_end[];
 extern const char dr4_r[], dr4_r_end[], dr5_w[], dr5_w_end[];
 __asm__(".text\n"
         ACC(gd_w, "movq %rdi, %dr0")
@@ -459,13 +459,11 @@ __asm__(".text\n"
         ACC(int3_i, "int3")
         ACC(dr4_r, "movq %dr4, %rax")
         ACC(dr5_w, "movq %rdi, %dr5"));
-#define int3_end int3_i_end
-extern const char int3_i_end[];
 
-static void test_gd_int1(void)
+static void test_gd(void)
 {
     if (tcg_gap("DR7.GD general detect", "not implemented"))
-        goto int1;
+        return;
     log_reset();
     SET_DR(0, 0);
     SET_DR(7, DR7_GD);
@@ -481,20 +479,21 @@ static void test_gd_int1(void)
     ((void (*)(void))gd_r)();
     const struct exp gdr[] = {{1, gd_r, DR6_FIXED | DR6_BD, true}};
     check_log(gdr, 1, "DR7.GD: MOV from DR7 faults too");
+}
 
-int1:
-    if (tcg_gap("INT1 (F1)", "#UD in 64-bit mode"))
-        goto int3;
-    log_reset();
-    fault_resume = (uintptr_t)icebp_end;   /* a #UD here would loop otherwise */
-    ((void (*)(void))icebp)();
-    const struct exp ib[] = {{1, icebp_end, DR6_FIXED, false}};
-    check_log(ib, 1, "INT1 (F1): #DB trap after it, DR6 status bits unchanged");
-int3:
+static void test_int1_int3(void)
+{
+    if (!tcg_gap("INT1 (F1)", "#UD in 64-bit mode")) {
+        log_reset();
+        fault_resume = (uintptr_t)icebp_end;   /* a #UD here would loop otherwise */
+        ((void (*)(void))icebp)();
+        const struct exp ib[] = {{1, icebp_end, DR6_FIXED, false}};
+        check_log(ib, 1, "INT1 (F1): #DB trap after it, DR6 status bits unchanged");
+    }
     log_reset();
     SET_DR(6, 0x1);   /* B0 left over: INT3 does not touch DR6 */
     ((void (*)(void))int3_i)();
-    report(nev == 1 && evs[0].vec == 3 && evs[0].rip == (uintptr_t)int3_end && evs[0].dr6 == (DR6_FIXED | 1),
+    report(nev == 1 && evs[0].vec == 3 && evs[0].rip == (uintptr_t)int3_i_end && evs[0].dr6 == (DR6_FIXED | 1),
            "INT3: #BP trap after it, DR6 untouched (%#lx)", (unsigned long)evs[0].dr6);
 }
 
@@ -925,7 +924,8 @@ int main(void)
     test_insn_bp();
     test_data_bp();
     test_io_bp();
-    test_gd_int1();
+    test_gd();
+    test_int1_int3();
     test_dr_regs();
     test_rep();
     test_btf();
