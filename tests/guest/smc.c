@@ -526,6 +526,33 @@ static void test_modes(void)
            bad);
 }
 
+/* PUSH with RSP pointing into decoded code: the pushed qword is new code (MOV $imm,%eax; RET)
+   over the old. */
+extern const char push_code[];
+__asm__(".text\n"
+        /* uint64_t push_code(uint8_t *code, uint64_t bytes): push `bytes` to code[0..7], call it */
+        "push_code:\n"
+        "  movq %rsp, %r11\n"
+        "  leaq 8(%rdi), %rsp\n"
+        "  pushq %rsi\n"
+        "  movq %r11, %rsp\n"
+        "  jmp *%rdi\n");
+
+static void test_push_code(void)
+{
+    uint8_t *code = pages[PG_D] + 0x800;
+    unsigned bad = 0;
+    for (uint32_t i = 1; i <= 20; i++) {
+        emit_mov_ret(code, 0);
+        uint64_t old = call_at((uintptr_t)code, 0);
+        uint64_t bytes = 0xb8 | (uint64_t)(i * 0x1111) << 8 | 0xc3ull << 40;
+        uint64_t r = ((uint64_t(*)(uint8_t *, uint64_t))push_code)(code, bytes);
+        if (old != 0 || r != i * 0x1111)
+            bad++;
+    }
+    report(bad == 0, "PUSH with RSP inside decoded code writes new code: 20 rounds (%u stale)", bad);
+}
+
 /* ---- cross-modifying code: the AP (real mode) rewrites code the BSP runs ---- */
 extern const char ap_start[], ap_end[], ap_cmd[], ap_ack[], ap_up[];
 __asm__(".pushsection .rodata\n"
@@ -625,6 +652,7 @@ int main(void)
     test_cross();
     test_straddling_store();
     test_modes();
+    test_push_code();
     test_xmc();
     return report_summary();
 }
