@@ -4,6 +4,7 @@
  * Every #DB is logged by one handler (vector, saved RIP and RFLAGS, DR6, DR7, RCX/RSI/RDI,
  * RFLAGS inside the handler) and each check compares the log with what the SDM requires. */
 #include "guest.h"
+#include "compat.h"
 #include "ring3.h"
 
 #define TF (1ull << 8)
@@ -608,22 +609,10 @@ static void test_rep(void)
 }
 
 /* ---- POP SS: invalid in 64-bit mode, so in a compatibility-mode code segment ---- */
-static uint64_t gdt32[4] = {
-    0, 0x00af9b000000ffffull,   /* 0x08: 64-bit code (as boot.S) */
-    0x00cf93000000ffffull,      /* 0x10: data */
-    0x00cf9b000000ffffull,      /* 0x18: 32-bit code */
-};
-extern const char popss_test[], cp_2[], cp_3[], cp_4[], cp_5[], cp_off1[], cp_off2[], cp_off3[];
+extern const char popss_fn[], cp_2[], cp_3[], cp_4[], cp_5[], cp_off1[], cp_off2[], cp_off3[];
 __asm__(".text\n"
-        /* void popss_test(void): far return into compatibility mode at cp_start and back */
-        "popss_test:\n"
-        "  pushq $0x18\n"
-        "  leaq cp_start(%rip), %rax\n"
-        "  pushq %rax\n"
-        "  lretq\n"
-        "cp_back64: ret\n"
         ".code32\n"
-        "cp_start:\n"
+        "popss_fn:\n"
         "  pushfl; orl $0x100, (%esp); popfl\n"
         "cp_1: pushl %ss\n"
         "cp_2: popl %ss\n"       /* its #DB is held over the next instruction */
@@ -632,19 +621,16 @@ __asm__(".text\n"
         "cp_5: pushfl\n"
         "cp_off1: andl $~0x100, (%esp)\n"
         "cp_off2: popfl\n"
-        "cp_off3: pushl $0x08\n"
-        "  pushl $cp_back64\n"
-        "  lret\n"
+        "cp_off3: ret\n"
         ".code64\n");
 
 static void test_pop_ss(void)
 {
-    struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = {sizeof gdt32 - 1, (uintptr_t)gdt32};
-    __asm__ volatile("lgdt %0" ::"m"(gdtr) : "memory");
+    compat_setup();
     log_reset();
-    ((void (*)(void))popss_test)();
+    compat_call(popss_fn, 0);
     const struct exp x[] = {BS(cp_2), BS(cp_4), BS(cp_5), BS(cp_off1), BS(cp_off2), BS(cp_off3)};
-    bool ok = log_matches(x, 6) && evs[0].cs == 0x18;
+    bool ok = log_matches(x, 6) && evs[0].cs == COMPAT_CODE32;
     report(ok, "POP SS under TF (compatibility mode): one #DB after the instruction following POP SS");
     if (!ok)
         log_dump();
