@@ -24,6 +24,13 @@ static unsigned dr7_len(u64 dr7, unsigned n)
 
 enum { RW_EXEC = 0, RW_WRITE = 1, RW_IO = 2, RW_RW = 3 };
 
+/* A #DB is being generated: the processor clears IA32_DEBUGCTL.BTF, so a debugger stepping on
+   branches sets it again before it resumes (SDM 3B §18.4.3). */
+static void debug_clear_btf(struct cpu *c)
+{
+    c->msr.debugctl &= ~DEBUGCTL_BTF;
+}
+
 void debug_update(struct cpu *c)
 {
     u64 dr7 = c->dr[7];
@@ -73,19 +80,39 @@ void debug_check_insn(struct cpu *c)
     /* A fault: RIP stays at the instruction and RF is pushed as 0, so the handler decides
        whether to resume with RF = 1 (SDM 3B §18.3.1.1). */
     c->dr[6] = (c->dr[6] & ~0xfull) | hit;
+    debug_clear_btf(c);
     cpu_fault(c, EXC_DB, 0);
+}
+
+/* Did the instruction just executed transfer control: is RIP anywhere but its fall-through
+   address? A REP string instruction that resumes itself is not a branch. (A taken jump whose
+   target is its own fall-through address is indistinguishable here and counts as not taken.) */
+static bool debug_insn_branched(const struct cpu *c, const struct insn *in)
+{
+    if (in->flags & (INSN_REP | INSN_REPNE))
+        return false;
+    u64 fall = c->insn_rip + in->len;
+    if (c->mode != MODE_LONG64)
+        fall &= (c->seg[SEG_CS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
+    return c->rip != fall;
 }
 
 void debug_after_insn(struct cpu *c, const struct insn *in, u64 fl0)
 {
     /* RF is cleared when the instruction it covered completes, except by an IRET that loads
-       it (SDM 3B §18.3.1.1). */
-    if ((fl0 & RFLAGS_RF) && in->exec != exec_iret)
+       it and a REP string instruction that stopped with iterations left, which keeps it set
+       (exec_string; SDM 3B §18.3.1.1). */
+    bool rep_left = (in->flags & (INSN_REP | INSN_REPNE)) && c->rip == c->insn_rip;
+    if ((fl0 & RFLAGS_RF) && in->exec != exec_iret && !rep_left)
         c->rflags &= ~RFLAGS_RF;
     /* Single-step: TF was set when the instruction began. SYSCALL/SYSRET look at TF when
        they end instead and queue the trap themselves. */
-    if ((fl0 & RFLAGS_TF) && in->exec != exec_syscall && in->exec != exec_sysret)
-        debug_queue(c, DR6_BS);
+    if (!(fl0 & RFLAGS_TF) || in->exec == exec_syscall || in->exec == exec_sysret)
+        return;
+    /* BTF with TF: single-step on branches only (SDM 3B §18.4.3). */
+    if (unlikely(c->msr.debugctl & DEBUGCTL_BTF) && !debug_insn_branched(c, in))
+        return;
+    debug_queue(c, DR6_BS);
 }
 
 void debug_check_data(struct cpu *c, la_t la, unsigned size, bool write)
@@ -153,6 +180,7 @@ void debug_check_gd(struct cpu *c)
        than an instruction breakpoint (SDM 3B §18.2.4). */
     c->dr[6] = (c->dr[6] & ~0xfull) | DR6_BD;
     c->dr[7] &= ~DR7_GD;
+    debug_clear_btf(c);
     c->rflags |= RFLAGS_RF;
     cpu_fault(c, EXC_DB, 0);
 }
@@ -164,6 +192,7 @@ void debug_deliver_pending(struct cpu *c)
     if (unlikely(c->vmx_nonroot))
         vmx_debug_trap(c, p);   /* exception bitmap: VM exit instead (vmx/hooks.h) */
     c->dr[6] = (c->dr[6] & ~0xfull) | p;
+    debug_clear_btf(c);
     c->insn_rip = c->rip;
     c->insn_rsp = c->gpr[RSP];
     log_printf(c->bus.log, LOG_INT, "cpu%d: #DB trap dr6=%#llx at rip=%#llx", c->id,

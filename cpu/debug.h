@@ -45,6 +45,7 @@ static inline void debug_event(struct cpu *c, enum cpu_dbg_event kind, u64 info)
 #define DR6_BS BIT(14)
 #define DR6_BT BIT(15)
 #define DR7_GD BIT(13)
+#define DEBUGCTL_BTF BIT(1)   /* single-step on branches (SDM 3B §18.4.3) */
 
 /* Recompute the armed flags after a write to DR0-DR7 or CR4.DE (flushes the TLB so pages
  * holding a watched address leave the direct-access path). */
@@ -55,7 +56,8 @@ void debug_update(struct cpu *c);
 void debug_check_insn(struct cpu *c);
 
 /* After an instruction completed that started with RFLAGS `fl0` (TF or RF set): queue the
- * single-step trap and clear RF (SDM 3B §18.3.1.4, §18.3.1.1). */
+ * single-step trap — with IA32_DEBUGCTL.BTF only if the instruction branched — and clear RF
+ * (SDM 3B §18.3.1.4, §18.4.3, §18.3.1.1). */
 void debug_after_insn(struct cpu *c, const struct insn *in, u64 fl0);
 
 /* Data breakpoints for an access of `size` bytes at la (slow memory path only). */

@@ -9,6 +9,16 @@
 
 #define REP_BATCH 4096   /* iterations per step before yielding to events */
 
+/* Leave a REP instruction with iterations remaining: RIP stays at it, and RF is set so that an
+   interrupt or debug trap taken now pushes RF = 1 and the resumed instruction does not hit
+   its own code breakpoint again; the step loop clears RF when the instruction completes
+   (SDM 3B §18.3.1.1). */
+static void rep_yield(struct cpu *c)
+{
+    c->rip = c->insn_rip;
+    c->rflags |= RFLAGS_RF;
+}
+
 void exec_string(struct cpu *c, const struct insn *in)
 {
     unsigned size = in->opsize;   /* operand width of B/W/D/Q forms */
@@ -33,7 +43,7 @@ void exec_string(struct cpu *c, const struct insn *in)
         if (rep && (c->gpr[RCX] & amask) == 0)
             return;
         if (rep && n == batch) {
-            c->rip = c->insn_rip;   /* resume this instruction at the next step */
+            rep_yield(c);   /* resume this instruction at the next step */
             return;
         }
         u64 si = c->gpr[RSI] & amask, di = c->gpr[RDI] & amask;
@@ -76,7 +86,7 @@ void exec_string(struct cpu *c, const struct insn *in)
             return;
         if (c->attention) {   /* an event arrived (e.g. a device interrupt): take it now */
             if (cnt)
-                c->rip = c->insn_rip;
+                rep_yield(c);
             return;
         }
     }

@@ -189,6 +189,74 @@ START_TEST(faults_push_rf_traps_do_not)
 }
 END_TEST
 
+START_TEST(rep_string_data_breakpoint_pushes_rf_until_the_last_iteration)
+{
+    /* mov $0x7805,%rax; mov %rax,%dr1; mov $0x100408,%rax (G1, R/W1 = write, LEN1 = 1);
+       mov %rax,%dr7; mov $0x7800,%edi; mov $16,%ecx; mov $0xaa,%al; r1: rep stosb; r2: hlt */
+    static const char code[] = "\x48\xc7\xc0\x05\x78\x00\x00\x0f\x23\xc8\x48\xc7\xc0\x08\x04\x10\x00"
+                               "\x0f\x23\xf8\xbf\x00\x78\x00\x00\xb9\x10\x00\x00\x00\xb0\xaa\xf3\xaa\xf4";
+    ck_assert_int_eq(RUN(code), STOP_HALT);
+    /* The trap comes after the iteration that wrote 0x7805 with RIP at the REP STOSB (ten
+       iterations remain), so RF is pushed as 1 (SDM 3B §18.3.1.1); the IRET resumes the rest. */
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 1);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(0x20));
+    ck_assert_uint_eq(rec(REC_DR6, 0), DR6_IDLE | DR6_B(1));
+    ck_assert(rec(REC_RFLAGS, 0) & RFLAGS_RF);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+    ck_assert_uint_eq(H.ram[0x780f], 0xaa);
+    ck_assert(!(H.cpu.rflags & RFLAGS_RF));
+
+    /* The same on the last byte: an ordinary trap after the instruction, RF pushed as 0. */
+    harness_destroy(&H);
+    setup();
+    char last[sizeof code];
+    memcpy(last, code, sizeof code);
+    last[3] = 0x0f;
+    ck_assert_int_eq(harness_run(&H, last, sizeof last - 1, 100000), STOP_HALT);
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 1);
+    ck_assert_uint_eq(rec(REC_RIP, 0), AT(0x22));
+    ck_assert(!(rec(REC_RFLAGS, 0) & RFLAGS_RF));
+}
+END_TEST
+
+START_TEST(btf_single_steps_on_branches_and_is_cleared_by_the_db)
+{
+    /* mov $0x1d9,%ecx; mov $2,%eax; xor %edx,%edx; wrmsr (DEBUGCTL.BTF); pushfq;
+       orq $0x100,(%rsp); popfq; nop; jmp t; ud2; t: nop; nop; pushfq; andq $~0x100,(%rsp);
+       popfq; hlt */
+    ck_assert_int_eq(RUN("\xb9\xd9\x01\x00\x00\xb8\x02\x00\x00\x00\x31\xd2\x0f\x30\x9c\x48\x81\x0c\x24"
+                         "\x00\x01\x00\x00\x9d\x90\xeb\x02\x0f\x0b\x90\x90\x9c\x48\x81\x24\x24\xff\xfe"
+                         "\xff\xff\x9d\xf4"), STOP_HALT);
+    /* With BTF the NOP before the JMP reports nothing; the JMP traps (RIP = its target). That
+       #DB clears BTF, so from there on every instruction traps (SDM 3B §18.4.3). */
+    const unsigned at[6] = {0x1d, 0x1e, 0x1f, 0x20, 0x28, 0x29};
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 6);
+    for (unsigned i = 0; i < 6; i++) {
+        ck_assert_uint_eq(rec(REC_RIP, i), AT(at[i]));
+        ck_assert_uint_eq(rec(REC_DR6, i), DR6_IDLE | DR6_BS);
+    }
+    ck_assert_uint_eq(H.cpu.msr.debugctl, 0);
+}
+END_TEST
+
+START_TEST(single_stepped_rep_string_pushes_rf_until_the_last_iteration)
+{
+    /* pushfq; orq $0x100,(%rsp); popfq; mov $0x7800,%edi; mov $3,%ecx; r: rep stosb;
+       pushfq; andq $~0x100,(%rsp); popfq; hlt */
+    ck_assert_int_eq(RUN("\x9c\x48\x81\x0c\x24\x00\x01\x00\x00\x9d\xbf\x00\x78\x00\x00\xb9\x03\x00\x00"
+                         "\x00\xf3\xaa\x9c\x48\x81\x24\x24\xff\xfe\xff\xff\x9d\xf4"), STOP_HALT);
+    /* One trap per iteration; the handler resumes with RF = 1 each time, and the REP keeps it
+       across an iteration that leaves more to do, so the next trap pushes RF = 1 again; the
+       last iteration completes the instruction and clears it (SDM 3B §18.3.1.1). */
+    const unsigned at[8] = {0x0f, 0x14, 0x14, 0x14, 0x16, 0x17, 0x1f, 0x20};
+    ck_assert_uint_eq(rec(REC_COUNT, 0), 8);
+    for (unsigned i = 0; i < 8; i++) {
+        ck_assert_uint_eq(rec(REC_RIP, i), AT(at[i]));
+        ck_assert_int_eq(!!(rec(REC_RFLAGS, i) & RFLAGS_RF), i == 2 || i == 3);
+    }
+}
+END_TEST
+
 START_TEST(nmi_held_until_iret_is_taken_right_after_it)
 {
     H.cpu.nmi_blocked = true;   /* as inside an NMI handler */
@@ -332,6 +400,9 @@ Suite *unit_suite(void)
     tcase_add_test(tc, instruction_breakpoint_is_a_fault_and_rf_resumes);
     tcase_add_test(tc, general_detect_faults_before_mov_dr);
     tcase_add_test(tc, faults_push_rf_traps_do_not);
+    tcase_add_test(tc, rep_string_data_breakpoint_pushes_rf_until_the_last_iteration);
+    tcase_add_test(tc, btf_single_steps_on_branches_and_is_cleared_by_the_db);
+    tcase_add_test(tc, single_stepped_rep_string_pushes_rf_until_the_last_iteration);
     tcase_add_test(tc, nmi_held_until_iret_is_taken_right_after_it);
     tcase_add_test(tc, compat_syscall_is_ud_on_intel);
     tcase_add_test(tc, sysret_setting_tf_traps_at_once);
