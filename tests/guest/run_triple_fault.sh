@@ -3,15 +3,7 @@
 # "triple faulting via" line and must not get past the fault; hvsim must stop with status 0
 # (hvsim --help: "0 after a triple fault") and one "triple-faulted" line on stderr.
 # Usage: run_triple_fault.sh HVSIM IMAGE METHOD [args...]
-set -u
-hvsim=$1 image=$2 method=$3
-shift 3
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-timeout 50 "$hvsim" -kernel "$image" -serial stdio -append "$method" "$@" >"$out" 2>"$err"
-status=$?
-cat "$out" "$err"
-fail() { echo "run_triple_fault: FAIL: $*"; exit 1; }
+. "$(dirname "$0")/stop_common.sh"
 [ $status -eq 0 ] || fail "exit status $status (expected 0: the machine shut down)"
 grep -q "^triple faulting via $method" "$out" || fail "the guest did not start"
 grep -q 'still running' "$out" && fail "the guest ran past the triple fault"

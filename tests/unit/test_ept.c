@@ -5,29 +5,11 @@
 #include <string.h>
 
 #include "mmu/ept.h"
+#include "tests/unit/fake_ram.h"
 
 static u8 mem[1 << 20];
 
-static int rd(void *o, pa_t pa, u64 *v, unsigned size)
-{
-    (void)o;
-    *v = 0;
-    if (pa + size > sizeof mem)
-        return 1;
-    memcpy(v, mem + pa, size);
-    return 0;
-}
-
-static int cx(void *o, pa_t pa, u64 old, u64 nv, unsigned size, bool *ok)
-{
-    (void)o;
-    u64 cur = 0;
-    memcpy(&cur, mem + pa, size);
-    *ok = cur == old;
-    if (*ok)
-        memcpy(mem + pa, &nv, size);
-    return 0;
-}
+static struct fake_ram ram = {mem, sizeof mem};
 
 static u64 get64(pa_t pa) { u64 v; memcpy(&v, mem + pa, 8); return v; }
 static void set64(pa_t pa, u64 v) { memcpy(mem + pa, &v, 8); }
@@ -46,7 +28,7 @@ static struct ept_ctx ctx4(u64 leaf, u64 upper)
     set64(0x3000 + 8 * 2, 0x4000 | upper);
     set64(0x4000, 0x80000 | leaf);
     struct ept_ctx c = {.eptp = EPTP4, .maxphyaddr = 39, .exec_only = true, .page_1g = true,
-                        .read = rd, .cmpxchg = cx};
+                        .opaque = &ram, .read = fake_ram_read, .cmpxchg = fake_ram_cmpxchg};
     return c;
 }
 

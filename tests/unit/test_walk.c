@@ -5,27 +5,11 @@
 #include <string.h>
 
 #include "mmu/paging.h"
+#include "tests/unit/fake_ram.h"
 
 static u8 mem[1 << 20];
 
-static int rd(void *o, pa_t pa, u64 *v, unsigned size)
-{
-    (void)o;
-    *v = 0;
-    memcpy(v, mem + pa, size);
-    return 0;
-}
-
-static int cx(void *o, pa_t pa, u64 old, u64 nv, unsigned size, bool *ok)
-{
-    (void)o;
-    u64 cur = 0;
-    memcpy(&cur, mem + pa, size);
-    *ok = cur == old;
-    if (*ok)
-        memcpy(mem + pa, &nv, size);
-    return 0;
-}
+static struct fake_ram ram = {mem, sizeof mem};
 
 static u64 get64(pa_t pa) { u64 v; memcpy(&v, mem + pa, 8); return v; }
 static void set64(pa_t pa, u64 v) { memcpy(mem + pa, &v, 8); }
@@ -40,7 +24,7 @@ static struct paging_ctx ctx4(u64 leaf, u64 upper)
     set64(0x3000 + 8 * 2, 0x4000 | upper);
     set64(0x4000, 0x80000 | leaf);
     struct paging_ctx c = {.mode = PAGING_4LVL, .cr3 = 0x1000, .nxe = true, .maxphyaddr = 39,
-                           .read = rd, .cmpxchg = cx};
+                           .opaque = &ram, .read = fake_ram_read, .cmpxchg = fake_ram_cmpxchg};
     return c;
 }
 
@@ -163,7 +147,7 @@ START_TEST(large_pages_and_32bit)
     u32 pde = 0x00c00087;
     memcpy(mem + 0x1000 + 4 * 1, &pde, 4);   /* la 0x400000 -> 0xc00000 */
     struct paging_ctx c32 = {.mode = PAGING_32, .cr3 = 0x1000, .pse = true, .maxphyaddr = 36,
-                             .read = rd, .cmpxchg = cx};
+                             .opaque = &ram, .read = fake_ram_read, .cmpxchg = fake_ram_cmpxchg};
     ck_assert_int_eq(paging_walk(&c32, 0x412345, PAGING_READ, PAGING_USER, &r), PAGING_OK);
     ck_assert_uint_eq(r.pa, 0xc12345);
     ck_assert_uint_eq(r.page_size, 4u << 20);

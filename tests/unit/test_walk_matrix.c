@@ -13,31 +13,14 @@
 
 #include "base/bits.h"
 #include "mmu/paging.h"
+#include "tests/unit/fake_ram.h"
 
 enum { P = 1, RW = 2, US = 4, A = 0x20, D = 0x40, PS = 0x80 };
 #define XD (1ull << 63)
 
 static u8 mem[1 << 16];   /* tables at 0x1000, 0x2000, ... (one per level) */
 
-static int rd(void *o, pa_t pa, u64 *v, unsigned size)
-{
-    (void)o;
-    *v = 0;
-    if (pa + size <= sizeof mem)
-        memcpy(v, mem + pa, size);
-    return 0;
-}
-
-static int cx(void *o, pa_t pa, u64 old, u64 nv, unsigned size, bool *ok)
-{
-    (void)o;
-    u64 cur = 0;
-    memcpy(&cur, mem + pa, size);
-    *ok = cur == old;
-    if (*ok)
-        memcpy(mem + pa, &nv, size);
-    return 0;
-}
+static struct fake_ram ram = {mem, sizeof mem};
 
 /* One layout per (mode, leaf level): the linear address, the levels walked (top first) with
  * where each entry lives, and the physical page the leaf maps. */
@@ -118,7 +101,8 @@ static struct paging_ctx ctx_make(const struct layout *L, const struct cr *cr, u
 {
     struct paging_ctx c = {.mode = L->mode, .cr3 = 0x1000, .wp = cr->wp, .pse = true, .smep = cr->smep,
                            .smap = cr->smap, .pke = cr->pke, .nxe = cr->nxe, .pdpe1gb = true,
-                           .pkru = cr->pkru, .maxphyaddr = maxphy, .read = rd, .cmpxchg = cx};
+                           .pkru = cr->pkru, .maxphyaddr = maxphy, .opaque = &ram,
+                           .read = fake_ram_read, .cmpxchg = fake_ram_cmpxchg};
     if (L->mode == PAGING_PAE) {
         c.cr3 = 0x8000;   /* not walked: the PDPTE registers are */
         c.pdpte[3] = 0x1000 | P;
@@ -382,7 +366,8 @@ START_TEST(pae_pdpte_load)
             for (unsigned present = 0; present < 2; present++) {
                 u64 v = (present ? P : 0) | 0x2000 | (1ull << bit);
                 memcpy(mem + 0x1000 + 8, &v, 8);
-                struct paging_ctx c = {.mode = PAGING_PAE, .maxphyaddr = M, .read = rd, .cmpxchg = cx};
+                struct paging_ctx c = {.mode = PAGING_PAE, .maxphyaddr = M, .opaque = &ram,
+                                       .read = fake_ram_read, .cmpxchg = fake_ram_cmpxchg};
                 bool rsvd = bit >= M || (bit >= 5 && bit <= 8) || bit == 1 || bit == 2;
                 bool ok = paging_load_pdptes(&c, 0x1000, pdpte);
                 ck_assert_msg(ok == !(present && rsvd && bit != 0), "M %u bit %u present %u: load %s", M, bit,
