@@ -139,6 +139,9 @@ rm_gp_fix:
     movl $0x5253, RES16(R16_RM_MARK)
     /* A word popped across the SS limit: #SS, interrupt 12 through the IVT, the frame naming
      * the POP / IRET (SDM 2A "POP", "IRET" real-address mode exceptions). */
+    movl $modes_on_tcg, %esi        /* QEMU TCG checks no limits: the IRET would go astray */
+    cmpl $0, %fs:(%esi)
+    jne rm_ss_fix
     movw $OFF(rm_ss), %es:(4 * 12)
     movw $LOW_SEG, %es:(4 * 12 + 2)
     movw $0xffff, %sp

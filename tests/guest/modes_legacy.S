@@ -127,6 +127,8 @@ sysenter_target:                    /* CPL 0: CS SS from IA32_SYSENTER_CS and + 
     FLAT_DATA_SEGS
     movw %ax, %ss
     movl saved_esp_se, %esp
+    cmpl $0, modes_try_syscall      /* AMD (and QEMU TCG) run them in legacy mode */
+    je 2f
     movl $EFER, %ecx
     rdmsr
     pushl %eax
@@ -141,7 +143,7 @@ sysenter_target:                    /* CPL 0: CS SS from IA32_SYSENTER_CS and + 
     popl %eax
     movl $EFER, %ecx
     wrmsr
-    ret
+2:  ret
 
 /* ---- LMSW/SMSW in protected mode (SDM 2A "LMSW", 2B "SMSW") ---- */
 msw:
