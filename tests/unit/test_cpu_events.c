@@ -213,6 +213,15 @@ static void setup_real(void)
     cpu_update_mode(c);
 }
 
+/* A fresh real-mode CPU for the next case of a table (the fixture built the first). */
+static void restart_real(bool again)
+{
+    if (again) {
+        harness_destroy(&H);
+        setup_real();
+    }
+}
+
 /* int $0x40; hlt with SP = sp: the handler's DI, or 0xff if it never ran. */
 static enum cpu_stop real_int(u16 sp)
 {
@@ -235,15 +244,13 @@ END_TEST
 START_TEST(real_int_without_room_for_the_frame_is_ss)
 {
     for (u16 sp = 1; sp <= 5; sp += 2) {
-        setup_real();
+        restart_real(sp > 1);
         memset(H.ram + RM_SS + 0xfff0, 0xaa, 0x20);
         ck_assert_int_eq(real_int(sp), STOP_SHUTDOWN);
         ck_assert_uint_eq(H.cpu.gpr[RDI], 0xff);
         for (unsigned i = 0; i < 0x20; i++)
             ck_assert_uint_eq(H.ram[RM_SS + 0xfff0 + i], 0xaa);
-        harness_destroy(&H);
     }
-    setup_real();
 }
 END_TEST
 
@@ -268,16 +275,14 @@ START_TEST(real_pop_and_iret_past_the_limit_are_ss)
         {"\xcb\xf4", 2, 0xfffd},   /* lret: CS at FFFFH */
     };
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        setup_real();
+        restart_real(i > 0);
         H.cpu.gpr[RSP] = cases[i].sp;
         ck_assert_int_eq(harness_run(&H, cases[i].code, cases[i].len, 100), STOP_HALT);
         ck_assert_uint_eq(H.cpu.gpr[RDI], EXC_SS);
         ck_assert_uint_eq(H.cpu.gpr[RSP], (u16)(cases[i].sp - 6));
         ck_assert_uint_eq(harness_get16(&H, RM_SS + (u16)(cases[i].sp - 6)), 0);   /* IP of the insn */
         ck_assert_uint_eq(H.cpu.seg[SEG_CS].sel, 0x0200);
-        harness_destroy(&H);
     }
-    setup_real();
 }
 END_TEST
 
