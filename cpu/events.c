@@ -106,10 +106,16 @@ static void deliver_real(struct cpu *c, unsigned vector)
         cpu_fault(c, EXC_GP, 0);   /* escalates to #DF then shutdown as on hardware */
     u32 ent = (u32)sys_read(c, c->idtr.base + vector * 4, 4);
     u16 sp = (u16)c->gpr[RSP];
-    const struct seg *ss = &c->seg[SEG_SS];
-    sys_write(c, (u32)(ss->base + (u16)(sp - 2)), 2, (u16)c->rflags);
-    sys_write(c, (u32)(ss->base + (u16)(sp - 4)), 2, c->seg[SEG_CS].sel);
-    sys_write(c, (u32)(ss->base + (u16)(sp - 6)), 2, (u16)c->rip);
+    /* The 6-byte frame must fit in SS: each word within the SS limit, else #SS(0) before
+       anything is pushed (SDM 2A "INT n" Operation, real-address mode; SDM 3A §20.1.4).
+       SP = 1, 3 or 5 puts a word across 64 KiB; a limit kept from protected mode can be
+       smaller. The #SS needs the same stack, so on hardware this ends in a shutdown. */
+    la_t la[3];
+    for (unsigned i = 0; i < 3; i++)
+        la[i] = access_seg_la(c, SEG_SS, (u16)(sp - 2 * (i + 1)), 2, true);
+    sys_write(c, la[0], 2, (u16)c->rflags);
+    sys_write(c, la[1], 2, c->seg[SEG_CS].sel);
+    sys_write(c, la[2], 2, (u16)c->rip);
     c->gpr[RSP] = (c->gpr[RSP] & ~0xffffull) | (u16)(sp - 6);
     c->rflags &= ~(RFLAGS_IF | RFLAGS_TF | RFLAGS_AC | RFLAGS_RF);
     struct seg *cs = &c->seg[SEG_CS];

@@ -371,8 +371,11 @@ u64 model_perf_global_valid(const struct cpu_model *m)
 
 u64 model_cr4_valid(const struct cpu_model *m)
 {
-    u64 ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-             CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    u64 ok = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR |
+             CR4_OSXMMEXCPT;
+    /* VME and PVI exist only with CPUID.01H:EDX.VME; setting a bit of a feature the processor
+       lacks is #GP(0) like any reserved bit (SDM 3A §2.5 "CR4", §2.6.2.1). */
+    if (model_has(m, FEAT_VME)) ok |= CR4_VME | CR4_PVI;
     if (model_has(m, FEAT_UMIP)) ok |= CR4_UMIP;
     if (model_has(m, FEAT_LA57)) ok |= CR4_LA57;
     if (model_has(m, FEAT_VMX)) ok |= CR4_VMXE;

@@ -38,6 +38,12 @@
 #define PAGE_B_MARK 0xb4b4b4b4u
 #define TASK_B_EFLAGS 0x8c7u   /* OF SF ZF PF CF */
 #define TASK_A_EFLAGS 0xc93u   /* OF DF SF AF CF: set by modes_32.S before the JMP */
+#define PSE_MARK_4M 0x45454545u
+#define PSE_MARK_PT 0x50545054u
+#define CR0_MP 2u
+#define CR0_EM 4u
+#define DR6_BT (1u << 15)
+#define DR6_BS (1u << 14)
 
 struct tss32 {
     uint16_t link, r0;
@@ -70,6 +76,7 @@ struct modes_tss_block {
 #define TSS_A_IOMAP ((uint16_t)offsetof(struct modes_tss_block, iobitmap))
 struct tss32 modes_tss_a_snap;
 uint32_t modes_res[R_COUNT];
+uint32_t modes_try_syscall;   /* Intel, not QEMU TCG: SYSCALL/SYSRET must #UD outside 64-bit mode */
 uint32_t modes_on_tcg;   /* skip the part of the walk QEMU TCG cannot run (check_new_task_fault) */
 uint32_t modes_pd32[1024] __attribute__((aligned(4096)));
 uint64_t modes_pdpt[4] __attribute__((aligned(32)));
@@ -80,6 +87,9 @@ static uint32_t pt32[1024] __attribute__((aligned(4096)));
 static uint32_t page4k[1024] __attribute__((aligned(4096)));
 static uint64_t pd_pae[512] __attribute__((aligned(4096)));
 uint64_t modes_pd_pae_b[512] __attribute__((aligned(4096)));   /* pd_pae but VA_PAE_2M -> PA_4M_B */
+uint32_t modes_pd_nopse[1024] __attribute__((aligned(4096)));    /* 0-4 MiB by 4 KiB pages, VA_4M PS */
+static uint32_t pt_low[1024] __attribute__((aligned(4096)));
+static uint32_t pse_page[1024] __attribute__((aligned(4096)));   /* PTE 1 of "page table" PA_4M */
 static uint32_t small_area[2048] __attribute__((aligned(4096)));   /* SEL_SMALL, SEL_EXPDOWN */
 static uint64_t ldt[2];
 static uint32_t ldt_page[1024];
@@ -94,10 +104,18 @@ extern char modes_rm_gp_insn[], modes_a_after_jmp[], modes_a_gp_insn[], modes_ta
 extern char modes_gate_target[], modes_r3_after_lcall[], modes_v86_task_exit[], modes_v86_task_after_int[];
 extern char modes_task_g[], modes_task_h[], modes_task_df[];
 extern char modes_task_b[], modes_task_c[], modes_task_d[], modes_task_e[], modes_task_f[];
+extern char modes_task_t[], modes_rm_ss_pop[], modes_rm_ss_iret[], modes_g16_int[], modes_g16_trap[];
+extern char modes_g16_after_int[], modes_sysexit_esp[], modes_sysenter_esp[];
 
 static uint32_t addr32(const void *p)
 {
     return (uint32_t)(uintptr_t)p;
+}
+
+/* Offset of a symbol of modes_16.S in its low-memory copy (CS base LOW_BASE). */
+static uint32_t low_off(const char *p)
+{
+    return (uint32_t)(p - modes_low_begin);
 }
 
 /* A segment descriptor (SDM 3A §3.4.5): access byte = P DPL S type, flags = G D/B L AVL. */
@@ -133,6 +151,12 @@ static void build_descriptors(void)
     modes_gdt[SEL_CODE32_R3 / 8] = 0x00cffb000000ffffull;
     modes_gdt[SEL_DATA_R3 / 8] = 0x00cff3000000ffffull;
     modes_gdt[SEL_TSS16 / 8] = seg_desc(addr32(&modes_tss16), sizeof modes_tss16 - 1, 0x81, 0);
+    modes_gdt[SEL_SYS_CODE0 / 8] = 0x00cf9b000000ffffull;   /* SYSENTER/SYSEXIT: CS, SS (+8), */
+    modes_gdt[SEL_SYS_DATA0 / 8] = 0x00cf93000000ffffull;   /* CS (+16) and SS (+24) at CPL 3 */
+    modes_gdt[SEL_SYS_CODE3 / 8] = 0x00cffb000000ffffull;
+    modes_gdt[SEL_SYS_DATA3 / 8] = 0x00cff3000000ffffull;
+    modes_gdt[SEL_CODE16_R3 / 8] = seg_desc(LOW_BASE, 0xffff, 0xfb, 0);
+    modes_gdt[SEL_DATA16_R3 / 8] = seg_desc(LOW_BASE, 0xffff, 0xf3, 0);
     modes_gdt[SEL_CALLGATE / 8] = gate32(addr32(modes_gate_target), SEL_CODE32, 0xec) | 2ull << 32;
     ldt[LDT_SEL_DATA / 8] = seg_desc(addr32(ldt_page), 0xfff, 0x93, 0x4);
     ldt_page[0] = LDT_MARK;
@@ -146,6 +170,8 @@ static void build_descriptors(void)
     modes_idt32[VEC_V86_EXIT] = gate32(addr32(modes_v86_exit), SEL_CODE32, 0xee);
     modes_idt32[VEC_NOTPRESENT] = gate32(addr32(modes_stubs32), SEL_CODE32, 0x0e);
     modes_idt32[VEC_V86_TASK_EXIT] = gate32(addr32(modes_v86_task_exit), SEL_CODE32, 0xee);
+    modes_idt32[VEC_G16_INT] = gate32(low_off(modes_g16_int), SEL_CODE16, 0xe6);    /* 16-bit interrupt gate */
+    modes_idt32[VEC_G16_TRAP] = gate32(low_off(modes_g16_trap), SEL_CODE16, 0xe7);  /* 16-bit trap gate */
 }
 
 /* The TSSs: flat 32-bit tasks by default; A (the main task, with ESP0 and an I/O bitmap),
@@ -154,7 +180,7 @@ static void build_tss(void)
 {
     static char *const entry[T_COUNT] = {[T_B] = modes_task_b, [T_C] = modes_task_c, [T_D] = modes_task_d,
                                          [T_E] = modes_task_e, [T_F] = modes_task_f, [T_G] = modes_task_g,
-                                         [T_H] = modes_task_h, [T_DF] = modes_task_df};
+                                         [T_H] = modes_task_h, [T_DF] = modes_task_df, [T_T] = modes_task_t};
     for (int i = 0; i < T_COUNT; i++) {
         struct tss32 *t = &modes_tss.t[i];
         *t = (struct tss32){.link = LINK_POISON, .cr3 = addr32(modes_pd32), .eip = addr32(entry[i]), .eflags = 2,
@@ -183,6 +209,7 @@ static void build_tss(void)
     v->esp0 = addr32(&task_stack[T_V][1024]);
     v->ss0 = SEL_DATA;
     modes_tss.t[T_G].ds = SEL_BEYOND;
+    modes_tss.t[T_T].trap = 1;   /* debug trap bit (SDM 3A Figure 8-2) */
     modes_tss16 = (struct tss16){.link = LINK_POISON, .ip = LOW_ENTRY_TASK16, .flags = TASK16_FLAGS, .es = SEL_DATA,
                                  .cs = SEL_CODE16, .ss = SEL_DATA16, .ds = SEL_DATA16};
     for (int r = 0; r < 8; r++)
@@ -215,6 +242,19 @@ static void build_paging(void)
     pd_pae[VA_PAE_XD >> 21] |= 1ull << 63;
     memcpy(modes_pd_pae_b, pd_pae, sizeof pd_pae);
     modes_pd_pae_b[VA_PAE_2M >> 21] = PA_4M_B | PDE_PS | PTE_RW | PTE_P;
+
+    /* CR4.PSE = 0: the first 4 MiB (code, data, stacks, low memory) by 4 KiB pages; PDE
+     * VA_4M = PA_4M | PS, read as a page table at PA_4M whose PTE 0 is absent and PTE 1
+     * maps pse_page. */
+    for (uint32_t i = 0; i < 1024; i++)
+        pt_low[i] = i << 12 | PTE_U | PTE_RW | PTE_P;
+    modes_pd_nopse[0] = addr32(pt_low) | PTE_U | PTE_RW | PTE_P;
+    modes_pd_nopse[VA_4M >> 22] = PA_4M | PDE_PS | PTE_RW | PTE_P;
+    volatile uint32_t *pa4m = (volatile uint32_t *)(uintptr_t)PA_4M;
+    pa4m[0] = 0;
+    pa4m[1] = addr32(pse_page) | PTE_RW | PTE_P;
+    pa4m[0x1010 / 4] = PSE_MARK_4M;
+    pse_page[0x10 / 4] = PSE_MARK_PT;
 }
 
 static void build_tables(void)
@@ -232,11 +272,6 @@ static void build_tables(void)
 static uint32_t res16(unsigned i)
 {
     return ((volatile uint32_t *)(LOW_BASE + LOW_RES))[i];
-}
-
-static uint32_t low_off(const char *p)
-{
-    return (uint32_t)(p - modes_low_begin);
 }
 
 static void check_fault(unsigned slot, uint32_t vec, uint32_t err, const char *what)
@@ -622,6 +657,135 @@ static void check_lm_faults(void)
     report(read_cr0() == cr0 && read_cr4() == cr4 && rdmsr(0xc0000080) == efer, "CR0, CR4, EFER unchanged");
 }
 
+/* A task switch into a TSS with T = 1 (SDM 3A §8.2.1, SDM 3B §18.2.3). */
+static void check_tss_trap(void)
+{
+    check_eq(modes_res[R_TT_RAN], 1, "TSS T bit: the new task ran");
+    if (guest_on_qemu_tcg()) {   /* seen: no #DB at all */
+        report_skip("TSS T bit: #DB with DR6.BT before the new task's first instruction (QEMU TCG raises none)");
+        return;
+    }
+    check_bits(modes_res[R_TT_DR6], DR6_BT | DR6_BS | 0xf, DR6_BT, "TSS T bit: #DB with DR6.BT (BS, B0-B3 clear)");
+    check_eq(modes_res[R_TT_STR], SEL_TSS(T_T), "TSS T bit: #DB taken in the new task");
+    check_eq(modes_res[R_TT_EIP], addr32(modes_task_t), "TSS T bit: pushed EIP = the new task's first instruction");
+    check_eq(modes_res[R_TT_RAN_AT_DB], 0, "TSS T bit: #DB before the new task's first instruction");
+}
+
+/* 16-bit interrupt and trap gates from CPL 3 to CPL 0 (SDM 3A §6.12.1, Figure 6-4). */
+static void check_gates16(void)
+{
+    static const char *const names[5] = {"IP", "CS", "FLAGS", "SP", "SS"};
+    const uint32_t want[5] = {low_off(modes_g16_after_int), SEL_CODE16_R3 | 3, 0, LOW_G16_SP, SEL_DATA16_R3 | 3};
+    uint32_t esp0 = modes_tss.t[T_A].esp0;
+    check_eq(res16(R16_G16_R3_SP), LOW_G16_SP, "16-bit gates: CPL 3 SP before INT n");
+    for (int i = 0; i < 5; i++) {
+        if (i == 2)
+            check_bits(res16(R16_G16_FRAME + 2), 0xffff0000u | FL_IF | FL_IOPL3, FL_IF,
+                       "16-bit interrupt gate: pushed FLAGS (a word, IF set)");
+        else
+            report(res16(R16_G16_FRAME + i) == want[i], "16-bit interrupt gate: pushed %s = %#x (got %#x)", names[i],
+                   want[i], res16(R16_G16_FRAME + i));
+    }
+    check_eq(res16(R16_G16_ESP), esp0 - 10, "16-bit interrupt gate: ESP = TSS ESP0 - 10 (five words)");
+    check_bits(res16(R16_G16_HFLAGS), FL_IF | FL_TF | FL_NT, 0, "16-bit interrupt gate: IF TF NT clear in the handler");
+    check_eq(res16(R16_G16_HCS), SEL_CODE16, "16-bit interrupt gate: CS = the gate's selector (CPL 0)");
+    check_eq(res16(R16_G16_AFTER_SP), LOW_G16_SP, "16-bit IRET to CPL 3: SP restored");
+    check_bits(res16(R16_G16_AFTER_FLAGS), FL_IF, FL_IF, "16-bit IRET to CPL 3: IF restored");
+    check_eq(res16(R16_G16_AFTER_CS), SEL_CODE16_R3 | 3, "16-bit IRET to CPL 3: CS");
+    check_bits(res16(R16_G16_TFLAGS), FL_IF, FL_IF, "16-bit trap gate: IF kept in the handler");
+    check_eq(res16(R16_G16_TESP), esp0 - 10, "16-bit trap gate: ESP = TSS ESP0 - 10");
+}
+
+/* SYSENTER/SYSEXIT in legacy protected mode; SYSCALL/SYSRET outside 64-bit mode. */
+static void check_sysenter(void)
+{
+    check_fault(R_SE_CS0, 13, 0, "SYSENTER with IA32_SYSENTER_CS = 0");
+    check_eq(modes_res[R_SE_R3] & 0xffff, SEL_SYS_CODE3 | 3, "SYSEXIT: CS = SYSENTER_CS + 16, RPL 3");
+    check_eq(modes_res[R_SE_R3 + 1] & 0xffff, SEL_SYS_DATA3 | 3, "SYSEXIT: SS = SYSENTER_CS + 24, RPL 3");
+    check_eq(modes_res[R_SE_R3 + 2], addr32(modes_sysexit_esp), "SYSEXIT: ESP = ECX");
+    check_eq(modes_res[R_SE_R3 + 3], 4, "SYSEXIT: 48H before it is DEC EAX (no REX.W outside 64-bit mode)");
+    check_fault(R_SE_SYSEXIT_R3, 13, 0, "SYSEXIT at CPL 3");
+    check_eq(modes_res[R_SE_CS] & 0xffff, SEL_SYS_CODE0, "SYSENTER: CS = SYSENTER_CS");
+    check_eq(modes_res[R_SE_CS + 1] & 0xffff, SEL_SYS_DATA0, "SYSENTER: SS = SYSENTER_CS + 8");
+    check_eq(modes_res[R_SE_CS + 2], addr32(modes_sysenter_esp), "SYSENTER: ESP = IA32_SYSENTER_ESP");
+    check_bits(modes_res[R_SE_CS + 3], FL_VM | FL_IF | (1u << 16), 0, "SYSENTER: VM IF RF clear");
+    if (!modes_try_syscall) {   /* TCG, seen with -cpu Nehalem: SYSCALL runs, to CS = STAR[47:32] */
+        report_skip("SYSCALL/SYSRET outside 64-bit mode -> #UD: Intel only (AMD runs them in legacy mode), "
+                    "not QEMU TCG (runs them for an Intel model too)");
+        return;
+    }
+    check_fault(R_SYSCALL_PM, 6, 0, "SYSCALL in legacy protected mode (Intel, EFER.SCE = 1)");
+    check_fault(R_SYSRET_PM, 6, 0, "SYSRET in legacy protected mode (Intel, EFER.SCE = 1)");
+}
+
+/* LMSW/SMSW (SDM 2A "LMSW", 2B "SMSW"), in protected and real mode. */
+static void check_msw(void)
+{
+    uint32_t cr0 = modes_res[R_MSW_CR0];
+    check_eq(modes_res[R_SMSW_R16], 0xdead0000u | (cr0 & 0xffff), "SMSW r16: AX = CR0[15:0], upper EAX kept");
+    check_eq(modes_res[R_SMSW_R32] & 0xffff, cr0 & 0xffff, "SMSW r32: low word = CR0[15:0]");
+    check_eq(modes_res[R_SMSW_M16], 0xffff0000u | (cr0 & 0xffff), "SMSW m16: two bytes written");
+    check_eq(modes_res[R_LMSW_SET], cr0 | CR0_MP | CR0_EM | CR0_TS, "LMSW: sets MP EM TS; PE 0 does not clear PE");
+    check_eq(modes_res[R_LMSW_CLR], (cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | CR0_PE,
+             "LMSW FFF0H: clears MP EM TS, CR0 bits 15:4 unchanged");
+    check_bits(res16(R16_RM_SMSW), 0xffff0001u, 0xdead0000u, "real mode SMSW r16: PE 0, upper EAX kept");
+    check_bits(res16(R16_RM_LMSW_TS), 0xffff0009u, 0xffff0008u, "real mode LMSW: TS set, PE still 0 (SMSW m16)");
+    check_bits(modes_res[R_PMB_CR0], CR0_TS | CR0_PE, CR0_PE, "real mode: LMSW set PE (CLTS before)");
+}
+
+/* CR4.PSE = 0: PS of a PDE is ignored (SDM 3A §4.3). */
+static void check_pse_off(void)
+{
+    volatile uint32_t *pa4m = (volatile uint32_t *)(uintptr_t)PA_4M;
+    check_eq(modes_res[R_PSE1_READ], PSE_MARK_4M, "CR4.PSE = 1: PDE with PS maps a 4 MiB page");
+    check_bits(modes_res[R_PSE0_CR4], CR4_PSE, 0, "CR4.PSE cleared under 32-bit paging");
+    check_eq(modes_res[R_PSE0_READ], PSE_MARK_PT, "CR4.PSE = 0: PS ignored, the PDE names a page table");
+    check_bits(pa4m[1], PTE_A, PTE_A, "CR4.PSE = 0: A set in the PTE read from that table");
+    check_fault(R_PSE0_NP, 14, 0, "CR4.PSE = 0: PTE 0 of that table not present");
+    check_eq(modes_res[R_PSE0_NP_CR2], VA_4M + 0x10, "CR4.PSE = 0 #PF: CR2");
+    check_bits(modes_pd_nopse[VA_4M >> 22], PDE_PS | PTE_A | PTE_D, PDE_PS | PTE_A,
+               "CR4.PSE = 0: the PDE keeps PS, gets A (no D)");
+}
+
+/* Real mode: words popped across the SS limit (SDM 2A "POP", "IRET" real-address mode). */
+static void check_rm_stack(void)
+{
+    if (guest_on_qemu_tcg()) {
+        report_skip("real mode: #SS for a pop across the SS limit (QEMU TCG does not check segment limits)");
+        return;
+    }
+    check_eq(res16(R16_RM_SS_POP), 12, "real mode: POP at SP = FFFFH -> interrupt 12 through the IVT");
+    check_eq(res16(R16_RM_SS_POP + 1), low_off(modes_rm_ss_pop), "real mode POP #SS: pushed IP = the POP");
+    check_eq(res16(R16_RM_SS_IRET), 12, "real mode: IRET with FLAGS across FFFFH -> interrupt 12");
+    check_eq(res16(R16_RM_SS_IRET + 1), low_off(modes_rm_ss_iret), "real mode IRET #SS: pushed IP = the IRET");
+}
+
+/* CR4.VME is not modelled: CPUID must not advertise VME (PVI depends on it too), and MOV CR4
+ * with VME or PVI is #GP(0) like a reserved bit (SDM 3A §2.5 "CR4"). */
+static void check_no_vme(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    if (d & 2) {
+        report_skip("CR4.VME/PVI #GP without the VME feature: this processor advertises VME");
+        return;
+    }
+    if (guest_on_qemu_tcg()) {   /* seen: both bits accepted with CPUID.01H:EDX.VME = 0 */
+        report_skip("MOV CR4 with VME or PVI and no VME feature -> #GP(0) (QEMU TCG accepts both bits)");
+        return;
+    }
+    uint64_t cr4 = read_cr4();
+    guest_set_handler(13, lm_on_gp);
+    for (uint64_t bit = 1; bit <= 2; bit <<= 1) {
+        lm_vec = ~0ull;
+        __asm__ volatile("lea 1f(%%rip), %%rax; mov %%rax, %0; mov %1, %%cr4; 1:"
+                         : "=m"(lm_fix_rip) : "r"(cr4 | bit) : "rax", "memory");
+        report(lm_vec == 13 && lm_err == 0, "MOV CR4 with %s, no VME in CPUID -> #GP(0)", bit == 1 ? "VME" : "PVI");
+    }
+    guest_set_handler(13, NULL);
+    check_eq((uint32_t)read_cr4(), (uint32_t)cr4, "CR4 unchanged after the VME/PVI writes");
+}
+
 int main(void)
 {
     uint32_t cr0 = (uint32_t)read_cr0(), cr4 = (uint32_t)read_cr4();
@@ -629,6 +793,9 @@ int main(void)
     report(modes_low_end - modes_low_begin <= LOW_RES, "16-bit code (%ld bytes) fits below its results",
            (long)(modes_low_end - modes_low_begin));
     modes_on_tcg = guest_on_qemu_tcg();
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    modes_try_syscall = b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e && !modes_on_tcg;   /* GenuineIntel */
     build_tables();
     guest_set_handler(VEC_COMPAT, on_compat_int);
     modes_run();
@@ -639,6 +806,13 @@ int main(void)
     check_tasks();
     check_v86();
     check_ring3();
+    check_tss_trap();
+    check_gates16();
+    check_sysenter();
+    check_msw();
+    check_pse_off();
+    check_rm_stack();
+    check_no_vme();
     check_eq((uint32_t)read_cr0(), cr0, "CR0 restored in long mode");
     return report_summary();
 }

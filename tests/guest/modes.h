@@ -26,7 +26,8 @@
 #define T_G 8                /* DS selector past the GDT limit: #TS in the new task */
 #define T_H 9                /* #TS handler task (IDT task gate) */
 #define T_DF 10              /* #DF handler task (IDT task gate) */
-#define T_COUNT 11
+#define T_T 11               /* TSS with the debug trap bit (T = 1) */
+#define T_COUNT 12
 #define SEL_TSS(i) (SEL_TSS0 + 8 * (i))
 #define SEL_TASKGATE (SEL_TSS0 + 8 * T_COUNT)   /* task gate -> T_D */
 #define SEL_TSS_NP (SEL_TASKGATE + 8)             /* 32-bit TSS descriptor, P = 0 */
@@ -34,7 +35,13 @@
 #define SEL_DATA_R3 (SEL_CODE32_R3 + 8)           /* flat data, DPL 3 */
 #define SEL_CALLGATE (SEL_DATA_R3 + 8)            /* 32-bit call gate, DPL 3, 2 parameters -> CPL 0 */
 #define SEL_TSS16 (SEL_CALLGATE + 8)              /* 16-bit TSS (type 1) -> modes_tss16 */
-#define GDT_ENTRIES (SEL_TSS16 / 8 + 1)
+#define SEL_SYS_CODE0 (SEL_TSS16 + 8)             /* IA32_SYSENTER_CS: flat code, data (DPL 0), */
+#define SEL_SYS_DATA0 (SEL_SYS_CODE0 + 8)         /* then flat 32-bit code, data with DPL 3 */
+#define SEL_SYS_CODE3 (SEL_SYS_CODE0 + 16)
+#define SEL_SYS_DATA3 (SEL_SYS_CODE0 + 24)
+#define SEL_CODE16_R3 (SEL_SYS_CODE0 + 32)        /* 16-bit code, DPL 3, base LOW_BASE */
+#define SEL_DATA16_R3 (SEL_SYS_CODE0 + 40)        /* 16-bit data, DPL 3, base LOW_BASE */
+#define GDT_ENTRIES (SEL_DATA16_R3 / 8 + 1)
 #define SEL_BEYOND 0x1f8     /* past the GDT limit */
 #define LDT_SEL_DATA 0x0c    /* LDT index 1 (TI = 1): data, base modes_ldt_page */
 #define TSS_SIZE 0x68
@@ -46,7 +53,9 @@
 #define VEC_RM 0x42
 #define VEC_COMPAT 0x61      /* INT n in compatibility mode (the runtime's 64-bit IDT) */
 #define VEC_NOTPRESENT 0x71  /* 32-bit IDT: interrupt gate with P = 0 */
-#define VEC_EMPTY 0x70       /* 32-bit IDT: all-zero entry */          /* real-mode INT n through the IVT */
+#define VEC_EMPTY 0x70       /* 32-bit IDT: all-zero entry */
+#define VEC_G16_INT 0x72     /* 16-bit interrupt gate (type 6), DPL 3 -> SEL_CODE16 */
+#define VEC_G16_TRAP 0x73    /* 16-bit trap gate (type 7), DPL 3 -> SEL_CODE16 */
 
 /* Low memory used in real mode, 16-bit protected mode and virtual-8086 mode: the 16-bit code
  * (modes_16.S) is copied to LOW_BASE; its results are at LOW_BASE + LOW_RES. */
@@ -64,6 +73,8 @@
 #define LOW_ENTRY_V86_INT 16
 #define LOW_ENTRY_V86_IO 20
 #define LOW_ENTRY_TASK16 24      /* the 16-bit task (16-bit TSS, CS = SEL_CODE16) */
+#define LOW_ENTRY_G16 28         /* CPL 3 16-bit code calling the 16-bit gates */
+#define LOW_G16_SP 0xa000
 #define LOW_TASK16_SP 0xc000
 #define LOW_V86_SP 0xe000
 #define LOW_V86T_SP 0xd000
@@ -205,7 +216,29 @@
 #define R_T16_BUSY_A 204        /* CALL to the 16-bit TSS: busy bits seen by task A after the IRET */
 #define R_T16_BUSY_16 205
 #define R_T16_EFLAGS 206        /* task A after the IRET */
-#define R_COUNT 208
+#define R_TT_DR6 208            /* TSS T bit: DR6 in the #DB handler, pushed EIP, TR, task ran yet? */
+#define R_TT_EIP 209
+#define R_TT_STR 210
+#define R_TT_RAN_AT_DB 211
+#define R_TT_RAN 212
+#define R_SE_CS0 213            /* fault pair: SYSENTER with IA32_SYSENTER_CS = 0 */
+#define R_SE_R3 215             /* after SYSEXIT: CS SS ESP EAX (48H is DEC EAX, not REX.W) */
+#define R_SE_CS 219             /* after SYSENTER: CS SS ESP EFLAGS */
+#define R_SE_SYSEXIT_R3 223     /* fault pair: SYSEXIT at CPL 3 */
+#define R_SYSCALL_PM 225        /* fault pair: SYSCALL in legacy protected mode, EFER.SCE = 1 */
+#define R_SYSRET_PM 227         /* fault pair: SYSRET likewise */
+#define R_MSW_CR0 229           /* CR0 before the LMSW/SMSW experiments */
+#define R_SMSW_R16 230          /* SMSW AX over EAX = DEAD0000H */
+#define R_SMSW_R32 231
+#define R_SMSW_M16 232          /* SMSW m16 over FFFFFFFFH */
+#define R_LMSW_SET 233          /* CR0 after LMSW with MP EM TS set and PE clear */
+#define R_LMSW_CLR 234          /* CR0 after LMSW FFF0H */
+#define R_PSE1_READ 235         /* VA_4M + 1010H with CR4.PSE = 1 (4 MiB page) */
+#define R_PSE0_READ 236         /* ... with CR4.PSE = 0 (the PDE names a page table) */
+#define R_PSE0_NP 237           /* fault pair: VA_4M + 10H, PSE = 0 (PTE 0 of that table is 0) */
+#define R_PSE0_NP_CR2 239
+#define R_PSE0_CR4 240
+#define R_COUNT 241
 
 /* 16-bit results (LOW_BASE + LOW_RES, dwords). */
 #define R16_PM16_MOV 0          /* B8 imm16 with 16-bit operand size over EAX = AAAAAAAAH */
@@ -239,7 +272,21 @@
 #define R16_T16_LINK 36         /* its TSS's link field (read through ES = flat data) */
 #define R16_T16_SEGS 37         /* CS SS DS ES */
 #define R16_T16_BUSY 41         /* access byte of the 16-bit TSS descriptor while it runs */
-#define R16_COUNT 42
+#define R16_RM_SS_POP 42        /* real mode POP at SP = FFFFH: vector, pushed IP */
+#define R16_RM_SS_IRET 44       /* real mode IRET at SP = FFFBH: vector, pushed IP */
+#define R16_RM_SMSW 46          /* real mode: SMSW AX over EAX = DEAD0000H */
+#define R16_RM_LMSW_TS 47       /* real mode: SMSW m16 after LMSW set TS (PE stays 0) */
+#define R16_G16_R3_SP 48        /* CPL 3 SP before INT VEC_G16_INT */
+#define R16_G16_FRAME 49        /* 16-bit gate frame: IP CS FLAGS SP SS (5 slots) */
+#define R16_G16_ESP 54          /* ESP in the CPL 0 handler */
+#define R16_G16_HFLAGS 55       /* FLAGS in the interrupt-gate handler */
+#define R16_G16_HCS 56
+#define R16_G16_AFTER_SP 57     /* CPL 3 after the 16-bit IRET: SP, FLAGS, CS */
+#define R16_G16_AFTER_FLAGS 58
+#define R16_G16_AFTER_CS 59
+#define R16_G16_TFLAGS 60       /* FLAGS in the trap-gate handler, its ESP */
+#define R16_G16_TESP 61
+#define R16_COUNT 62
 
 #ifdef __ASSEMBLER__
 /* STORE_GPRS addr: EAX ECX EDX EBX ESP EBP ESI EDI to 8 dwords at addr (in any mode). */
@@ -258,6 +305,53 @@
     movw \sreg, %ax
     movzwl %ax, %eax
     movl %eax, \addr
+.endm
+/* Macros of the 32-bit experiments (modes_32.S, modes_legacy.S). Results: RES(slot). */
+#define RES(i) (modes_res + 4 * (i))
+/* TRY fix: an exception before `fix` resumes at `fix` (vector/error recorded).
+ * SAVE_EXC slot: the recorded vector and error code (-1 when nothing happened). */
+.macro TRY fix
+    movl $-1, exc_vec
+    movl $-1, exc_err
+    movl $\fix, exc_fixup
+.endm
+.macro SAVE_EXC slot
+    movl $0, exc_fixup
+    pushl %eax
+    movl exc_vec, %eax
+    movl %eax, RES(\slot)
+    movl exc_err, %eax
+    movl %eax, RES(\slot + 1)
+    popl %eax
+.endm
+.macro IDT_RESTORE vec
+    popl modes_idt32 + 8 * \vec + 4
+    popl modes_idt32 + 8 * \vec
+.endm
+.macro FLAT_DATA_SEGS                 /* DS ES FS GS := SEL_DATA (AX too) */
+    movw $SEL_DATA, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+.endm
+.macro SET_CR0 and, or
+    movl %cr0, %eax
+    andl $\and, %eax
+    orl $\or, %eax
+    movl %eax, %cr0
+.endm
+/* IDT_INTGATE vec, handler: IDT[vec] := 32-bit interrupt gate, DPL 0, to handler (clobbers
+ * EAX); the old entry is pushed for IDT_RESTORE. */
+.macro IDT_INTGATE vec, handler
+    pushl modes_idt32 + 8 * \vec
+    pushl modes_idt32 + 8 * \vec + 4
+    movl $\handler, %eax
+    movw %ax, modes_idt32 + 8 * \vec
+    movw $SEL_CODE32, modes_idt32 + 8 * \vec + 2
+    movw $0x8e00, modes_idt32 + 8 * \vec + 4
+    shrl $16, %eax
+    movw %ax, modes_idt32 + 8 * \vec + 6
 .endm
 #endif
 

@@ -9,7 +9,8 @@
     .section .rodata
     .globl modes_low_begin, modes_low_end, modes_rm_after_int, modes_v86_after_int, modes_v86_cli
     .globl modes_rm_gp_insn, modes_v86_task_after_int, modes_v86_int_insn, modes_v86_io_insn
-    .globl modes_task16_iret
+    .globl modes_task16_iret, modes_rm_ss_pop, modes_rm_ss_iret, modes_g16_int, modes_g16_trap
+    .globl modes_g16_after_int
     .code16
 modes_low_begin:
     /* Jump table at fixed offsets (LOW_ENTRY_*), 4 bytes apart. */
@@ -27,6 +28,8 @@ modes_low_begin:
     jmp v86_io
     .org LOW_ENTRY_TASK16
     jmp task16
+    .org LOW_ENTRY_G16
+    jmp g16_r3
 
 /* 16-bit protected mode: CS = SEL_CODE16 (D = 0), entered from 32-bit protected mode. */
 pm16_entry:
@@ -134,10 +137,34 @@ modes_rm_gp_insn:
     movw 0xffff, %ax
 rm_gp_fix:
     movl $0x5253, RES16(R16_RM_MARK)
-    /* Back to protected mode: PE, then a far jump to the 32-bit code segment. */
-    movl %cr0, %eax
-    orl $1, %eax
-    movl %eax, %cr0
+    /* A word popped across the SS limit: #SS, interrupt 12 through the IVT, the frame naming
+     * the POP / IRET (SDM 2A "POP", "IRET" real-address mode exceptions). */
+    movl $modes_on_tcg, %esi        /* QEMU TCG checks no limits: the IRET would go astray */
+    cmpl $0, %fs:(%esi)
+    jne rm_ss_fix
+    movw $OFF(rm_ss), %es:(4 * 12)
+    movw $LOW_SEG, %es:(4 * 12 + 2)
+    movw $0xffff, %sp
+modes_rm_ss_pop:
+    popw %ax
+    movw $0xfffb, %sp               /* IP at FFFBH, CS at FFFDH, FLAGS across FFFFH */
+modes_rm_ss_iret:
+    iret
+rm_ss_fix:
+    movw $0xfff0, %sp
+    /* SMSW r16 writes AX only; LMSW loads MP EM TS (and could set PE) (SDM 2A "LMSW"). */
+    movl $0xdead0000, %eax
+    smsw %ax
+    movl %eax, RES16(R16_RM_SMSW)
+    orw $8, %ax
+    lmsw %ax
+    movl $0xffffffff, RES16(R16_RM_LMSW_TS)
+    smsw RES16(R16_RM_LMSW_TS)
+    clts
+    /* Back to protected mode: LMSW sets PE, then a far jump to the 32-bit code segment. */
+    smsw %ax
+    orw $1, %ax
+    lmsw %ax
     ljmpl $SEL_CODE32, $modes_pm32_back
 
 rm_int:
@@ -162,6 +189,63 @@ rm_gp:
     movl %eax, RES16(R16_RM_GP_IP)
     movw $OFF(rm_gp_fix), 0(%bp)
     iret
+
+rm_ss:                              /* #SS: the first one from the POP, the second from IRET */
+    movw %sp, %bp
+    movzwl 0(%bp), %eax
+    movw $OFF(rm_ss_fix), %bx
+    cmpw $OFF(modes_rm_ss_pop), %ax
+    jne 1f
+    movl $12, RES16(R16_RM_SS_POP)
+    movl %eax, RES16(R16_RM_SS_POP + 1)
+    movw $OFF(modes_rm_ss_pop) + 1, %bx
+    jmp 2f
+1:  movl $12, RES16(R16_RM_SS_IRET)
+    movl %eax, RES16(R16_RM_SS_IRET + 1)
+2:  movw %bx, 0(%bp)
+    iret
+
+/* CPL 3 16-bit code (CS = SEL_CODE16_R3, SS = SEL_DATA16_R3, SP = LOW_G16_SP), entered by
+ * IRET from CPL 0 with IF = 1: INT n through a 16-bit interrupt gate and a 16-bit trap gate
+ * to CPL 0 (SEL_CODE16), the stack switched to TSS A's SS0:ESP0 (SDM 3A §6.12.1). */
+g16_r3:
+    movw $(SEL_DATA16_R3 | 3), %ax
+    movw %ax, %ds
+    movzwl %sp, %eax
+    movl %eax, RES16(R16_G16_R3_SP)
+    int $VEC_G16_INT
+modes_g16_after_int:
+    movzwl %sp, %eax
+    movl %eax, RES16(R16_G16_AFTER_SP)
+    pushfw
+    popw %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_G16_AFTER_FLAGS)
+    STORE_SEG %cs, RES16(R16_G16_AFTER_CS)
+    int $VEC_G16_TRAP
+1:  jmp 1b
+modes_g16_int:                      /* CPL 0, 16-bit code, 32-bit SS (ESP) */
+    movl %esp, RES16(R16_G16_ESP)
+    xorl %ecx, %ecx
+1:  movzwl (%esp, %ecx, 2), %eax
+    movl %eax, RES16(R16_G16_FRAME)(, %ecx, 4)
+    incl %ecx
+    cmpl $5, %ecx
+    jb 1b
+    pushfw
+    popw %ax
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_G16_HFLAGS)
+    STORE_SEG %cs, RES16(R16_G16_HCS)
+    iret                            /* 16-bit operand size: IP CS FLAGS SP SS */
+modes_g16_trap:
+    pushfw
+    popw %ax
+    cli
+    movzwl %ax, %eax
+    movl %eax, RES16(R16_G16_TFLAGS)
+    movl %esp, RES16(R16_G16_TESP)
+    ljmpl $SEL_CODE32, $modes_g16_back
 
 /* Virtual-8086 mode, entered by IRET from ring 0 with CS = DS = SS = LOW_SEG. */
 v86_entry:

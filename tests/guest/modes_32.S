@@ -8,26 +8,9 @@
 #include "modes.h"
 
 #define EFER 0xc0000080
-#define RES(i) (modes_res + 4 * (i))
 #define TSS(i) (modes_tss + TSS_SIZE * (i))
 #define GDT_AR(sel) (modes_gdt + (sel) + 5)    /* access byte of a descriptor */
 
-/* TRY fix: an exception before `fix` resumes at `fix` (vector/error recorded).
- * SAVE_EXC slot: the recorded vector and error code (-1 when nothing happened). */
-.macro TRY fix
-    movl $-1, exc_vec
-    movl $-1, exc_err
-    movl $\fix, exc_fixup
-.endm
-.macro SAVE_EXC slot
-    movl $0, exc_fixup
-    pushl %eax
-    movl exc_vec, %eax
-    movl %eax, RES(\slot)
-    movl exc_err, %eax
-    movl %eax, RES(\slot + 1)
-    popl %eax
-.endm
 .macro BUSY slot, sel               /* the descriptor's busy bit (type bit 1) */
     movzbl GDT_AR(\sel), %eax
     shrl $1, %eax
@@ -39,17 +22,6 @@
     pushl modes_idt32 + 8 * \vec + 4
     movl $((\sel) << 16), modes_idt32 + 8 * \vec
     movl $0x8500, modes_idt32 + 8 * \vec + 4
-.endm
-.macro IDT_RESTORE vec
-    popl modes_idt32 + 8 * \vec + 4
-    popl modes_idt32 + 8 * \vec
-.endm
-.macro FLAT_DATA_SEGS                 /* DS ES FS GS := SEL_DATA (AX too) */
-    movw $SEL_DATA, %ax
-    movw %ax, %ds
-    movw %ax, %es
-    movw %ax, %fs
-    movw %ax, %gs
 .endm
 .macro PM32_ENTER                     /* flat segments, our 32-bit stack and IDT */
     FLAT_DATA_SEGS
@@ -102,12 +74,6 @@
     movl %eax, RES(\slot)
     movzbl %dl, %edx
     movl %edx, RES(\slot + 1)
-.endm
-.macro SET_CR0 and, or
-    movl %cr0, %eax
-    andl $\and, %eax
-    orl $\or, %eax
-    movl %eax, %cr0
 .endm
 
     .text
@@ -286,6 +252,7 @@ modes_pm32_back:
     call v86
     call ring3
     call lar_lsl
+    call modes_legacy             /* modes_legacy.S */
 
     /* ---- PAE paging (SDM 3A §4.4): paging off, PAE on, CR3 -> PDPT, paging on ---- */
     SET_CR0 0x7fffffff, 0
@@ -828,6 +795,7 @@ saved_esp_v86: .long 0
 saved_esp_r3: .long 0
 v86_gp_slot: .long 0
 gate_entries: .long 0
+    .globl exc_vec, exc_err, exc_cr2, exc_fixup
 exc_vec: .long 0
 exc_err: .long 0
 exc_cr2: .long 0

@@ -3,11 +3,17 @@
  *   "idt": an IDT limit of 0, then UD2: #UD -> #GP (gate past the limit) -> #GP -> #DF -> #GP;
  *   "np":  #GP and #DF gates not present, then a non-canonical load: #GP -> #NP -> #DF -> #NP;
  *   "pf":  #PF and #DF on IST stacks in a not-present page, then a read of that page:
- *          #PF -> #PF -> #DF -> #PF.
+ *          #PF -> #PF -> #DF -> #PF;
+ *   "rmint": real mode, INT n with SP = 1: no room for the 6-byte frame, #SS -> #DF -> #SS
+ *          on the same stack (triple_fault_rm.S).
  * hvsim stops the machine (status 0, "triple-faulted" on stderr); reaching the code after the
  * fault exits with code 1. */
 #include "guest.h"
 #include "ring3.h"
+
+#define TF_RM_BASE 0x60000   /* as in triple_fault_rm.S */
+extern char tf_rm_begin[], tf_rm_end[];
+extern void tf_rm_run(void);
 
 static bool has_word(const char *s, const char *w)
 {
@@ -44,6 +50,10 @@ int main(void)
         gate(14)[0] |= 1ull << 32;
         gate(8)[0] |= 1ull << 32;
         __asm__ volatile("movq (%0), %%rax" ::"r"(0x6100000ull) : "rax");
+    } else if (has_word(cmd, "rmint")) {
+        guest_printf("triple faulting via rmint\n");
+        memcpy((void *)TF_RM_BASE, tf_rm_begin, (size_t)(tf_rm_end - tf_rm_begin));
+        tf_rm_run();
     } else {
         guest_printf("no method on the command line\n");
         guest_exit(2);

@@ -188,6 +188,104 @@ START_TEST(bound_in_range_passes)
 }
 END_TEST
 
+/* Real mode: IVT at 0, vector v -> 0200:(10H * v) = "mov $v,%di; hlt"; code at CS base
+ * HARNESS_CODE, IP 0; SS base RM_SS (limit FFFFH unless a test narrows it). */
+#define RM_SS 0x20000u
+
+static void setup_real(void)
+{
+    harness_init(&H, "intel");
+    struct cpu *c = &H.cpu;
+    for (unsigned v = 0; v < 0x48; v++) {
+        u8 *h = H.ram + 0x2000 + 0x10 * v;
+        memcpy(h, "\xbf\x00\x00\xf4", 4);   /* mov $v,%di; hlt */
+        h[1] = (u8)v;
+        harness_put32(&H, 4 * v, 0x0200u << 16 | 0x10 * v);
+    }
+    c->idtr.base = 0;
+    c->idtr.limit = 0x3ff;
+    c->seg[SEG_CS].sel = 0xf000;
+    c->seg[SEG_CS].base = HARNESS_CODE;
+    c->rip = 0;
+    c->seg[SEG_SS].sel = RM_SS >> 4;
+    c->seg[SEG_SS].base = RM_SS;
+    c->gpr[RDI] = 0xff;
+    cpu_update_mode(c);
+}
+
+/* A fresh real-mode CPU for the next case of a table (the fixture built the first). */
+static void restart_real(bool again)
+{
+    if (again) {
+        harness_destroy(&H);
+        setup_real();
+    }
+}
+
+/* int $0x40; hlt with SP = sp: the handler's DI, or 0xff if it never ran. */
+static enum cpu_stop real_int(u16 sp)
+{
+    H.cpu.gpr[RSP] = sp;
+    return harness_run(&H, "\xcd\x40\xf4", 3, 100);
+}
+
+START_TEST(real_int_frame_wraps_at_sp_0)
+{
+    ck_assert_int_eq(real_int(0), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RDI], 0x40);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], 0xfffa);
+    ck_assert_uint_eq(harness_get16(&H, RM_SS + 0xfffa), 2);        /* IP after the INT */
+    ck_assert_uint_eq(harness_get16(&H, RM_SS + 0xfffc), 0xf000);   /* CS */
+}
+END_TEST
+
+/* SDM 2A "INT n" Operation (real-address mode): no room for the 6-byte frame is #SS before
+ * anything is pushed; #SS needs the same stack, so #DF and then shutdown follow. */
+START_TEST(real_int_without_room_for_the_frame_is_ss)
+{
+    for (u16 sp = 1; sp <= 5; sp += 2) {
+        restart_real(sp > 1);
+        memset(H.ram + RM_SS + 0xfff0, 0xaa, 0x20);
+        ck_assert_int_eq(real_int(sp), STOP_SHUTDOWN);
+        ck_assert_uint_eq(H.cpu.gpr[RDI], 0xff);
+        for (unsigned i = 0; i < 0x20; i++)
+            ck_assert_uint_eq(H.ram[RM_SS + 0xfff0 + i], 0xaa);
+    }
+}
+END_TEST
+
+START_TEST(real_int_checks_a_small_ss_limit)
+{
+    H.cpu.seg[SEG_SS].limit = 0xfff;   /* kept from protected mode */
+    memset(H.ram + RM_SS + 0xff0, 0xaa, 0x20);
+    ck_assert_int_eq(real_int(0x1004), STOP_SHUTDOWN);
+    ck_assert_uint_eq(H.cpu.gpr[RDI], 0xff);
+    for (unsigned i = 0; i < 0x20; i++)
+        ck_assert_uint_eq(H.ram[RM_SS + 0xff0 + i], 0xaa);
+}
+END_TEST
+
+/* A pop across the SS limit is #SS(0) through IVT vector 12, the frame naming the popping
+ * instruction (SDM 2A "POP", "IRET" real-address mode exceptions). */
+START_TEST(real_pop_and_iret_past_the_limit_are_ss)
+{
+    static const struct { const char *code; size_t len; u16 sp; } cases[] = {
+        {"\x58\xf4", 2, 0xffff},   /* pop %ax */
+        {"\xcf\xf4", 2, 0xfffb},   /* iret: FLAGS at FFFFH */
+        {"\xcb\xf4", 2, 0xfffd},   /* lret: CS at FFFFH */
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        restart_real(i > 0);
+        H.cpu.gpr[RSP] = cases[i].sp;
+        ck_assert_int_eq(harness_run(&H, cases[i].code, cases[i].len, 100), STOP_HALT);
+        ck_assert_uint_eq(H.cpu.gpr[RDI], EXC_SS);
+        ck_assert_uint_eq(H.cpu.gpr[RSP], (u16)(cases[i].sp - 6));
+        ck_assert_uint_eq(harness_get16(&H, RM_SS + (u16)(cases[i].sp - 6)), 0);   /* IP of the insn */
+        ck_assert_uint_eq(H.cpu.seg[SEG_CS].sel, 0x0200);
+    }
+}
+END_TEST
+
 Suite *unit_suite(void);
 Suite *unit_suite(void)
 {
@@ -209,5 +307,12 @@ Suite *unit_suite(void)
     tcase_add_test(tb, bound_out_of_range_is_br_fault);
     tcase_add_test(tb, bound_in_range_passes);
     suite_add_tcase(s, tb);
+    TCase *tr = tcase_create("real");
+    tcase_add_checked_fixture(tr, setup_real, teardown);
+    tcase_add_test(tr, real_int_frame_wraps_at_sp_0);
+    tcase_add_test(tr, real_int_without_room_for_the_frame_is_ss);
+    tcase_add_test(tr, real_int_checks_a_small_ss_limit);
+    tcase_add_test(tr, real_pop_and_iret_past_the_limit_are_ss);
+    suite_add_tcase(s, tr);
     return s;
 }

@@ -257,6 +257,28 @@ START_TEST(sse_needs_osfxsr)
 }
 END_TEST
 
+/* CR4.VME/PVI are not modelled: CPUID.01H:EDX.VME stays 0 and MOV CR4 with either bit is
+ * #GP(0) like any reserved bit (SDM 3A §2.5 "CR4"). */
+START_TEST(cr4_vme_pvi_reserved_without_vme)
+{
+    u32 r[4];
+    cpuid_query(&H.cpu, 1, 0, r);
+    ck_assert_uint_eq(r[3] & 2, 0);
+    for (u64 bit = CR4_VME; bit <= CR4_PVI; bit <<= 1) {
+        u64 cr4 = H.cpu.cr4;
+        fault_handler(EXC_GP);
+        H.cpu.gpr[R15] = 0xff;
+        H.cpu.gpr[RAX] = cr4 | bit;
+        H.cpu.rip = HARNESS_CODE;
+        H.cpu.state = CPU_RUNNING;
+        /* mov %rax,%cr4; hlt */
+        ck_assert_int_eq(harness_run(&H, "\x0f\x22\xe0\xf4", 4, 100), STOP_HALT);
+        ck_assert_uint_eq(H.cpu.gpr[R15], EXC_GP);
+        ck_assert_uint_eq(H.cpu.cr4, cr4);
+    }
+}
+END_TEST
+
 START_TEST(invpcid_flushes_one_address_and_checks_type)
 {
     fault_handler(EXC_GP);
@@ -324,6 +346,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, invpcid_flushes_one_address_and_checks_type);
     tcase_add_test(tc, fetch_follows_invlpg_of_its_own_page);
     tcase_add_test(tc, cs_base_ignored_in_64bit_mode);
+    tcase_add_test(tc, cr4_vme_pvi_reserved_without_vme);
     suite_add_tcase(s, tc);
     return s;
 }
