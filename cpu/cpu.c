@@ -213,10 +213,11 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    mode, the CPL, the TLB tag and generation, RFLAGS.TF/RF and the breakpoints as they were,
    so what the full step below checks per instruction is checked here once, on entry: the
    fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
-   breakpoints. The code page's generation is read once too: a store that invalidates decoded
-   code sets c->attention (phys_write), which ends the run. What an instruction can still
-   change is re-checked each time: the budget, pending events and the timer horizon
-   (c->attention, c->timer_at), and leaving the page (a branch or the page end). An
+   breakpoints. The code page's generation and the timer horizon are read once too: a store
+   that invalidates decoded code sets c->attention (phys_write), which ends the run, and so
+   does whatever can make a timer due. What an instruction can still change is re-checked
+   each time: the budget, pending events (c->attention), and leaving the page (a branch or the
+   page end). An
    instruction that falls through finds its successor through the entry's `next` link when
    that entry still holds the successor's physical address (its key); otherwise through the
    cache's index, which checks the generation too, and then links it. A linked entry whose key
@@ -242,7 +243,7 @@ static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, 
        this one has the low bits 7 and is not ~0, so no entry matches it. */
     u64 want = ~0ull << 4 | 7;
     /* Only event service changes the timer horizon, and whatever makes it due sets attention
-       (an APIC write, phys_write), so the run may hold it. */
+       (an APIC write in phys_write, for one), so the run may hold it. */
     const u64 timer_at = c->timer_at;
     c->chain_from = c->insns;
     while (c->insns < end && !c->attention && c->cycles < timer_at) {
