@@ -106,7 +106,9 @@ const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv pr
         cpu_fault(c, EXC_GP, 0);
     }
     if (cross) {
-        out->flags |= INSN_CROSS;
+        /* Not cached, so never chained: the chained path follows cached entries of one page
+           (exec_fast_bind may have marked it chainable before the crossing was known). */
+        out->flags = (u8)((out->flags | INSN_CROSS) & ~INSN_CHAIN);
         e->key = ~0ull;
         return out;
     }

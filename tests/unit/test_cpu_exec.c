@@ -336,6 +336,19 @@ START_TEST(instruction_crossing_into_unmapped_page)
 }
 END_TEST
 
+START_TEST(instruction_crossing_a_page_is_not_chained)
+{
+    /* mov $1,%eax across the page boundary at HARNESS_CODE + 0x1000, then HLT: it runs, is not
+       cached (INSN_CROSS) and so is not marked chainable either. */
+    memcpy(H.ram + HARNESS_CODE + 0xffd, "\xb8\x01\x00\x00\x00\xf4", 6);
+    H.cpu.rip = HARNESS_CODE + 0xffd;
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX] & 0xffffffff, 1);
+    ck_assert(H.cpu.scratch.flags & INSN_CROSS);
+    ck_assert(!(H.cpu.scratch.flags & INSN_CHAIN));
+}
+END_TEST
+
 /* Random code must never crash the host: every run ends in a defined stop (halt, shutdown,
  * budget, or "unimplemented") with the CPU state consistent. Deterministic seeds; the
  * sanitizer build runs this too. */
@@ -381,6 +394,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, descriptor_inspection_and_rdrand);
     tcase_add_test(tc, sysenter_sysexit);
     tcase_add_test(tc, instruction_crossing_into_unmapped_page);
+    tcase_add_test(tc, instruction_crossing_a_page_is_not_chained);
     tcase_add_loop_test(tc, random_code_never_crashes_the_host, 0, 500);
     suite_add_tcase(s, tc);
     return s;
