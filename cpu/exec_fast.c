@@ -161,8 +161,8 @@ static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t
 FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
 FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
 
-/* ALU group 1, TEST, INC and DEC with a memory operand in 64-bit mode (the operand as in
-   FAST_MOV64's `any` form, sizes 4 and 8): the data goes through fast_host64 (a write
+/* ALU group 1 and TEST (sizes 1, 2, 4, 8), INC and DEC (sizes 4, 8) with a memory operand in
+   64-bit mode (the operand as in FAST_MOV64's `any` form): the data goes through fast_host64 (a write
    translation when the instruction writes memory, which allows the read as well); when the TLB
    does not allow it directly, the generic handler runs the whole instruction, before anything
    was written. `rm`: register destination, memory source; `mr`/`mi`: memory destination,
