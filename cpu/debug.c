@@ -79,6 +79,8 @@ void debug_check_insn(struct cpu *c)
         return;
     /* A fault: RIP stays at the instruction and RF is pushed as 0, so the handler decides
        whether to resume with RF = 1 (SDM 3B §18.3.1.1). */
+    if (unlikely(c->vmx_nonroot))
+        vmx_debug_fault(c, hit);   /* exception bitmap: VM exit instead (vmx/hooks.h) */
     c->dr[6] = (c->dr[6] & ~0xfull) | hit;
     debug_clear_btf(c);
     cpu_fault(c, EXC_DB, 0);
@@ -178,10 +180,12 @@ void debug_check_gd(struct cpu *c)
     /* General detect is a fault taken before the MOV DR executes; the processor clears GD so
        the handler can use the debug registers, and RF is pushed as 1 as for every fault other
        than an instruction breakpoint (SDM 3B §18.2.4). */
+    c->rflags |= RFLAGS_RF;
+    if (unlikely(c->vmx_nonroot))
+        vmx_debug_fault(c, DR6_BD);   /* exception bitmap: VM exit, RF saved as 1 */
     c->dr[6] = (c->dr[6] & ~0xfull) | DR6_BD;
     c->dr[7] &= ~DR7_GD;
     debug_clear_btf(c);
-    c->rflags |= RFLAGS_RF;
     cpu_fault(c, EXC_DB, 0);
 }
 

@@ -65,6 +65,11 @@ void vmx_exception(struct cpu *c, unsigned vector, u32 err, int kind);
  * bits go to the exit qualification, SDM 3C §28.2.1); returns otherwise. */
 void vmx_debug_trap(struct cpu *c, u32 bits);
 
+/* An instruction-breakpoint or general-detect #DB fault (`bits`: B0-B3 or BD) about to be
+ * raised: VM exit at the instruction if the exception bitmap intercepts #DB, leaving DR6, DR7
+ * and IA32_DEBUGCTL unchanged (SDM 3C §28.2.1); returns otherwise. */
+void vmx_debug_fault(struct cpu *c, u32 bits);
+
 /* An event is about to be delivered through the guest IDT; a VM exit before its delivery
  * completes reports it as IDT-vectoring information (SDM 3C §28.2.4). */
 void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool has_err);

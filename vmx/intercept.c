@@ -366,6 +366,28 @@ void vmx_note_delivery(struct cpu *c, unsigned vector, u32 err, int kind, bool h
     c->vmx->injecting = false;
 }
 
+/* The VM exit for a #DB the exception bitmap intercepts: DR6 is left as it was and the bits it
+   would have got go to the exit qualification (SDM 3C §28.2.1, Table 28-1). */
+static _Noreturn void debug_exit(struct cpu *c, u32 bits)
+{
+    struct vmx_exit_info e = {
+        .reason = EXIT_REASON_EXCEPTION_NMI,
+        .qual = bits & (0xfu | BIT(13) | BIT(14)),
+        .intr_info = EXC_DB | INTR_TYPE_HW_EXC << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID,
+    };
+    vmx_vmexit(c, &e);
+    longjmp(c->step_env, 1);
+}
+
+void vmx_debug_fault(struct cpu *c, u32 bits)
+{
+    if (!((c->vmx->vmcs.exception_bitmap >> EXC_DB) & 1))
+        return;
+    c->rip = c->insn_rip;   /* a fault: the guest RIP is the instruction's */
+    c->gpr[RSP] = c->insn_rsp;
+    debug_exit(c, bits);
+}
+
 void vmx_debug_trap(struct cpu *c, u32 bits)
 {
     struct vmx_cpu *x = c->vmx;
@@ -383,13 +405,7 @@ void vmx_debug_trap(struct cpu *c, u32 bits)
         vmx_vmexit(c, &t);
         longjmp(c->step_env, 1);
     }
-    struct vmx_exit_info e = {
-        .reason = EXIT_REASON_EXCEPTION_NMI,
-        .qual = bits & (0xfu | BIT(13) | BIT(14)),
-        .intr_info = EXC_DB | INTR_TYPE_HW_EXC << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID,
-    };
-    vmx_vmexit(c, &e);
-    longjmp(c->step_env, 1);
+    debug_exit(c, bits);
 }
 
 void vmx_triple_fault(struct cpu *c)

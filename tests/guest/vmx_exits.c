@@ -65,7 +65,7 @@ STUB(g_movdr) STUB(g_io_in) STUB(g_io_b) STUB(g_io_rep) STUB(g_rdmsr) STUB(g_wrm
 STUB(g_sgdt) STUB(g_str) STUB(g_wbinvd) STUB(g_invd) STUB(g_rdrand) STUB(g_rdseed) STUB(g_vmcall)
 STUB(g_vmclear) STUB(g_vmlaunch) STUB(g_vmptrld) STUB(g_vmptrst) STUB(g_vmread) STUB(g_vmresume)
 STUB(g_vmwrite) STUB(g_vmxoff) STUB(g_vmxon) STUB(g_invept) STUB(g_invvpid) STUB(g_ud2) STUB(g_int3)
-STUB(g_pf) STUB(g_window) STUB(g_selfipi)
+STUB(g_pf) STUB(g_window) STUB(g_selfipi) STUB(g_dbbp) STUB(g_dbgd)
 #undef STUB
 
 enum where { AT_INSN, AT_START, AT_NEXT, ANYWHERE };   /* expected guest RIP */
@@ -161,6 +161,10 @@ static const struct exit_case cases[] = {
     {S(g_ud2), 0, 0, 0, 0, 1u << 6, NULL, 0, AT_INSN, false, 0, 0x80000306},
     {S(g_int3), 0, 0, 0, 0, 1u << 3, NULL, 0, AT_INSN, true, 0, 0x80000603},
     {S(g_pf), 0, 0, 0, 0, 1u << 14, prep_pf, 0, AT_INSN, false, 0x100000000000ull, 0x80000b0e},
+    /* #DB faults intercepted by the exception bitmap: the qualification holds what DR6 would
+       have got (B0; BD), and DR6 itself stays as it was (SDM 3C §27.1, Table 28-1). */
+    {S(g_dbbp), 0, 0, 0, 0, 1u << 1, NULL, 0, AT_INSN, false, 0x1, 0x80000301},
+    {S(g_dbgd), 0, 0, 0, 0, 1u << 1, NULL, 0, AT_INSN, false, 0x2000, 0x80000301},
     {S(g_window), 0, P_INTWIN, 0, 0, 0, prep_if, 7, AT_START, false, 0, 0},
     {S(g_window), PIN_NMI | PIN_VNMI, P_NMIWIN, 0, 0, 0, NULL, 8, AT_START, false, 0, 0},
     {S(g_selfipi), PIN_EXTINT, 0, 0, X_ACK_INTR, 0, prep_if, 1, AT_NEXT, false, 0, 0x80000040},
@@ -246,10 +250,18 @@ int main(void)
             continue;
         }
         setup_case(k, &m);
+        bool db = k->insn == g_dbbp_i || k->insn == g_dbgd_i;
+        if (db)
+            __asm__ volatile("mov %0, %%dr6" ::"r"(0xffff0ff0ull));
         uint64_t e = vmx_enter(!launched);
         if (e == 0)
             launched = true;   /* a VM exit (incl. a VM-entry failure exit) leaves it launched */
         check_case(k, e);
+        if (db) {
+            uint64_t dr6;
+            __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+            report(dr6 == 0xffff0ff0, "%s: DR6 unchanged by the #DB VM exit (%#lx)", k->name, (unsigned long)dr6);
+        }
         if (k->intr_info == 0x80000040)
             *(volatile uint32_t *)(uintptr_t)0xfee000b0 = 0;   /* EOI the acknowledged vector */
     }

@@ -311,6 +311,26 @@ g_window_i:
 g_window_e:
     vmcall
     jmp .
+    .globl g_dbbp, g_dbbp_i, g_dbbp_e
+g_dbbp:                         /* an instruction breakpoint (DR0, L0, execute) on the NOP */
+    lea g_dbbp_i(%rip), %rax
+    mov %rax, %dr0
+    mov $1, %eax
+    mov %rax, %dr7
+g_dbbp_i:
+    nop
+g_dbbp_e:
+    vmcall
+    jmp .
+    .globl g_dbgd, g_dbgd_i, g_dbgd_e
+g_dbgd:                         /* general detect: DR7.GD, then a MOV to a debug register */
+    mov $0x2000, %eax
+    mov %rax, %dr7
+g_dbgd_i:
+    mov %rax, %dr0
+g_dbgd_e:
+    vmcall
+    jmp .
     .globl g_selfipi, g_selfipi_i, g_selfipi_e
 g_selfipi:
     mov $0xfee00300, %eax
