@@ -463,7 +463,7 @@ __asm__(".text\n"
 
 static void test_gd(void)
 {
-    if (tcg_gap("DR7.GD general detect", "not implemented"))
+    if (tcg_gap("DR7.GD general detect", "no general-detect #DB"))
         return;
     log_reset();
     SET_DR(0, 0);
@@ -874,7 +874,7 @@ __asm__(".text\n"
 
 static void test_btf(void)
 {
-    if (tcg_gap("DEBUGCTL.BTF", "not implemented"))
+    if (tcg_gap("DEBUGCTL.BTF", "BTF ignored"))
         return;
     wrmsr(MSR_DEBUGCTL, 2);
     uint64_t v = rdmsr(MSR_DEBUGCTL);

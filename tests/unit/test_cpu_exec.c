@@ -247,6 +247,30 @@ START_TEST(syscall_sysret)
 }
 END_TEST
 
+START_TEST(sysret_setting_if_asks_for_event_service)
+{
+    /* mov $0x1000,%rsp; mov $HARNESS_CODE+0x40,%rcx; mov $FLAGS,%r11; sysretq — run exactly
+       these four: a SYSRET that sets IF must leave attention set, so that an interrupt
+       pending (and blocked) until then is taken before the first user instruction; one that
+       leaves IF clear has nothing new to look at. */
+    struct cpu *c = &H.cpu;
+    ck_assert(msr_write(c, MSR_STAR, (0x08ull << 32) | (0x10ull << 48)));
+    for (unsigned sets_if = 0; sets_if < 2; sets_if++) {
+        char code[] = "\x48\xc7\xc4\x00\x10\x00\x00\x48\xc7\xc1\x40\x00\x10\x00"
+                      "\x49\xc7\xc3\x02\x00\x00\x00\x48\x0f\x07";
+        if (sets_if)
+            code[17] = 0x02, code[18] = 0x02;   /* R11 = 0x202 */
+        c->rflags = RFLAGS_FIXED1;              /* IF = 0 in ring 0 */
+        ck_assert_int_eq(harness_run(&H, code, sizeof(code) - 1, 4), STOP_BUDGET);
+        ck_assert_int_eq(c->cpl, 3);
+        ck_assert_uint_eq(c->rip, HARNESS_CODE + 0x40);
+        ck_assert_int_eq(!!(c->rflags & RFLAGS_IF), sets_if);
+        ck_assert_msg(c->attention == (bool)sets_if, "IF %u: attention %d", sets_if, c->attention);
+        harness_long_mode(&H);   /* back to ring 0 for the next round */
+    }
+}
+END_TEST
+
 START_TEST(sign_extended_immediates)
 {
     /* movq $-2,0x2000; mov 0x2000,%rax; push $-3; pop %rbx; imul $-5,%rbx,%rcx; hlt */
@@ -390,6 +414,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
+    tcase_add_test(tc, sysret_setting_if_asks_for_event_service);
     tcase_add_test(tc, sign_extended_immediates);
     tcase_add_test(tc, descriptor_inspection_and_rdrand);
     tcase_add_test(tc, sysenter_sysexit);
