@@ -5,6 +5,7 @@
 #define HVSIM_CPU_ALU_CORE_H
 
 #include "base/bits.h"
+#include "cpu/alu_host.h"
 #include "cpu/regs.h"
 
 static inline u64 alu_core_msb(unsigned size, u64 v)
@@ -12,8 +13,9 @@ static inline u64 alu_core_msb(unsigned size, u64 v)
     return (v >> (size * 8 - 1)) & 1;
 }
 
-/* ZF, SF and PF (even parity of the low byte) of a result, without branches. */
-static inline __attribute__((always_inline)) u64 alu_core_szp(unsigned size, u64 res)
+/* ZF, SF and PF (even parity of the low byte) of a result, without branches: the portable
+   computation (alu_core_szp below takes them from the host where it can). */
+static inline __attribute__((always_inline)) u64 alu_core_szp_c(unsigned size, u64 res)
 {
     /* PF = 1 when the parity is even: written as a flip of the odd-parity bit, which the
        compiler turns into SETNP and a shift without a separate negation. */
@@ -26,8 +28,14 @@ static inline __attribute__((always_inline)) void alu_core_set(u64 *rf, u64 f)
     *rf = (*rf & ~RFLAGS_ARITH) | f;
 }
 
-/* a + b + cin on the low `size` bytes; all six arithmetic flags. */
-static inline __attribute__((always_inline)) u64 alu_core_add(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
+static inline __attribute__((always_inline)) u64 alu_core_szp(unsigned size, u64 res)
+{
+    return ALU_HOST ? alu_host_szp(size, res) : alu_core_szp_c(size, res);
+}
+
+/* a + b + cin on the low `size` bytes; all six arithmetic flags. The portable computation;
+   alu_core_add below takes the flags from the host where it can. */
+static inline __attribute__((always_inline)) u64 alu_core_add_c(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
 {
     u64 m = bits_mask_bytes(size);
     a &= m, b &= m;
@@ -37,12 +45,12 @@ static inline __attribute__((always_inline)) u64 alu_core_add(unsigned size, u64
     /* x holds the carry into each bit; OF = carry into the sign bit ^ carry out of it. */
     u64 x = a ^ b ^ res;
     u64 of = alu_core_msb(size, x) ^ cf;
-    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | (x & RFLAGS_AF));
+    alu_core_set(rf, alu_core_szp_c(size, res) | cf | of << 11 | (x & RFLAGS_AF));
     return res;
 }
 
-/* a - b - bin on the low `size` bytes; all six arithmetic flags. */
-static inline __attribute__((always_inline)) u64 alu_core_sub(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
+/* a - b - bin on the low `size` bytes; all six arithmetic flags (portable, as alu_core_add_c). */
+static inline __attribute__((always_inline)) u64 alu_core_sub_c(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
 {
     u64 m = bits_mask_bytes(size);
     a &= m, b &= m;
@@ -51,8 +59,30 @@ static inline __attribute__((always_inline)) u64 alu_core_sub(unsigned size, u64
     /* x holds the borrow into each bit; OF = borrow into the sign bit ^ borrow out of it. */
     u64 x = a ^ b ^ res;
     u64 of = alu_core_msb(size, x) ^ cf;
-    alu_core_set(rf, alu_core_szp(size, res) | cf | of << 11 | (x & RFLAGS_AF));
+    alu_core_set(rf, alu_core_szp_c(size, res) | cf | of << 11 | (x & RFLAGS_AF));
     return res;
+}
+
+/* The same two, with the flags from the host when there is no carry in (ADD, SUB, CMP,
+   INC, DEC, NEG: the hot forms). */
+static inline __attribute__((always_inline)) u64 alu_core_add(unsigned size, u64 a, u64 b, u64 cin, u64 *rf)
+{
+    if (ALU_HOST && __builtin_constant_p(cin) && cin == 0) {
+        u64 f, res = alu_host_add(size, a, b, &f);
+        alu_core_set(rf, f);
+        return res;
+    }
+    return alu_core_add_c(size, a, b, cin, rf);
+}
+
+static inline __attribute__((always_inline)) u64 alu_core_sub(unsigned size, u64 a, u64 b, u64 bin, u64 *rf)
+{
+    if (ALU_HOST && __builtin_constant_p(bin) && bin == 0) {
+        u64 f, res = alu_host_sub(size, a, b, &f);
+        alu_core_set(rf, f);
+        return res;
+    }
+    return alu_core_sub_c(size, a, b, bin, rf);
 }
 
 /* Logic ops: PF/ZF/SF from the result, CF/OF/AF cleared. */

@@ -215,64 +215,95 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
    breakpoints. The code page's generation and the timer horizon are read once too: a store
    that invalidates decoded code sets c->attention (phys_write), which ends the run, and so
-   does whatever can make a timer due. What an instruction can still change is re-checked
-   each time: the budget, pending events (c->attention), and leaving the page (a branch or the
-   page end). An
-   instruction that falls through finds its successor through the entry's `next` link when
-   that entry still holds the successor's physical address (its key); otherwise through the
-   cache's index, which checks the generation too, and then links it. A linked entry whose key
-   matches needs no generation check: links join entries of one page, a valid entry's link was
-   made while the page had that entry's generation (a refill resets the link), and a refill of
-   the target for the same key can only have happened under that same generation. Decode-cache
-   hits are counted once per run (c->chain_from); cpu_run adds those of a run an exception cut
-   short. */
-_Static_assert(MODE_COUNT <= 7, "cpu_loop_chain's impossible key needs a free mode value");
+   does whatever can make a timer due.
+   The step state (c->insns, c->cycles, c->rip, c->insn_rip, c->insn_rsp, c->cur) lives in
+   locals during the run and is written to struct cpu before every instruction that is not
+   pure (struct insn), so that handler and a fault inside it see it exact, and at the end.
+   A pure instruction cannot fault, branch or set attention, and reads none of it. The run
+   stops when the cycle count reaches `stop`: the timer horizon, or earlier so that the
+   instruction budget `end` is not passed (every chainable instruction costs at least one
+   cycle, exec_fast_bind). What an instruction can still change is checked after the ones
+   that can: pending events (c->attention) and leaving the page (a branch or the page end).
+   An instruction that falls through finds its successor through the entry's `next` link
+   when that entry still holds the successor's physical address (its key); otherwise through
+   the cache's index, which checks the generation too, and then links it. A linked entry
+   whose key matches needs no generation check: links join entries of one page, a valid
+   entry's link was made while the page had that entry's generation (a refill resets the
+   link), and a refill of the target for the same key can only have happened under that
+   same generation. Decode-cache hits are counted once per run (c->chain_from); cpu_run adds
+   those of a run an exception cut short. */
+/* The cached 64-bit-mode instruction at la when la is on the chained run's code page (the
+   fetch page, which chainable instructions leave valid), or NULL. */
+static inline __attribute__((always_inline)) struct icache_entry *chain_lookup(struct cpu *c, la_t la)
+{
+    if ((la >> 12) != c->fetch_page)
+        return NULL;
+    return icache_lookup_long64(c->icache, c->fetch_pa | (la & 0xfff), *c->fetch_gen);
+}
 
-static inline __attribute__((always_inline)) void cpu_loop_chain(struct cpu *c, u64 end)
+static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
-        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl || !c->fetch_gen)
+        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl || !c->fetch_gen ||
+        c->attention || c->insns >= end || c->cycles >= c->timer_at)
         return;
-    const u64 page = c->fetch_page;
-    const pa_t pbase = c->fetch_pa;
-    const u32 gen = *c->fetch_gen;
-    struct icache *ic = c->icache;
-    struct icache_entry *e = &ic->none;   /* the entry just executed */
-    la_t fall = ~0ull;                     /* its fall-through address */
-    /* The cache key of the instruction there. Keys are pa << 3 | mode (mode < 7) or ~0;
-       this one has the low bits 7 and is not ~0, so no entry matches it. */
-    u64 want = ~0ull << 4 | 7;
+    la_t la = c->rip;
+    struct icache_entry *n = chain_lookup(c, la);
+    if (!n)
+        return;
     /* Only event service changes the timer horizon, and whatever makes it due sets attention
        (an APIC write in phys_write, for one), so the run may hold it. */
-    const u64 timer_at = c->timer_at;
+    u64 cycles = c->cycles;
+    u64 stop = c->timer_at;
+    if (end - c->insns < stop - cycles)
+        stop = cycles + (end - c->insns);
     c->chain_from = c->insns;
-    while (c->insns < end && !c->attention && c->cycles < timer_at) {
-        la_t la = c->rip;
-        struct icache_entry *n = e->next;
-        if (unlikely(la != fall || n->key != want)) {
-            if ((la >> 12) != page)
+    for (;;) {
+        if (likely(n->in.pure)) {
+            n->in.exec(c, &n->in);
+            c->insns++;
+            cycles += n->in.cycles;
+            la += n->in.len;
+        } else {
+            la_t fall = la + n->in.len;
+            c->cycles = cycles;
+            c->insn_rip = la;
+            c->insn_rsp = c->gpr[RSP];
+            c->rip = fall;
+            c->cur = &n->in;
+            n->in.exec(c, &n->in);
+            c->insns++;
+            cycles = c->cycles += n->in.cycles;   /* the handler may have added (page walks) */
+            la = c->rip;
+            if (!(n->in.flags & INSN_CHAIN) || c->attention)
                 break;
-            n = icache_lookup_long64(ic, pbase | (la & 0xfff), gen);
-            if (!n)
-                break;
-            if (la == fall)
-                e->next = n;
+            if (la != c->insn_rip + n->in.len) {   /* a taken branch */
+                struct icache_entry *t = cycles < stop ? chain_lookup(c, la) : NULL;
+                if (!t)
+                    break;
+                n = t;
+                continue;
+            }
         }
-        const struct insn *in = &n->in;
-        c->insn_rip = la;
-        c->insn_rsp = c->gpr[RSP];
-        fall = la + in->len;
-        want = n->key + ((u64)in->len << 3);
-        c->rip = fall;
-        c->cur = in;
-        in->exec(c, in);
-        c->insns++;
-        c->cycles += in->cycles;
-        if (!(in->flags & INSN_CHAIN))
+        if (unlikely(cycles >= stop))
             break;
-        e = n;
+        struct icache_entry *nx = n->next;
+        if (unlikely(nx->key != n->key + ((u64)n->in.len << 3))) {
+            nx = chain_lookup(c, la);
+            if (!nx)
+                break;
+            n->next = nx;
+        }
+        n = nx;
     }
-    ic->hits += c->insns - c->chain_from;
+    /* The step state after the last instruction run (n), which left RIP at la. */
+    c->cycles = cycles;
+    if (n->in.pure) {
+        c->insn_rip = la - n->in.len;
+        c->rip = la;
+        c->cur = &n->in;
+    }
+    c->icache->hits += c->insns - c->chain_from;
     c->chain_from = CHAIN_NONE;
 }
 

@@ -69,6 +69,9 @@ struct insn {
     u8 sub;             /* handler variant when one handler serves several mnemonics */
     u16 cycles;         /* modelled base cost (cpu/cycles.c) */
     u8 mode;            /* decode mode this was decoded in (enum cpu_mode) */
+    u8 pure;            /* 1: chainable, and the handler only computes on general registers
+                           and the arithmetic flags: it cannot fault, reads neither RIP nor
+                           the step counters, and sets no attention (exec_fast_bind) */
     struct opnd op[INSN_MAX_OPNDS];
     u8 bytes[15];       /* raw bytes, for the debugger and unimp logs (last: rarely read) */
 };

@@ -191,6 +191,45 @@ START_TEST(chained_instructions_stop_at_the_budget)
 }
 END_TEST
 
+START_TEST(chained_run_leaves_the_state_of_single_steps)
+{
+    /* mov $6,%ecx; xor %eax,%eax; mov $3,%ebx;
+       1: add %rcx,%rax; imul %rbx,%rax; shl $2,%rbx; lea 7(%rax,%rbx),%rdx; mov %rdx,0x2000;
+       sub $1,%rbx; cmp %rax,%rdx; cmovb %rdx,%rax; mov 0x2000,%rsi; and $0xffff,%rbx;
+       dec %ecx; jnz 1b; hlt — register-only instructions (the chained run's pure ones, IMUL
+       costing 3 cycles) between memory accesses and a branch. Stopped by the budget after
+       every n of its 75 instructions, a chained run leaves exactly the state of n single
+       steps: instruction and cycle counts, RIP, registers, flags, memory. */
+    static const char code[] = "\xb9\x06\x00\x00\x00\x31\xc0\xbb\x03\x00\x00\x00\x48\x01\xc8\x48"
+                               "\x0f\xaf\xc3\x48\xc1\xe3\x02\x48\x8d\x54\x18\x07\x48\x89\x14\x25"
+                               "\x00\x20\x00\x00\x48\x83\xeb\x01\x48\x39\xc2\x48\x0f\x42\xc2\x48"
+                               "\x8b\x34\x25\x00\x20\x00\x00\x48\x81\xe3\xff\xff\x00\x00\xff\xc9"
+                               "\x75\xca\xf4";
+    for (unsigned n = 1; n <= 75; n++) {
+        struct harness s;
+        harness_init(&s, "intel");
+        harness_long_mode(&s);
+        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
+        for (unsigned i = 1; i < n; i++)
+            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
+        harness_destroy(&H);
+        harness_init(&H, "intel");
+        harness_long_mode(&H);
+        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
+        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
+        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+        ck_assert_uint_eq(harness_get64(&H, 0x2000), harness_get64(&s, 0x2000));
+        harness_destroy(&s);
+    }
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);   /* n = 75 resumes to the HLT */
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
+}
+END_TEST
+
 START_TEST(port_io)
 {
     /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
@@ -411,6 +450,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, self_modifying_code_in_a_chained_loop);
     tcase_add_test(tc, self_modifying_code_inside_a_chained_run);
     tcase_add_test(tc, chained_instructions_stop_at_the_budget);
+    tcase_add_test(tc, chained_run_leaves_the_state_of_single_steps);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
