@@ -212,7 +212,7 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    as long as each executed one is chainable too. A chainable instruction leaves the decode
    mode, the CPL, the TLB tag and generation, RFLAGS.TF/RF and the breakpoints as they were,
    so what the full step below checks per instruction is checked here once, on entry: the
-   fetch page translation (c->fetch_*) is still valid, 64-bit mode, no TF/RF, no code
+   fetch page translation (c->fetch) is still valid, 64-bit mode, no TF/RF, no code
    breakpoints. The code page's generation and the timer horizon are read once too: a store
    that invalidates decoded code sets c->attention (phys_write), which ends the run, and so
    does whatever can make a timer due.
@@ -236,15 +236,15 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
    fetch page, which chainable instructions leave valid), or NULL. */
 static inline __attribute__((always_inline)) struct icache_entry *chain_lookup(struct cpu *c, la_t la)
 {
-    if ((la >> 12) != c->fetch_page)
+    if ((la >> 12) != c->fetch.page)
         return NULL;
-    return icache_lookup_long64(c->icache, c->fetch_pa | (la & 0xfff), *c->fetch_gen);
+    return icache_lookup_long64(c->icache, c->fetch.pa | (la & 0xfff), *c->fetch.gen);
 }
 
 static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
-        c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl || !c->fetch_gen ||
+        c->tlb.gen != c->fetch.tlb_gen || c->cpl != c->fetch.cpl || !c->fetch.gen ||
         c->attention || c->insns >= end || c->cycles >= c->timer_at)
         return;
     la_t la = c->rip;
@@ -258,13 +258,18 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
     if (end - c->insns < stop - cycles)
         stop = cycles + (end - c->insns);
     c->chain_from = c->insns;
+    c->chain_try = CHAIN_TRY;
     for (;;) {
         if (likely(n->in.pure)) {
             n->in.exec(c, &n->in);
+            if (unlikely(c->chain_try != CHAIN_TRY))
+                goto full;   /* a memory handler's direct path failed: nothing was done */
             c->insns++;
             cycles += n->in.cycles;
             la += n->in.len;
         } else {
+        full:
+            c->chain_try = 0;
             la_t fall = la + n->in.len;
             c->cycles = cycles;
             c->insn_rip = la;
@@ -277,6 +282,7 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             la = c->rip;
             if (!(n->in.flags & INSN_CHAIN) || c->attention)
                 break;
+            c->chain_try = CHAIN_TRY;
             if (la != c->insn_rip + n->in.len) {   /* a taken branch */
                 struct icache_entry *t = cycles < stop ? chain_lookup(c, la) : NULL;
                 if (!t)
@@ -297,8 +303,9 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
         n = nx;
     }
     /* The step state after the last instruction run (n), which left RIP at la. */
+    c->chain_try = 0;
     c->cycles = cycles;
-    if (n->in.pure) {
+    if (c->rip != la) {   /* n ran in the pure lane (the full path leaves c->rip at la) */
         c->insn_rip = la - n->in.len;
         c->rip = la;
         c->cur = &n->in;

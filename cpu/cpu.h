@@ -100,7 +100,17 @@ struct cpu_msrs {
     u64 tsc_offset;                      /* (R) TSC = cycles + tsc_offset */
 };
 
+/* A code page's translation for instruction fetch (struct cpu's fetch-page cache). */
+struct fetch_xlat {
+    u64 page;           /* la >> 12 */
+    u64 tlb_gen;
+    pa_t pa;            /* physical page */
+    const u32 *gen;     /* its code-page generation, or NULL (not RAM) */
+    u8 cpl;
+};
+
 #define CHAIN_NONE UINT64_MAX   /* struct cpu's chain_from outside a chained run */
+enum { CHAIN_TRY = 1, CHAIN_MISSED = 2 };
 
 struct cpu {
     /* ---- architectural state ---- */
@@ -154,16 +164,17 @@ struct cpu {
     enum cpu_stop stop_reason;
     char stop_msg[160];
 
-    /* ---- fetch-page cache (cpu/icache.h): the translation of the last code page, valid while
-       tlb.gen (which a change of tlb_tag bumps too) and the CPL are unchanged; zeroed at
-       creation, when tlb.gen is already past 0 (tlb_init flushes), so it starts invalid ---- */
-    u64 fetch_page;                      /* la >> 12 */
-    u64 fetch_tlb_gen;
-    pa_t fetch_pa;                       /* physical page */
-    const u32 *fetch_gen;                /* its code-page generation, or NULL (not RAM) */
-    u8 fetch_cpl;
+    /* ---- fetch-page cache (cpu/icache.h): the translation of the last code page, and of the
+       one before it (a system call or interrupt and its return switch between two), each
+       valid while tlb.gen (which a change of tlb_tag bumps too) and the CPL are unchanged;
+       zeroed at creation, when tlb.gen is already past 0 (tlb_init flushes), so both start
+       invalid ---- */
+    struct fetch_xlat fetch, fetch_alt;
     u64 chain_from;                      /* c->insns when the step loop's chained run began,
                                             or CHAIN_NONE outside one (cpu/cpu.c) */
+    u8 chain_try;                        /* CHAIN_TRY while the chained run calls a pure
+                                            handler, CHAIN_MISSED when that handler left the
+                                            instruction undone (cpu/exec_fast.c), else 0 */
 
     /* ---- step bookkeeping (S) ---- */
     jmp_buf step_env;

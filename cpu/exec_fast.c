@@ -16,6 +16,18 @@
     ((c)->gpr[r] = (sz) == 8 ? (u64)(v) : (sz) == 4 ? (u64)(u32)(v)                           \
                  : ((c)->gpr[r] & ~bits_mask_bytes(sz)) | ((u64)(v) & bits_mask_bytes(sz)))
 
+/* A memory handler whose direct path failed (a TLB miss, a misaligned or guarded access):
+   inside the chained run's pure lane (c->chain_try) it returns with nothing done, so the run
+   can write the step state back and call it again for the full path, which may fault;
+   elsewhere it falls through to that full path. */
+#define FAST_TRY_MISS(c)                                                                      \
+    do {                                                                                      \
+        if ((c)->chain_try) {                                                                 \
+            (c)->chain_try = CHAIN_MISSED;                                                    \
+            return;                                                                           \
+        }                                                                                     \
+    } while (0)
+
 /* ALU group 1 (SDM 2A "ADD", "SUB", "AND", "OR", "XOR", "CMP") and TEST, register
    destination, register or immediate source of the same size. */
 #define FAST_ALU(name, sz, body_op, writes)                                                  \
@@ -131,7 +143,26 @@ static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t
     unsigned need = fast_need[kind][c->cpl & 3];
     if (unlikely((e->fast & need) != need))
         return NULL;
-    return (u8 *)(e->host + (la & 0xfff));
+    u8 *h = (u8 *)(e->host + (la & 0xfff));
+    if (h == NULL)
+        __builtin_unreachable();   /* `fast` bits are only ever set for RAM */
+    return h;
+}
+
+/* The full paths of MOV r, m and MOV m, r after fast_host64 failed, out of line so that the
+   direct paths need no stack frame. */
+static __attribute__((noinline, cold)) void fast_mov_load_slow(struct cpu *c, const struct insn *in, la_t la,
+                                                               unsigned sz)
+{
+    FAST_TRY_MISS(c);
+    FAST_WR(c, in->op[0].reg, sz, mem_read(c, in->op[1].seg, la, sz));
+}
+
+static __attribute__((noinline, cold)) void fast_mov_store_slow(struct cpu *c, const struct insn *in, la_t la,
+                                                                unsigned sz, u64 v)
+{
+    FAST_TRY_MISS(c);
+    mem_write(c, in->op[0].seg, la, sz, v);
 }
 
 /* MOV r, m and MOV m, r in 64-bit mode with a 64-bit address and no FS/GS base (SDM 3A
@@ -143,8 +174,11 @@ static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t
         const struct opnd *m = &in->op[1];                                                    \
         u64 la = (ea);                                                                        \
         u8 *h = fast_host64(c, la, sz, PAGING_READ);                                          \
-        u64 v = likely(h != NULL) ? bits_load_le(h, sz) : mem_read(c, m->seg, la, sz);        \
-        FAST_WR(c, in->op[0].reg, sz, v);                                                     \
+        if (unlikely(h == NULL)) {                                                            \
+            fast_mov_load_slow(c, in, la, sz);                                                \
+            return;                                                                           \
+        }                                                                                     \
+        FAST_WR(c, in->op[0].reg, sz, bits_load_le(h, sz));                                  \
     }                                                                                         \
     static void fast_mov_mr##sz##_##form(struct cpu *c, const struct insn *in)              \
     {                                                                                         \
@@ -152,10 +186,12 @@ static inline __attribute__((always_inline)) u8 *fast_host64(struct cpu *c, la_t
         u64 la = (ea);                                                                        \
         u64 v = c->gpr[in->op[1].reg];                                                        \
         u8 *h = fast_host64(c, la, sz, PAGING_WRITE);                                         \
-        if (likely(h != NULL))                                                                \
-            bits_store_le(h, sz, v);                                                          \
-        else                                                                                  \
-            mem_write(c, m->seg, la, sz, v);                                                  \
+        (void)m;                                                                              \
+        if (unlikely(h == NULL)) {                                                            \
+            fast_mov_store_slow(c, in, la, sz, v);                                            \
+            return;                                                                           \
+        }                                                                                     \
+        bits_store_le(h, sz, v);                                                              \
     }
 #define FAST_MOV64_SIZES(form, ea) FAST_MOV64(4, form, ea) FAST_MOV64(8, form, ea)
 FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
@@ -172,6 +208,7 @@ FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
     {                                                                                         \
         const u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[1]), sz, PAGING_READ);          \
         if (unlikely(h == NULL)) {                                                            \
+            FAST_TRY_MISS(c);                                                                 \
             generic(c, in);                                                                   \
             return;                                                                           \
         }                                                                                     \
@@ -185,6 +222,7 @@ FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
     {                                                                                         \
         u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[0]), sz, (writes) ? PAGING_WRITE : PAGING_READ); \
         if (unlikely(h == NULL)) {                                                            \
+            FAST_TRY_MISS(c);                                                                 \
             generic(c, in);                                                                   \
             return;                                                                           \
         }                                                                                     \
@@ -225,6 +263,7 @@ FAST_ALU_MEM_SIZES(test, OP_AND, false, exec_test)
     {                                                                                         \
         u8 *h = fast_host64(c, opnd_ea(c, in, &in->op[0]), sz, PAGING_WRITE);                \
         if (unlikely(h == NULL)) {                                                            \
+            FAST_TRY_MISS(c);                                                                 \
             exec_incdec(c, in);                                                               \
             return;                                                                           \
         }                                                                                     \
@@ -324,6 +363,7 @@ static void fast_push_r8(struct cpu *c, const struct insn *in)
     u64 v = c->gpr[in->op[0].reg], sp = c->gpr[RSP] - 8;   /* PUSH RSP pushes the old value */
     u8 *h = fast_host64(c, sp, 8, PAGING_WRITE);
     if (unlikely(h == NULL)) {
+        FAST_TRY_MISS(c);
         stack_push(c, 8, v);
         return;
     }
@@ -335,7 +375,13 @@ static void fast_pop_r8(struct cpu *c, const struct insn *in)
 {
     u64 sp = c->gpr[RSP];
     const u8 *h = fast_host64(c, sp, 8, PAGING_READ);
-    u64 v = likely(h != NULL) ? bits_load_le(h, 8) : stack_peek(c, 8, 0);
+    u64 v;
+    if (likely(h != NULL)) {
+        v = bits_load_le(h, 8);
+    } else {
+        FAST_TRY_MISS(c);
+        v = stack_peek(c, 8, 0);
+    }
     c->gpr[RSP] = sp + 8;
     c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
 }
@@ -540,6 +586,36 @@ static bool fast_chainable(const struct insn *in)
     return false;
 }
 
+/* The handlers that, called from the chained run's pure lane, either complete the
+   instruction without faulting or leave it undone (FAST_TRY_MISS): the 64-bit-mode memory
+   forms, unless their address is RIP-relative (the lane does not keep RIP). */
+static bool fast_try_capable(const struct insn *in)
+{
+    insn_fn *const mem[] = {
+        fast_mov_rm4_bd, fast_mov_rm8_bd, fast_mov_mr4_bd, fast_mov_mr8_bd,
+        fast_mov_rm4_any, fast_mov_rm8_any, fast_mov_mr4_any, fast_mov_mr8_any,
+        fast_inc_m4, fast_inc_m8, fast_dec_m4, fast_dec_m8,
+    };
+    if (in->exec == fast_push_r8 || in->exec == fast_pop_r8)
+        return true;
+    bool listed = false;
+    for (unsigned i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
+        listed |= in->exec == mem[i];
+    insn_fn *const *alu[] = {fast_add_rm, fast_add_mr, fast_add_mi, fast_sub_rm, fast_sub_mr, fast_sub_mi,
+                             fast_cmp_rm, fast_cmp_mr, fast_cmp_mi, fast_and_rm, fast_and_mr, fast_and_mi,
+                             fast_or_rm, fast_or_mr, fast_or_mi, fast_xor_rm, fast_xor_mr, fast_xor_mi,
+                             fast_test_rm, fast_test_mr, fast_test_mi};
+    for (unsigned i = 0; i < sizeof(alu) / sizeof(alu[0]); i++)
+        for (unsigned z = 0; z < 4; z++)
+            listed |= in->exec == alu[i][z];
+    if (!listed)
+        return false;
+    for (unsigned i = 0; i < in->nopnds; i++)
+        if (in->op[i].kind == OPND_MEM && in->op[i].base == OPND_BASE_RIP)
+            return false;
+    return true;
+}
+
 /* Binds the specialised handler and marks chainable instructions (INSN_CHAIN, cpu/insn.h):
    the decision is taken on the generic handler, which every specialised one implements.
    fast_pick marks the handlers that compute on registers and flags only (in->pure); the
@@ -550,6 +626,8 @@ void exec_fast_bind(struct insn *in)
     if (fast_chainable(in) && in->cycles >= 1)
         in->flags |= INSN_CHAIN;
     fast_pick(in);
+    if (fast_try_capable(in))
+        in->pure = 1;
     if (!(in->flags & INSN_CHAIN))
         in->pure = 0;
 }

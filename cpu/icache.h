@@ -43,9 +43,16 @@ static inline unsigned icache_index(pa_t pa)
 /* Everything but a TLB-and-cache hit: translation, decode, faults. */
 const struct insn *icache_fetch_slow(struct cpu *c, la_t la, enum paging_priv priv);
 
+/* Whether the fetch-page translation f serves a fetch at la now. */
+static inline __attribute__((always_inline)) bool icache_fetch_valid(const struct cpu *c, const struct fetch_xlat *f,
+                                                                     la_t la)
+{
+    return (la >> 12) == f->page && c->tlb.gen == f->tlb_gen && c->cpl == f->cpl;
+}
+
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
  * #UD) are raised here. The hit path is inline in the step loop: it must stay small. It first
- * reuses the translation of the previous fetch's page (c->fetch_*), valid while tlb.gen
+ * reuses the translation of the previous fetch's page (c->fetch, or the one before, c->fetch_alt), valid while tlb.gen
  * (bumped by every invalidation and by every change of the TLB tag, cpu_update_mode) and
  * the CPL are the same; then the TLB.
  * long64 must equal (c->mode == MODE_LONG64). */
@@ -53,21 +60,25 @@ static inline __attribute__((always_inline)) const struct insn *icache_fetch_mod
 {
     /* In 64-bit mode the CS base is treated as 0 (SDM 3A §3.4.4). */
     la_t la = long64 ? c->rip : (u32)(c->seg[SEG_CS].base + c->rip);
-    if (unlikely((la >> 12) != c->fetch_page || c->tlb.gen != c->fetch_tlb_gen || c->cpl != c->fetch_cpl)) {
-        enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
-        struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
-        if (!te || !(te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)) || te->pa >= c->bus.phys->limit)
-            return icache_fetch_slow(c, la, priv);
-        c->fetch_page = la >> 12;
-        c->fetch_tlb_gen = c->tlb.gen;
-        c->fetch_cpl = c->cpl;
-        c->fetch_pa = te->pa;
-        c->fetch_gen = &c->bus.phys->code[te->pa >> 12].gen;
+    if (unlikely(!icache_fetch_valid(c, &c->fetch, la))) {
+        if (icache_fetch_valid(c, &c->fetch_alt, la)) {
+            struct fetch_xlat t = c->fetch;
+            c->fetch = c->fetch_alt;
+            c->fetch_alt = t;
+        } else {
+            enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
+            struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
+            if (!te || !(te->perm & PAGING_PERM_BIT(PAGING_EXEC, priv)) || te->pa >= c->bus.phys->limit)
+                return icache_fetch_slow(c, la, priv);
+            c->fetch_alt = c->fetch;
+            c->fetch = (struct fetch_xlat){.page = la >> 12, .tlb_gen = c->tlb.gen, .pa = te->pa,
+                                           .gen = &c->bus.phys->code[te->pa >> 12].gen, .cpl = c->cpl};
+        }
     }
-    pa_t pa = c->fetch_pa | (la & 0xfff);
+    pa_t pa = c->fetch.pa | (la & 0xfff);
     struct icache *ic = c->icache;
     struct icache_entry *e = &ic->e[icache_index(pa)];
-    if (likely(e->key == (pa << 3 | (long64 ? MODE_LONG64 : c->mode)) && e->gen == *c->fetch_gen &&
+    if (likely(e->key == (pa << 3 | (long64 ? MODE_LONG64 : c->mode)) && e->gen == *c->fetch.gen &&
                (long64 || c->rip + e->in.len - 1 <= c->seg[SEG_CS].limit))) {
         ic->hits++;
         return &e->in;

@@ -230,6 +230,56 @@ START_TEST(chained_run_leaves_the_state_of_single_steps)
 }
 END_TEST
 
+/* Runs code to its HLT, in single steps when `steps`, with the #PF gate at the code's byte 0x30. */
+static void run_fault_program(struct harness *h, const char *code, size_t len, bool steps)
+{
+    harness_init(h, "intel");
+    harness_long_mode(h);
+    u64 handler = HARNESS_CODE + 0x30;
+    u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
+    memcpy(h->ram + 0x5000 + 16 * EXC_PF, &lo, 8);
+    memset(h->ram + 0x5000 + 16 * EXC_PF + 8, 0, 8);
+    h->cpu.idtr.base = 0x5000;
+    h->cpu.idtr.limit = 0xfff;
+    enum cpu_stop st = harness_run(h, code, len, steps ? 1 : 1000);
+    for (unsigned i = 0; steps && st == STOP_BUDGET && i < 100; i++)
+        st = cpu_run(&h->cpu, 1);
+    ck_assert_int_eq(st, STOP_HALT);
+}
+
+START_TEST(chained_run_memory_miss_and_fault_are_exact)
+{
+    /* mov $0x3000,%ebx; xor %esi,%esi; mov $2,%edi;
+       1: mov $7,%eax; push %rax; add %rax,%rax; imul %rax,%rax; pop %rcx; mov %rcx,1(%rbx);
+       add $1,%rcx; mov (%rbx,%rsi),%rdx; mov $0x40000000,%esi; dec %edi; jnz 1b; hlt;
+       handler (0x30): hlt — on the second pass the loop runs chained: PUSH, POP and the MOVs
+       in the pure lane; the misaligned store never takes the direct path (the full path
+       completes it), and the load beyond the mapped 1 GiB faults (#PF from the full path).
+       Chained and single-stepped, the results, the #PF frame, CR2 and the instruction and
+       cycle counts agree. */
+    static const char code[] = "\xbb\x00\x30\x00\x00\x31\xf6\xbf\x02\x00\x00\x00\xb8\x07\x00\x00"
+                               "\x00\x50\x48\x01\xc0\x48\x0f\xaf\xc0\x59\x48\x89\x4b\x01\x48\x83"
+                               "\xc1\x01\x48\x8b\x14\x33\xbe\x00\x00\x00\x40\xff\xcf\x75\xdd\xf4"
+                               "\xf4";
+    struct harness s;
+    run_fault_program(&s, code, sizeof code - 1, true);
+    harness_destroy(&H);
+    run_fault_program(&H, code, sizeof code - 1, false);
+    ck_assert_uint_eq(H.cpu.cr2, 0x40003000);
+    ck_assert_uint_eq(H.cpu.gpr[RCX], 8);
+    ck_assert_uint_eq(harness_get64(&H, 0x3001), 7);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK - 48);   /* frame with error code */
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 40), HARNESS_CODE + 0x22);   /* the load */
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 48), 0);   /* not present, read, CPL 0 */
+    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+    ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+    ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    harness_destroy(&s);
+}
+END_TEST
+
 START_TEST(port_io)
 {
     /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
@@ -451,6 +501,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, self_modifying_code_inside_a_chained_run);
     tcase_add_test(tc, chained_instructions_stop_at_the_budget);
     tcase_add_test(tc, chained_run_leaves_the_state_of_single_steps);
+    tcase_add_test(tc, chained_run_memory_miss_and_fault_are_exact);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
