@@ -208,30 +208,6 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...)
     longjmp(c->step_env, 1);
 }
 
-/* Runs the instructions that follow a chainable one (INSN_CHAIN) on the same code page for
-   as long as each executed one is chainable too. A chainable instruction leaves the decode
-   mode, the CPL, the TLB tag and generation, RFLAGS.TF/RF and the breakpoints as they were,
-   so what the full step below checks per instruction is checked here once, on entry: the
-   fetch page translation (c->fetch) is still valid, 64-bit mode, no TF/RF, no code
-   breakpoints. The code page's generation and the timer horizon are read once too: a store
-   that invalidates decoded code sets c->attention (phys_write), which ends the run, and so
-   does whatever can make a timer due.
-   The step state (c->insns, c->cycles, c->rip, c->insn_rip, c->insn_rsp, c->cur) lives in
-   locals during the run and is written to struct cpu before every instruction that is not
-   pure (struct insn), so that handler and a fault inside it see it exact, and at the end.
-   A pure instruction cannot fault, branch or set attention, and reads none of it. The run
-   stops when the cycle count reaches `stop`: the timer horizon, or earlier so that the
-   instruction budget `end` is not passed (every chainable instruction costs at least one
-   cycle, exec_fast_bind). What an instruction can still change is checked after the ones
-   that can: pending events (c->attention) and leaving the page (a branch or the page end).
-   An instruction that falls through finds its successor through the entry's `next` link
-   when that entry still holds the successor's physical address (its key); otherwise through
-   the cache's index, which checks the generation too, and then links it. A linked entry
-   whose key matches needs no generation check: links join entries of one page, a valid
-   entry's link was made while the page had that entry's generation (a refill resets the
-   link), and a refill of the target for the same key can only have happened under that
-   same generation. Decode-cache hits are counted once per run (c->chain_from); cpu_run adds
-   those of a run an exception cut short. */
 /* The cached 64-bit-mode instruction at la when la is on the chained run's code page (the
    fetch page, which chainable instructions leave valid), or NULL. */
 static inline __attribute__((always_inline)) struct icache_entry *chain_lookup(struct cpu *c, la_t la)
@@ -241,22 +217,68 @@ static inline __attribute__((always_inline)) struct icache_entry *chain_lookup(s
     return icache_lookup_long64(c->icache, c->fetch.pa | (la & 0xfff), *c->fetch.gen);
 }
 
+/* Whether a chained run may go on at c->rip after an instruction that is not chainable (or
+   begin there): what the step loop checks before every instruction (pending events, the
+   budget and the timer, 64-bit mode, TF/RF, code breakpoints) and a valid fetch-page
+   translation for RIP, the previous page's one swapped in when that serves. Sets *stop, the
+   cycle count at which the run ends: the timer horizon, or earlier so that the budget `end`
+   is not passed (every chainable instruction costs at least one cycle, exec_fast_bind).
+   Only event service changes the timer horizon, and whatever makes it due sets attention
+   (an APIC write in phys_write, for one), so the run may hold it until the next check. */
+static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
+{
+    if (c->attention || c->insns >= end || c->cycles >= c->timer_at || c->mode != MODE_LONG64 ||
+        (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed)
+        return false;
+    if (!icache_fetch_valid(c, &c->fetch, c->rip)) {
+        if (!icache_fetch_valid(c, &c->fetch_alt, c->rip))
+            return false;
+        struct fetch_xlat t = c->fetch;
+        c->fetch = c->fetch_alt;
+        c->fetch_alt = t;
+    }
+    if (!c->fetch.gen)
+        return false;
+    *stop = c->timer_at;
+    if (end - c->insns < *stop - c->cycles)
+        *stop = c->cycles + (end - c->insns);
+    return true;
+}
+
+/* Runs the instructions that follow a chainable one (INSN_CHAIN) for as long as it may.
+   A chainable instruction leaves the decode mode, the CPL, the TLB tag and generation,
+   RFLAGS.TF/RF and the breakpoints as they were, so what the full step (cpu_loop) checks
+   per instruction is checked here once, on entry (chain_may_run), and again after an
+   instruction that is not chainable, after which the run goes on where that one led (a
+   system call, an interrupt return) when nothing is due. The code page's generation and
+   the timer horizon are held: a store that invalidates decoded code sets c->attention
+   (phys_write), which ends the run, and so does whatever can make a timer due.
+   The step state (c->cycles, c->rip, c->insn_rip, c->insn_rsp, c->cur) lives in locals
+   during the run and is written to struct cpu before every instruction that is not pure
+   (struct insn), so that its handler and a fault inside it see it exact, and at the end; a
+   pure instruction cannot fault, branch or set attention, and reads none of it. A pure
+   memory handler whose direct path fails leaves its instruction undone (CHAIN_MISSED), and
+   the run calls it again as an instruction that is not pure. The run stops when the cycle
+   count reaches `stop` (chain_may_run). Leaving the page (a branch or the page end) ends it
+   too, unless the next instruction is on the fetch page and decoded.
+   An instruction that falls through finds its successor through the entry's `next` link
+   when that entry still holds the successor's physical address (its key); otherwise through
+   the cache's index, which checks the generation too, and then links it. A linked entry
+   whose key matches needs no generation check: links join entries of one page, a valid
+   entry's link was made while the page had that entry's generation (a refill resets the
+   link), and a refill of the target for the same key can only have happened under that
+   same generation. Decode-cache hits are counted once per run (c->chain_from); cpu_run adds
+   those of a run an exception cut short. */
 static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
-    if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed ||
-        c->tlb.gen != c->fetch.tlb_gen || c->cpl != c->fetch.cpl || !c->fetch.gen ||
-        c->attention || c->insns >= end || c->cycles >= c->timer_at)
+    u64 stop;
+    if (!chain_may_run(c, end, &stop))
         return;
     la_t la = c->rip;
     struct icache_entry *n = chain_lookup(c, la);
     if (!n)
         return;
-    /* Only event service changes the timer horizon, and whatever makes it due sets attention
-       (an APIC write in phys_write, for one), so the run may hold it. */
     u64 cycles = c->cycles;
-    u64 stop = c->timer_at;
-    if (end - c->insns < stop - cycles)
-        stop = cycles + (end - c->insns);
     c->chain_from = c->insns;
     c->chain_try = CHAIN_TRY;
     for (;;) {
@@ -280,7 +302,17 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             c->insns++;
             cycles = c->cycles += n->in.cycles;   /* the handler may have added (page walks) */
             la = c->rip;
-            if (!(n->in.flags & INSN_CHAIN) || c->attention)
+            if (unlikely(!(n->in.flags & INSN_CHAIN))) {
+                /* A system call, an interrupt return and the like: go on where it led when
+                   nothing the step loop would do first is due. */
+                struct icache_entry *t = chain_may_run(c, end, &stop) ? chain_lookup(c, la) : NULL;
+                if (!t)
+                    break;
+                n = t;
+                c->chain_try = CHAIN_TRY;
+                continue;
+            }
+            if (c->attention)
                 break;
             c->chain_try = CHAIN_TRY;
             if (la != c->insn_rip + n->in.len) {   /* a taken branch */

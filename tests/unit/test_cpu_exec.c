@@ -280,6 +280,50 @@ START_TEST(chained_run_memory_miss_and_fault_are_exact)
 }
 END_TEST
 
+/* The harness with SYSCALL set up to enter at HARNESS_CODE + 0x40 (CPL 0) and SYSRET back. */
+static void init_syscall_harness(struct harness *h)
+{
+    harness_init(h, "intel");
+    harness_long_mode(h);
+    ck_assert(msr_write(&h->cpu, MSR_STAR, (0x08ull << 32) | (0x10ull << 48)));
+    ck_assert(msr_write(&h->cpu, MSR_LSTAR, HARNESS_CODE + 0x40));
+    ck_assert(msr_write(&h->cpu, MSR_SFMASK, RFLAGS_IF | RFLAGS_TF));
+    h->cpu.idtr.limit = 0;
+}
+
+START_TEST(chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps)
+{
+    /* mov $3,%ebx; 1: syscall; add $5,%r12; dec %ebx; jnz 1b; hlt; .org 0x40: add $1,%r13;
+       sysretq — on the later passes a chained run goes on past SYSCALL and SYSRET (not
+       chainable: they change the CPL and the code page) where they lead. Stopped by the
+       budget after every n of its 19 instructions, it leaves exactly the state of n single
+       steps; the HLT at CPL 3 then ends in a shutdown (no IDT). */
+    static const char code[] = "\xbb\x03\x00\x00\x00\x0f\x05\x49\x83\xc4\x05\xff\xcb\x75\xf6\xf4";
+    for (unsigned n = 1; n <= 19; n++) {
+        struct harness s;
+        init_syscall_harness(&s);
+        memcpy(s.ram + HARNESS_CODE + 0x40, "\x49\x83\xc5\x01\x48\x0f\x07", 7);
+        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
+        for (unsigned i = 1; i < n; i++)
+            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
+        harness_destroy(&H);
+        init_syscall_harness(&H);
+        memcpy(H.ram + HARNESS_CODE + 0x40, "\x49\x83\xc5\x01\x48\x0f\x07", 7);
+        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
+        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+        ck_assert_int_eq(H.cpu.cpl, s.cpu.cpl);
+        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+        harness_destroy(&s);
+    }
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_SHUTDOWN);
+    ck_assert_uint_eq(H.cpu.gpr[R12], 15);
+    ck_assert_uint_eq(H.cpu.gpr[R13], 3);
+}
+END_TEST
+
 START_TEST(port_io)
 {
     /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
@@ -502,6 +546,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, chained_instructions_stop_at_the_budget);
     tcase_add_test(tc, chained_run_leaves_the_state_of_single_steps);
     tcase_add_test(tc, chained_run_memory_miss_and_fault_are_exact);
+    tcase_add_test(tc, chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
