@@ -242,6 +242,7 @@ static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
     *stop = c->timer_at;
     if (end - c->insns < *stop - c->cycles)
         *stop = c->cycles + (end - c->insns);
+    c->chain_stop = *stop;
     return true;
 }
 
@@ -284,10 +285,18 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
     for (;;) {
         if (likely(n->in.pure)) {
             n->in.exec(c, &n->in);
-            if (unlikely(c->chain_try != CHAIN_TRY))
-                goto full;   /* a memory handler's direct path failed: nothing was done */
-            c->insns++;
             cycles += n->in.cycles;
+            if (unlikely(cycles >= c->chain_stop)) {
+                if (c->chain_try == CHAIN_MISSED) {   /* the direct path failed: nothing done */
+                    cycles -= n->in.cycles;
+                    c->chain_stop = stop;
+                    goto full;
+                }
+                c->insns++;
+                la += n->in.len;
+                break;
+            }
+            c->insns++;
             la += n->in.len;
         } else {
         full:
@@ -312,19 +321,17 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
                 c->chain_try = CHAIN_TRY;
                 continue;
             }
-            if (c->attention)
+            if (c->attention || cycles >= stop)
                 break;
             c->chain_try = CHAIN_TRY;
             if (la != c->insn_rip + n->in.len) {   /* a taken branch */
-                struct icache_entry *t = cycles < stop ? chain_lookup(c, la) : NULL;
+                struct icache_entry *t = chain_lookup(c, la);
                 if (!t)
                     break;
                 n = t;
                 continue;
             }
         }
-        if (unlikely(cycles >= stop))
-            break;
         struct icache_entry *nx = n->next;
         if (unlikely(nx->key != n->key + ((u64)n->in.len << 3))) {
             nx = chain_lookup(c, la);

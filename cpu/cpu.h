@@ -175,6 +175,8 @@ struct cpu {
     u8 chain_try;                        /* CHAIN_TRY while the chained run calls a pure
                                             handler, CHAIN_MISSED when that handler left the
                                             instruction undone (cpu/exec_fast.c), else 0 */
+    u64 chain_stop;                      /* the cycle count that ends the chained run; 0 when
+                                            a pure handler left its instruction undone */
 
     /* ---- step bookkeeping (S) ---- */
     jmp_buf step_env;

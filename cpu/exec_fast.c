@@ -24,6 +24,7 @@
     do {                                                                                      \
         if ((c)->chain_try) {                                                                 \
             (c)->chain_try = CHAIN_MISSED;                                                    \
+            (c)->chain_stop = 0;   /* one check after the handler sees both */                \
             return;                                                                           \
         }                                                                                     \
     } while (0)
