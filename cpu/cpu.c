@@ -217,18 +217,13 @@ static inline __attribute__((always_inline)) struct icache_entry *chain_lookup(s
     return icache_lookup_long64(c->icache, c->fetch.pa | (la & 0xfff), *c->fetch.gen);
 }
 
-/* Whether a chained run may go on at c->rip after an instruction that is not chainable (or
-   begin there): what the step loop checks before every instruction (pending events, the
-   budget and the timer, 64-bit mode, TF/RF, code breakpoints) and a valid fetch-page
-   translation for RIP, the previous page's one swapped in when that serves. Sets *stop, the
-   cycle count at which the run ends: the timer horizon, or earlier so that the budget `end`
-   is not passed (every chainable instruction costs at least one cycle, exec_fast_bind).
-   Only event service changes the timer horizon, and whatever makes it due sets attention
-   (an APIC write in phys_write, for one), so the run may hold it until the next check. */
-static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
+/* Whether a chained run may go on at c->rip after an instruction that is not chainable:
+   64-bit mode, no TF/RF, no code breakpoints and a valid fetch-page translation for RIP, the
+   previous page's one swapped in when that serves (the rest of what the step loop checks
+   before an instruction, pending events, the budget and the timer, the run checks itself). */
+static bool chain_may_resume(struct cpu *c)
 {
-    if (c->attention || c->insns >= end || c->cycles >= c->timer_at || c->mode != MODE_LONG64 ||
-        (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed)
+    if (c->mode != MODE_LONG64 || (c->rflags & (RFLAGS_TF | RFLAGS_RF)) || c->dbg_exec_armed)
         return false;
     if (!icache_fetch_valid(c, &c->fetch, c->rip)) {
         if (!icache_fetch_valid(c, &c->fetch_alt, c->rip))
@@ -237,7 +232,18 @@ static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
         c->fetch = c->fetch_alt;
         c->fetch_alt = t;
     }
-    if (!c->fetch.gen)
+    return c->fetch.gen != NULL;
+}
+
+/* Whether a chained run may begin at c->rip: what the step loop checks before every
+   instruction (pending events, the budget and the timer, then chain_may_resume). Sets *stop
+   and c->chain_stop, the cycle count at which the run ends: the timer horizon, or earlier
+   so that the budget `end` is not passed (every chainable instruction costs at least one
+   cycle, exec_fast_bind). Only event service changes the timer horizon, and whatever makes
+   it due sets attention (an APIC write in phys_write, for one), so the run may hold it. */
+static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
+{
+    if (c->attention || c->insns >= end || c->cycles >= c->timer_at || !chain_may_resume(c))
         return false;
     *stop = c->timer_at;
     if (end - c->insns < *stop - c->cycles)
@@ -313,8 +319,12 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             la = c->rip;
             if (unlikely(!(n->in.flags & INSN_CHAIN))) {
                 /* A system call, an interrupt return and the like: go on where it led when
-                   nothing the step loop would do first is due. */
-                struct icache_entry *t = chain_may_run(c, end, &stop) ? chain_lookup(c, la) : NULL;
+                   nothing the step loop would do first is due. (Anything that makes an event
+                   due sets attention; a VM entry also lowers the timer horizon.) */
+                if (unlikely(c->timer_at < stop))
+                    c->chain_stop = stop = c->timer_at;
+                struct icache_entry *t =
+                    !c->attention && cycles < stop && chain_may_resume(c) ? chain_lookup(c, la) : NULL;
                 if (!t)
                     break;
                 n = t;
