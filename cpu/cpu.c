@@ -171,6 +171,12 @@ void cpu_update_mode(struct cpu *c)
     }
 }
 
+void cpu_update_cpl_long64(struct cpu *c)
+{
+    if (unlikely(c->msr.pmu_active) && c->cpl != c->msr.pmu_cpl)
+        pmu_sync(c);   /* counters filtered by OS/USR */
+}
+
 void cpu_tlb_flush_paging_ctl(struct cpu *c)
 {
     tlb_count(&c->tlb, TLB_CAUSE_PAGING_CTL);

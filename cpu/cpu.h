@@ -229,6 +229,11 @@ bool cpu_tlb_invalidating(struct cpu *c, enum tlb_cause why);
 /* Recompute cpl/mode/la_width/tlb_tag after a change to CR0, CR4, EFER, CS or RFLAGS.VM. */
 void cpu_update_mode(struct cpu *c);
 
+/* cpu_update_mode after a change of CPL alone that stays in 64-bit mode (SYSCALL from and
+ * SYSRET to 64-bit code): mode, la_width and the TLB tag follow from CR0, CR4, EFER, CR3,
+ * CS.L and the VMX state, none of which changed; only the PMU's OS/USR filter looks at CPL. */
+void cpu_update_cpl_long64(struct cpu *c);
+
 /* Stop the run loop with an "unimplemented: ..." message (never abort()). Does not return. */
 _Noreturn void cpu_unimplemented(struct cpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -677,6 +677,7 @@ void exec_syscall(struct cpu *c, const struct insn *in)
         (!amd && c->mode != MODE_LONG64))
         cpu_fault(c, EXC_UD, 0);
     u16 sel = (u16)(c->msr.star >> 32);
+    bool from64 = c->mode == MODE_LONG64;
     if (c->efer & EFER_LMA) {
         c->gpr[RCX] = c->rip;
         c->gpr[R11] = c->rflags & ~RFLAGS_RF;
@@ -692,7 +693,10 @@ void exec_syscall(struct cpu *c, const struct insn *in)
     }
     flat_seg(&c->seg[SEG_SS], (sel + 8) & 0xfffc, 0x93 | SEG_AR_DB | SEG_AR_G);
     c->cpl = 0;
-    cpu_update_mode(c);
+    if (from64)
+        cpu_update_cpl_long64(c);   /* 64-bit code to 64-bit code */
+    else
+        cpu_update_mode(c);
     syscall_single_step(c);
 }
 
@@ -736,7 +740,10 @@ void exec_sysret(struct cpu *c, const struct insn *in)
     u64 old_flags = c->rflags;
     c->rflags = (c->gpr[R11] & ~(RFLAGS_RF | RFLAGS_VM | BIT(3) | BIT(5) | BIT(15) | GENMASK(63, 22))) | RFLAGS_FIXED1;
     c->cpl = 3;
-    cpu_update_mode(c);
+    if (to64 && c->mode == MODE_LONG64)
+        cpu_update_cpl_long64(c);   /* 64-bit code to 64-bit code */
+    else
+        cpu_update_mode(c);
     c->rip = to64 ? c->gpr[RCX] : (u32)c->gpr[RCX];
     if (c->rflags & ~old_flags & RFLAGS_IF)
         c->attention = true;   /* a pending interrupt may be taken now */

@@ -380,6 +380,44 @@ START_TEST(syscall_sysret)
 }
 END_TEST
 
+/* The derived state (mode, CPL, la_width, TLB tag) equals what cpu_update_mode computes. */
+static void check_derived_state(struct cpu *c)
+{
+    enum cpu_mode mode = c->mode;
+    unsigned cpl = c->cpl, la_width = c->la_width;
+    u64 tag = c->tlb_tag;
+    cpu_update_mode(c);
+    ck_assert_int_eq(c->mode, mode);
+    ck_assert_uint_eq(c->cpl, cpl);
+    ck_assert_uint_eq(c->la_width, la_width);
+    ck_assert_uint_eq(c->tlb_tag, tag);
+}
+
+START_TEST(syscall_sysret_between_64_bit_code_keep_the_derived_state)
+{
+    /* SYSCALL from and SYSRETQ to 64-bit code only change the CPL (cpu_update_cpl_long64):
+       with PCIDs and LA57 on, stop after each and compare with a full recompute. */
+    struct cpu *c = &H.cpu;
+    ck_assert(msr_write(c, MSR_STAR, (0x08ull << 32) | (0x10ull << 48)));
+    ck_assert(msr_write(c, MSR_LSTAR, HARNESS_CODE + 0x40));
+    ck_assert(msr_write(c, MSR_SFMASK, RFLAGS_IF | RFLAGS_TF));
+    c->cr4 |= CR4_PCIDE;
+    c->cr3 |= 5;
+    cpu_update_mode(c);
+    /* mov $0x1000,%rsp; syscall; mov $0x77,%r12; .org 0x40; mov $0x99,%r13; sysretq */
+    static const char code[] = "\x48\xc7\xc4\x00\x10\x00\x00\x0f\x05\x49\xc7\xc4\x77\x00\x00\x00\xf4";
+    memcpy(H.ram + HARNESS_CODE + 0x40, "\x49\xc7\xc5\x99\x00\x00\x00\x48\x0f\x07", 10);
+    ck_assert_int_eq(harness_run(&H, code, sizeof(code) - 1, 2), STOP_BUDGET);   /* after SYSCALL */
+    ck_assert_uint_eq(c->cpl, 0);
+    ck_assert_uint_eq(c->tlb_tag, 5);
+    check_derived_state(c);
+    ck_assert_int_eq(cpu_run(c, 2), STOP_BUDGET);   /* after SYSRETQ */
+    ck_assert_uint_eq(c->cpl, 3);
+    ck_assert_int_eq(c->mode, MODE_LONG64);
+    check_derived_state(c);
+}
+END_TEST
+
 START_TEST(sysret_setting_if_asks_for_event_service)
 {
     /* mov $0x1000,%rsp; mov $HARNESS_CODE+0x40,%rcx; mov $FLAGS,%r11; sysretq — run exactly
@@ -550,6 +588,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
     tcase_add_test(tc, syscall_sysret);
+    tcase_add_test(tc, syscall_sysret_between_64_bit_code_keep_the_derived_state);
     tcase_add_test(tc, sysret_setting_if_asks_for_event_service);
     tcase_add_test(tc, sign_extended_immediates);
     tcase_add_test(tc, descriptor_inspection_and_rdrand);
