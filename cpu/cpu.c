@@ -295,7 +295,7 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
     c->chain_from = c->insns;
     c->chain_try = CHAIN_TRY;
     for (;;) {
-        if (likely(n->in.pure)) {
+        if (likely(n->in.pure == INSN_PURE)) {
             n->in.exec(c, &n->in);
             cycles += n->in.cycles;
             if (unlikely(cycles >= c->chain_stop)) {
@@ -306,7 +306,7 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
                 }
                 c->insns++;
                 la += n->in.len;
-                break;
+                goto out_fall;
             }
             c->insns++;
             la += n->in.len;
@@ -332,39 +332,39 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
                 struct icache_entry *t =
                     !c->attention && cycles < stop && chain_may_resume(c) ? chain_lookup(c, la) : NULL;
                 if (!t)
-                    break;
+                    goto out;
                 n = t;
                 c->chain_try = CHAIN_TRY;
                 continue;
             }
             if (c->attention || cycles >= stop)
-                break;
+                goto out;
             c->chain_try = CHAIN_TRY;
-            if (la != c->insn_rip + n->in.len) {   /* a taken branch */
+            if (la != fall) {   /* a taken branch */
                 struct icache_entry *t = chain_lookup(c, la);
                 if (!t)
-                    break;
+                    goto out;
                 n = t;
                 continue;
             }
         }
+        /* n fell through to la. */
         struct icache_entry *nx = n->next;
         if (unlikely(nx->key != n->key + ((u64)n->in.len << 3))) {
             nx = chain_lookup(c, la);
             if (!nx)
-                break;
+                goto out_fall;
             n->next = nx;
         }
         n = nx;
     }
-    /* The step state after the last instruction run (n), which left RIP at la. */
+out_fall:   /* n, the last instruction run, fell through to la: its step state */
+    c->insn_rip = la - n->in.len;
+    c->rip = la;
+    c->cur = &n->in;
+out:        /* the step state is in struct cpu but for the cycle count */
     c->chain_try = 0;
     c->cycles = cycles;
-    if (c->rip != la) {   /* n ran in the pure lane (the full path leaves c->rip at la) */
-        c->insn_rip = la - n->in.len;
-        c->rip = la;
-        c->cur = &n->in;
-    }
     c->icache->hits += c->insns - c->chain_from;
     c->chain_from = CHAIN_NONE;
 }

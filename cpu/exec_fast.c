@@ -187,7 +187,6 @@ static __attribute__((noinline, cold)) void fast_mov_store_slow(struct cpu *c, c
         u64 la = (ea);                                                                        \
         u64 v = c->gpr[in->op[1].reg];                                                        \
         u8 *h = fast_host64(c, la, sz, PAGING_WRITE);                                         \
-        (void)m;                                                                              \
         if (unlikely(h == NULL)) {                                                            \
             fast_mov_store_slow(c, in, la, sz, v);                                            \
             return;                                                                           \
@@ -457,8 +456,8 @@ static unsigned fast_size_index(unsigned size)
         if (z_ != 1 && z_ != 2 && z_ != 4 && z_ != 8)                                         \
             return;                                                                           \
         unsigned i_ = fast_size_index(z_);                                                    \
-        if (is_gpr(d, z_) && is_gpr(s, z_)) in->exec = fast_##name##_rr[i_], in->pure = 1;    \
-        else if (is_gpr(d, z_) && is_imm(s, z_)) in->exec = fast_##name##_ri[i_], in->pure = 1; \
+        if (is_gpr(d, z_) && is_gpr(s, z_)) in->exec = fast_##name##_rr[i_], in->pure = INSN_PURE; \
+        else if (is_gpr(d, z_) && is_imm(s, z_)) in->exec = fast_##name##_ri[i_], in->pure = INSN_PURE; \
         else if (is_gpr(d, z_) && is_mem(s, z_) && mem64_form(in, s)) in->exec = fast_##name##_rm[i_]; \
         else if (is_mem(d, z_) && is_gpr(s, z_) && mem64_form(in, d)) in->exec = fast_##name##_mr[i_]; \
         else if (is_mem(d, z_) && is_imm(s, z_) && mem64_form(in, d)) in->exec = fast_##name##_mi[i_]; \
@@ -485,7 +484,7 @@ static void fast_pick(struct insn *in)
         PICK_ALU(test);
     if (in->exec == exec_incdec && in->nopnds == 1) {
         bool inc = in->sub == SUB_INC;
-        in->pure = is_gpr(d, 4) || is_gpr(d, 8);
+        in->pure = is_gpr(d, 4) || is_gpr(d, 8) ? INSN_PURE : 0;
         if (is_gpr(d, 4))
             in->exec = inc ? fast_inc_r4 : fast_dec_r4;
         else if (is_gpr(d, 8))
@@ -498,7 +497,8 @@ static void fast_pick(struct insn *in)
     }
     if (in->exec == exec_mov_gpr && in->nopnds == 2) {
         for (unsigned z = 4; z <= 8; z += 4)   /* the register and immediate forms below */
-            in->pure |= is_gpr(d, z) && (is_gpr(s, z) || is_imm(s, z));
+            if (is_gpr(d, z) && (is_gpr(s, z) || is_imm(s, z)))
+                in->pure = INSN_PURE;
         if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_mov_rr4;
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_mov_rr8;
         else if (is_gpr(d, 4) && is_imm(s, 4)) in->exec = fast_mov_ri4;
@@ -515,7 +515,7 @@ static void fast_pick(struct insn *in)
     }
     if (in->exec == exec_lea && in->nopnds == 2 && is_gpr(d, 8) && s->kind == OPND_MEM) {
         in->exec = fast_lea_r8;
-        in->pure = s->base != OPND_BASE_RIP;   /* RIP-relative reads RIP */
+        in->pure = s->base != OPND_BASE_RIP ? INSN_PURE : 0;   /* RIP-relative reads RIP */
         return;
     }
     bool long64 = in->mode == MODE_LONG64 && in->opsize == 8;
@@ -526,20 +526,20 @@ static void fast_pick(struct insn *in)
     if (in->exec == exec_cmovcc && in->nopnds == 2) {
         if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_cmov_rr4[in->cc & 15];
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_cmov_rr8[in->cc & 15];
-        in->pure = in->exec != exec_cmovcc;
+        in->pure = in->exec != exec_cmovcc ? INSN_PURE : 0;
         return;
     }
     if (in->exec == exec_shift && in->nopnds == 2 && s->kind == OPND_IMM) {
         unsigned op = (unsigned)(in->sub - SUB_ROL) & 7;
         if (is_gpr(d, 4)) in->exec = fast_shift_ri4[op];
         else if (is_gpr(d, 8)) in->exec = fast_shift_ri8[op];
-        in->pure = in->exec != exec_shift;
+        in->pure = in->exec != exec_shift ? INSN_PURE : 0;
         return;
     }
     if (in->exec == exec_imul && in->nopnds == 2) {
         if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_imul_rr4;
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_imul_rr8;
-        in->pure = in->exec != exec_imul;
+        in->pure = in->exec != exec_imul ? INSN_PURE : 0;
         return;
     }
     if (in->exec == exec_push && long64 && in->nopnds == 1 && is_gpr(d, 8)) {
@@ -628,7 +628,7 @@ void exec_fast_bind(struct insn *in)
         in->flags |= INSN_CHAIN;
     fast_pick(in);
     if (fast_try_capable(in))
-        in->pure = 1;
+        in->pure = INSN_PURE;
     if (!(in->flags & INSN_CHAIN))
         in->pure = 0;
 }

@@ -55,6 +55,8 @@ enum {
                                 fetch its successor on the same page without re-checking them */
 };
 
+enum { INSN_PURE = 1 };   /* struct insn's `pure` */
+
 #define INSN_MAX_OPNDS 4
 
 struct insn {
@@ -69,9 +71,9 @@ struct insn {
     u8 sub;             /* handler variant when one handler serves several mnemonics */
     u16 cycles;         /* modelled base cost (cpu/cycles.c) */
     u8 mode;            /* decode mode this was decoded in (enum cpu_mode) */
-    u8 pure;            /* 1: chainable, and the handler only computes on general registers
-                           and the arithmetic flags: it cannot fault, reads neither RIP nor
-                           the step counters, and sets no attention (exec_fast_bind) */
+    u8 pure;            /* INSN_PURE: chainable, and the handler cannot fault, reads neither
+                           RIP nor the step state and sets no attention, or it leaves its
+                           instruction undone (exec_fast_bind, cpu/cpu.c); else 0 */
     struct opnd op[INSN_MAX_OPNDS];
     u8 bytes[15];       /* raw bytes, for the debugger and unimp logs (last: rarely read) */
 };
