@@ -310,6 +310,39 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             }
             c->insns++;
             la += n->in.len;
+        } else if (n->in.pure == INSN_PURE_BRANCH) {
+            la_t fall = la + n->in.len;
+            c->rip = fall;
+            n->in.exec(c, &n->in);
+            cycles += n->in.cycles;
+            if (unlikely(cycles >= c->chain_stop)) {
+                if (c->chain_try == CHAIN_MISSED) {   /* a fault to raise: nothing done */
+                    cycles -= n->in.cycles;
+                    c->chain_stop = stop;
+                    goto full;
+                }
+                c->insns++;
+                if (c->rip == fall) {
+                    la = fall;
+                    goto out_fall;
+                }
+                c->insn_rip = la;
+                c->cur = &n->in;
+                goto out;
+            }
+            c->insns++;
+            if (c->rip != fall) {   /* taken */
+                struct icache_entry *t = chain_lookup(c, c->rip);
+                if (!t) {
+                    c->insn_rip = la;
+                    c->cur = &n->in;
+                    goto out;
+                }
+                la = c->rip;
+                n = t;
+                continue;
+            }
+            la = fall;
         } else {
         full:
             c->chain_try = 0;

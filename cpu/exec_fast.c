@@ -300,15 +300,18 @@ static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
 }
 
 /* Jcc rel in 64-bit mode with a 64-bit operand size; the target is checked for canonical
-   form only when the branch is taken (SDM 2A "Jcc"). CMOVcc r, r (SDM 2A "CMOVcc"): a 32-bit
+   form only when the branch is taken (SDM 2A "Jcc"); in the chained run's branch lane a
+   non-canonical target leaves the instruction undone for the full path to raise #GP. CMOVcc r, r (SDM 2A "CMOVcc"): a 32-bit
    destination is zero-extended even when the condition is false. */
 #define FAST_CC(cc)                                                                           \
     static void fast_jcc_##cc(struct cpu *c, const struct insn *in)                         \
     {                                                                                         \
         u64 t_ = c->rip + in->op[0].imm;                                                      \
         if (fast_cond(cc, c->rflags)) {                                                       \
-            if (unlikely(!bits_is_canonical(t_, c->la_width)))                               \
+            if (unlikely(!bits_is_canonical(t_, c->la_width))) {                             \
+                FAST_TRY_MISS(c);                                                             \
                 cpu_fault(c, EXC_GP, 0);                                                      \
+            }                                                                                 \
             c->rip = t_;                                                                      \
         }                                                                                     \
     }                                                                                         \
@@ -521,6 +524,7 @@ static void fast_pick(struct insn *in)
     bool long64 = in->mode == MODE_LONG64 && in->opsize == 8;
     if (in->exec == exec_jcc && long64 && (in->flags & INSN_REL)) {
         in->exec = fast_jcc[in->cc & 15];
+        in->pure = INSN_PURE_BRANCH;
         return;
     }
     if (in->exec == exec_cmovcc && in->nopnds == 2) {

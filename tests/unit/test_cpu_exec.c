@@ -324,6 +324,55 @@ START_TEST(chained_run_across_syscall_and_sysret_leaves_the_state_of_single_step
 }
 END_TEST
 
+/* The harness with its first 2 MiB also mapped at the top of the lower canonical half
+   (0x7fffffe00000, so HARNESS_CODE is at HIGH_CODE), RIP there, and the #GP gate at the
+   identity address HARNESS_CODE + 0x40. */
+#define HIGH_CODE (0x7fffffe00000ull + HARNESS_CODE)
+static void init_high_code_harness(struct harness *h)
+{
+    harness_init(h, "intel");
+    harness_long_mode(h);
+    harness_put64(h, HARNESS_PT + 8 * 255, 0x20000 | 7);   /* PML4[255] */
+    harness_put64(h, 0x20000 + 8 * 511, 0x21000 | 7);      /* PDPT[511] */
+    harness_put64(h, 0x21000 + 8 * 511, 0x87);             /* PD[511]: 2 MiB at 0 */
+    u64 handler = HARNESS_CODE + 0x40;
+    u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
+    memcpy(h->ram + 0x5000 + 16 * EXC_GP, &lo, 8);
+    memset(h->ram + 0x5000 + 16 * EXC_GP + 8, 0, 8);
+    h->cpu.idtr.base = 0x5000;
+    h->cpu.idtr.limit = 0xfff;
+    h->ram[HARNESS_CODE + 0x40] = 0xf4;   /* hlt */
+    h->cpu.rip = HIGH_CODE;
+}
+
+START_TEST(chained_jcc_to_a_non_canonical_target_faults_exactly)
+{
+    /* mov $2,%ecx; 1: add $1,%eax; dec %ecx; jz 1f+0x100000; jmp 1b; 1: hlt at HIGH_CODE — on
+       the second pass the JZ, run by the chained run's branch lane, is taken to
+       0x800000000012: #GP(0) at the JZ, raised by the full path. Chained and single-stepped,
+       the frame and the counts agree. */
+    static const char code[] = "\xb9\x02\x00\x00\x00\x83\xc0\x01\xff\xc9\x0f\x84\x02\x00\x10\x00\xeb\xf3\xf4";
+    struct harness s;
+    init_high_code_harness(&s);
+    enum cpu_stop st = harness_run(&s, code, sizeof code - 1, 1);
+    for (unsigned i = 0; st == STOP_BUDGET && i < 100; i++)
+        st = cpu_run(&s.cpu, 1);
+    ck_assert_int_eq(st, STOP_HALT);
+    harness_destroy(&H);
+    init_high_code_harness(&H);
+    ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, 100), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 2);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK - 48);
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 40), HIGH_CODE + 0xa);   /* the JZ */
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 48), 0);
+    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+    ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    harness_destroy(&s);
+}
+END_TEST
+
 START_TEST(port_io)
 {
     /* mov $0x1234,%ax; out %ax,$0x84; in $0x83,%al; hlt */
@@ -584,6 +633,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, chained_instructions_stop_at_the_budget);
     tcase_add_test(tc, chained_run_leaves_the_state_of_single_steps);
     tcase_add_test(tc, chained_run_memory_miss_and_fault_are_exact);
+    tcase_add_test(tc, chained_jcc_to_a_non_canonical_target_faults_exactly);
     tcase_add_test(tc, chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
