@@ -389,20 +389,35 @@ static void fast_pop_r8(struct cpu *c, const struct insn *in)
     c->gpr[in->op[0].reg] = v;   /* POP RSP loads the popped value */
 }
 
+/* A near branch target in 64-bit mode with a 64-bit operand size must be canonical, or #GP(0)
+   (branch_check); in the chained run's branch lane the instruction is left undone instead,
+   for the full path to raise it. */
+#define FAST_BRANCH_CHECK(c, t)                                                               \
+    do {                                                                                      \
+        if (unlikely(!bits_is_canonical((t), (c)->la_width))) {                              \
+            FAST_TRY_MISS(c);                                                                 \
+            cpu_fault((c), EXC_GP, 0);                                                        \
+        }                                                                                     \
+    } while (0)
+
 static void fast_jmp_rel8(struct cpu *c, const struct insn *in)
 {
-    c->rip = branch_check(c, 8, c->rip + in->op[0].imm);
+    u64 t = c->rip + in->op[0].imm;
+    FAST_BRANCH_CHECK(c, t);
+    c->rip = t;
 }
 
 static void fast_call_rel8(struct cpu *c, const struct insn *in)
 {
-    u64 t = branch_check(c, 8, c->rip + in->op[0].imm);   /* a bad target faults before the push */
+    u64 t = c->rip + in->op[0].imm;
+    FAST_BRANCH_CHECK(c, t);   /* a bad target faults before the push */
     u64 sp = c->gpr[RSP] - 8;
     u8 *h = fast_host64(c, sp, 8, PAGING_WRITE);
     if (likely(h != NULL)) {
         bits_store_le(h, 8, c->rip);
         c->gpr[RSP] = sp;
     } else {
+        FAST_TRY_MISS(c);
         stack_push(c, 8, c->rip);
     }
     c->rip = t;
@@ -411,10 +426,16 @@ static void fast_call_rel8(struct cpu *c, const struct insn *in)
 static void fast_ret8(struct cpu *c, const struct insn *in)
 {
     (void)in;
-    u64 sp = c->gpr[RSP];
+    u64 sp = c->gpr[RSP], t;
     const u8 *h = fast_host64(c, sp, 8, PAGING_READ);
-    u64 t = likely(h != NULL) ? bits_load_le(h, 8) : stack_peek(c, 8, 0);
-    c->rip = branch_check(c, 8, t);
+    if (likely(h != NULL)) {
+        t = bits_load_le(h, 8);
+    } else {
+        FAST_TRY_MISS(c);
+        t = stack_peek(c, 8, 0);
+    }
+    FAST_BRANCH_CHECK(c, t);
+    c->rip = t;
     c->gpr[RSP] = sp + 8;
 }
 
@@ -556,14 +577,18 @@ static void fast_pick(struct insn *in)
     }
     if (in->exec == exec_jmp && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
         in->exec = fast_jmp_rel8;
+        in->pure = INSN_PURE_BRANCH;
         return;
     }
     if (in->exec == exec_call && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
         in->exec = fast_call_rel8;
+        in->pure = INSN_PURE_BRANCH;
         return;
     }
-    if (in->exec == exec_ret && long64 && in->nopnds == 0)
+    if (in->exec == exec_ret && long64 && in->nopnds == 0) {
         in->exec = fast_ret8;
+        in->pure = INSN_PURE_BRANCH;
+    }
 }
 
 /* Generic handlers that only compute on general-purpose registers, memory, the arithmetic

@@ -74,7 +74,8 @@ struct insn {
     u8 pure;            /* INSN_PURE: chainable, and the handler cannot fault, reads neither
                            RIP nor the step state and sets no attention, or it leaves its
                            instruction undone (exec_fast_bind, cpu/cpu.c); INSN_PURE_BRANCH:
-                           the same but for reading and writing RIP (Jcc); else 0 */
+                           the same but for reading and writing RIP (Jcc, JMP, CALL and RET
+                           near); else 0 */
     struct opnd op[INSN_MAX_OPNDS];
     u8 bytes[15];       /* raw bytes, for the debugger and unimp logs (last: rarely read) */
 };

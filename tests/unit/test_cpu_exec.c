@@ -230,21 +230,29 @@ START_TEST(chained_run_leaves_the_state_of_single_steps)
 }
 END_TEST
 
-/* Runs code to its HLT, in single steps when `steps`, with the #PF gate at the code's byte 0x30. */
-static void run_fault_program(struct harness *h, const char *code, size_t len, bool steps)
+/* Runs code to a HLT, in single steps when `steps`, with the gate of `vector` at the
+   code's byte 0x30 (a HLT there unless the code reaches that far). */
+static void run_fault_vector_program(struct harness *h, const char *code, size_t len, bool steps,
+                                     unsigned vector)
 {
     harness_init(h, "intel");
     harness_long_mode(h);
     u64 handler = HARNESS_CODE + 0x30;
     u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
-    memcpy(h->ram + 0x5000 + 16 * EXC_PF, &lo, 8);
-    memset(h->ram + 0x5000 + 16 * EXC_PF + 8, 0, 8);
+    memcpy(h->ram + 0x5000 + 16 * vector, &lo, 8);
+    memset(h->ram + 0x5000 + 16 * vector + 8, 0, 8);
     h->cpu.idtr.base = 0x5000;
     h->cpu.idtr.limit = 0xfff;
+    h->ram[HARNESS_CODE + 0x30] = 0xf4;
     enum cpu_stop st = harness_run(h, code, len, steps ? 1 : 1000);
     for (unsigned i = 0; steps && st == STOP_BUDGET && i < 100; i++)
         st = cpu_run(&h->cpu, 1);
     ck_assert_int_eq(st, STOP_HALT);
+}
+
+static void run_fault_program(struct harness *h, const char *code, size_t len, bool steps)
+{
+    run_fault_vector_program(h, code, len, steps, EXC_PF);
 }
 
 START_TEST(chained_run_memory_miss_and_fault_are_exact)
@@ -368,6 +376,66 @@ START_TEST(chained_jcc_to_a_non_canonical_target_faults_exactly)
     ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
     ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
     ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    harness_destroy(&s);
+}
+END_TEST
+
+START_TEST(chained_calls_and_returns_leave_the_state_of_single_steps)
+{
+    /* mov $3,%ecx; 1: call f; jmp 2f; nop; 2: dec %ecx; jnz 1b; hlt; f: add $1,%eax; ret —
+       CALL, RET, JMP and JNZ run in the chained run's branch lane on the later passes;
+       stopped after every n of its 19 instructions, the state equals n single steps. */
+    static const char code[] = "\xb9\x03\x00\x00\x00\xe8\x08\x00\x00\x00\xeb\x01\x90\xff\xc9\x75\xf4\xf4"
+                               "\x83\xc0\x01\xc3";
+    for (unsigned n = 1; n <= 19; n++) {
+        struct harness s;
+        harness_init(&s, "intel");
+        harness_long_mode(&s);
+        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
+        for (unsigned i = 1; i < n; i++)
+            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
+        harness_destroy(&H);
+        harness_init(&H, "intel");
+        harness_long_mode(&H);
+        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
+        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
+        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+        ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 8), harness_get64(&s, HARNESS_STACK - 8));
+        harness_destroy(&s);
+    }
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
+    ck_assert_uint_eq(H.cpu.gpr[RAX], 3);
+    ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK);
+}
+END_TEST
+
+START_TEST(chained_ret_to_a_non_canonical_target_faults_exactly)
+{
+    /* mov $2,%ecx; movabs $0x800000000000,%rbx; 1: lea 2f(%rip),%rax; dec %ecx;
+       cmovz %rbx,%rax; push %rax; ret; 2: jmp 1b — on the second pass the RET, run by the
+       chained run's branch lane, pops a non-canonical target: #GP(0) at the RET with RSP as
+       before it (the pushed value still on the stack), from the full path. */
+    static const char code[] = "\xb9\x02\x00\x00\x00\x48\xbb\x00\x00\x00\x00\x00\x80\x00\x00\x48"
+                               "\x8d\x05\x08\x00\x00\x00\xff\xc9\x48\x0f\x44\xc3\x50\xc3\xeb\xef";
+    struct harness s;
+    run_fault_vector_program(&s, code, sizeof code - 1, true, EXC_GP);
+    harness_destroy(&H);
+    run_fault_vector_program(&H, code, sizeof code - 1, false, EXC_GP);
+    /* Frame: error code, RIP, CS, RFLAGS, RSP, SS from the 16-byte aligned RSP below the
+       pushed target (SDM 3A §6.14.2). */
+    const u64 top = HARNESS_STACK - 16;
+    ck_assert_uint_eq(H.cpu.gpr[RSP], top - 48);
+    ck_assert_uint_eq(harness_get64(&H, top - 48), 0);
+    ck_assert_uint_eq(harness_get64(&H, top - 40), HARNESS_CODE + 0x1d);   /* the RET */
+    ck_assert_uint_eq(harness_get64(&H, top - 16), HARNESS_STACK - 8);   /* its RSP */
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 8), 0x800000000000ull);
+    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
     ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
     harness_destroy(&s);
 }
@@ -634,6 +702,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, chained_run_leaves_the_state_of_single_steps);
     tcase_add_test(tc, chained_run_memory_miss_and_fault_are_exact);
     tcase_add_test(tc, chained_jcc_to_a_non_canonical_target_faults_exactly);
+    tcase_add_test(tc, chained_calls_and_returns_leave_the_state_of_single_steps);
+    tcase_add_test(tc, chained_ret_to_a_non_canonical_target_faults_exactly);
     tcase_add_test(tc, chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);
