@@ -646,6 +646,30 @@ static bool fast_try_capable(const struct insn *in)
     return true;
 }
 
+/* Generic handlers that, given no memory operand (LEA and NOP never access theirs), only
+   compute on general registers and flags: nothing they do can fault (SDM 2A/2B: MUL/IMUL,
+   the bit scans and the rest raise nothing on register operands; LOCK is excluded). */
+static bool fast_generic_pure(const struct insn *in)
+{
+    insn_fn *const regs[] = {
+        exec_mov_gpr, exec_movzx, exec_movsx, exec_xchg, exec_cmovcc, exec_setcc, exec_bswap,
+        exec_cbw, exec_cwd, exec_alu2, exec_test, exec_incdec, exec_neg, exec_not, exec_shift,
+        exec_shxd, exec_mul, exec_imul, exec_bt, exec_bitscan, exec_xadd, exec_cmpxchg,
+    };
+    if (in->flags & (INSN_LOCK | INSN_REP | INSN_REPNE))
+        return false;
+    if (in->exec == exec_nop)
+        return true;
+    if (in->exec == exec_lea)
+        return in->op[1].base != OPND_BASE_RIP;
+    bool listed = false;
+    for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+        listed |= in->exec == regs[i];
+    for (unsigned i = 0; listed && i < in->nopnds; i++)
+        listed = in->op[i].kind == OPND_REG || in->op[i].kind == OPND_IMM;
+    return listed;
+}
+
 /* Binds the specialised handler and marks chainable instructions (INSN_CHAIN, cpu/insn.h):
    the decision is taken on the generic handler, which every specialised one implements.
    fast_pick marks the handlers that compute on registers and flags only (in->pure); the
@@ -655,8 +679,11 @@ void exec_fast_bind(struct insn *in)
     in->pure = 0;
     if (fast_chainable(in) && in->cycles >= 1)
         in->flags |= INSN_CHAIN;
+    insn_fn *generic = in->exec;
     fast_pick(in);
     if (fast_try_capable(in))
+        in->pure = INSN_PURE;
+    if (in->exec == generic && fast_generic_pure(in))
         in->pure = INSN_PURE;
     if (!(in->flags & INSN_CHAIN))
         in->pure = 0;
