@@ -197,6 +197,20 @@ static __attribute__((noinline, cold)) void fast_mov_store_slow(struct cpu *c, c
 FAST_MOV64_SIZES(bd, c->gpr[m->base] + m->disp)
 FAST_MOV64_SIZES(any, opnd_ea(c, in, m))
 
+/* MOV m, imm in the same 64-bit form (the immediate is already extended to the size). */
+#define FAST_MOV64_MI(sz)                                                                     \
+    static void fast_mov_mi##sz(struct cpu *c, const struct insn *in)                       \
+    {                                                                                         \
+        u64 la = opnd_ea(c, in, &in->op[0]);                                                  \
+        u8 *h = fast_host64(c, la, sz, PAGING_WRITE);                                         \
+        if (unlikely(h == NULL)) {                                                            \
+            fast_mov_store_slow(c, in, la, sz, in->op[1].imm);                                \
+            return;                                                                           \
+        }                                                                                     \
+        bits_store_le(h, sz, in->op[1].imm);                                                  \
+    }
+FAST_MOV64_MI(1) FAST_MOV64_MI(4) FAST_MOV64_MI(8)
+
 /* ALU group 1 and TEST (sizes 1, 2, 4, 8), INC and DEC (sizes 4, 8) with a memory operand in
    64-bit mode (the operand as in FAST_MOV64's `any` form): the data goes through fast_host64 (a write
    translation when the instruction writes memory, which allows the read as well); when the TLB
@@ -281,6 +295,12 @@ static void fast_lea_r8(struct cpu *c, const struct insn *in)
     c->gpr[in->op[0].reg] = opnd_ea(c, in, &in->op[1]);
 }
 
+/* ... and with a 32-bit destination: the address's low 32 bits, zero-extended. */
+static void fast_lea_r4(struct cpu *c, const struct insn *in)
+{
+    c->gpr[in->op[0].reg] = (u32)opnd_ea(c, in, &in->op[1]);
+}
+
 /* Condition codes 0..15 (SDM 1 App. B), inlined with a constant cc. */
 static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
 {
@@ -324,6 +344,11 @@ static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
     {                                                                                         \
         if (fast_cond(cc, c->rflags))                                                         \
             c->gpr[in->op[0].reg] = c->gpr[in->op[1].reg];                                    \
+    }                                                                                         \
+    static void fast_setcc_r1_##cc(struct cpu *c, const struct insn *in)                    \
+    {                                                                                         \
+        unsigned d = in->op[0].reg;                                                           \
+        c->gpr[d] = (c->gpr[d] & ~0xffull) | fast_cond(cc, c->rflags);                       \
     }
 FAST_CC(0) FAST_CC(1) FAST_CC(2) FAST_CC(3) FAST_CC(4) FAST_CC(5) FAST_CC(6) FAST_CC(7)
 FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14) FAST_CC(15)
@@ -334,6 +359,7 @@ FAST_CC(8) FAST_CC(9) FAST_CC(10) FAST_CC(11) FAST_CC(12) FAST_CC(13) FAST_CC(14
 static insn_fn *const fast_jcc[16] = CC_TABLE(fast_jcc_);
 static insn_fn *const fast_cmov_rr4[16] = CC_TABLE(fast_cmov_rr4_);
 static insn_fn *const fast_cmov_rr8[16] = CC_TABLE(fast_cmov_rr8_);
+static insn_fn *const fast_setcc_r1[16] = CC_TABLE(fast_setcc_r1_);
 
 /* Shifts and rotates of a register by an immediate count (SDM 2B "SAL/SAR/SHL/SHR",
    "RCL/RCR/ROL/ROR"): the generic semantics of alu_shift without operand decoding. */
@@ -531,14 +557,17 @@ static void fast_pick(struct insn *in)
         else if (is_gpr(d, 8) && is_mem(s, 8)) in->exec = mem64_form(in, s) ? fast_mov_rm8_any : fast_mov_rm8;
         else if (is_mem(d, 4) && is_gpr(s, 4)) in->exec = mem64_form(in, d) ? fast_mov_mr4_any : fast_mov_mr4;
         else if (is_mem(d, 8) && is_gpr(s, 8)) in->exec = mem64_form(in, d) ? fast_mov_mr8_any : fast_mov_mr8;
+        else if (is_mem(d, 1) && is_imm(s, 1) && mem64_form(in, d)) in->exec = fast_mov_mi1;
+        else if (is_mem(d, 4) && is_imm(s, 4) && mem64_form(in, d)) in->exec = fast_mov_mi4;
+        else if (is_mem(d, 8) && is_imm(s, 8) && mem64_form(in, d)) in->exec = fast_mov_mi8;
         if (in->exec == fast_mov_rm4_any && mem64_bd(s)) in->exec = fast_mov_rm4_bd;
         if (in->exec == fast_mov_rm8_any && mem64_bd(s)) in->exec = fast_mov_rm8_bd;
         if (in->exec == fast_mov_mr4_any && mem64_bd(d)) in->exec = fast_mov_mr4_bd;
         if (in->exec == fast_mov_mr8_any && mem64_bd(d)) in->exec = fast_mov_mr8_bd;
         return;
     }
-    if (in->exec == exec_lea && in->nopnds == 2 && is_gpr(d, 8) && s->kind == OPND_MEM) {
-        in->exec = fast_lea_r8;
+    if (in->exec == exec_lea && in->nopnds == 2 && (is_gpr(d, 8) || is_gpr(d, 4)) && s->kind == OPND_MEM) {
+        in->exec = d->size == 8 ? fast_lea_r8 : fast_lea_r4;
         in->pure = s->base != OPND_BASE_RIP ? INSN_PURE : 0;   /* RIP-relative reads RIP */
         return;
     }
@@ -552,6 +581,11 @@ static void fast_pick(struct insn *in)
         if (is_gpr(d, 4) && is_gpr(s, 4)) in->exec = fast_cmov_rr4[in->cc & 15];
         else if (is_gpr(d, 8) && is_gpr(s, 8)) in->exec = fast_cmov_rr8[in->cc & 15];
         in->pure = in->exec != exec_cmovcc ? INSN_PURE : 0;
+        return;
+    }
+    if (in->exec == exec_setcc && in->nopnds == 1 && is_gpr(d, 1)) {
+        in->exec = fast_setcc_r1[in->cc & 15];
+        in->pure = INSN_PURE;
         return;
     }
     if (in->exec == exec_shift && in->nopnds == 2 && s->kind == OPND_IMM) {
@@ -624,7 +658,7 @@ static bool fast_try_capable(const struct insn *in)
     insn_fn *const mem[] = {
         fast_mov_rm4_bd, fast_mov_rm8_bd, fast_mov_mr4_bd, fast_mov_mr8_bd,
         fast_mov_rm4_any, fast_mov_rm8_any, fast_mov_mr4_any, fast_mov_mr8_any,
-        fast_inc_m4, fast_inc_m8, fast_dec_m4, fast_dec_m8,
+        fast_inc_m4, fast_inc_m8, fast_dec_m4, fast_dec_m8, fast_mov_mi1, fast_mov_mi4, fast_mov_mi8,
     };
     if (in->exec == fast_push_r8 || in->exec == fast_pop_r8)
         return true;

@@ -80,9 +80,17 @@ static const struct form forms[] = {
     F("\x48\x8b\x44\x8b\x10", exec_mov_gpr),
     F("\x48\x89\x03", exec_mov_gpr), F("\x89\x43\x08", exec_mov_gpr),
     F("\x48\x89\x44\x8b\x10", exec_mov_gpr),
-    /* LEA r64 */
+    /* LEA r64, r32 */
     F("\x48\x8d\x44\x8b\x10", exec_lea), F("\x67\x48\x8d\x44\x8b\x10", exec_lea),
-    F("\x48\x8d\x05\x00\x01\x00\x00", exec_lea),
+    F("\x48\x8d\x05\x00\x01\x00\x00", exec_lea), F("\x8d\x44\x8b\x10", exec_lea),
+    F("\x67\x8d\x44\x8b\xf0", exec_lea), F("\x8d\x05\x00\xff\xff\xff", exec_lea),
+    /* MOV m, imm at 8, 32 and 64 bits (+4 is misaligned for 8: the full path) */
+    F("\xc6\x03\x80", exec_mov_gpr), F("\xc6\x44\x8b\x03\x7f", exec_mov_gpr),
+    F("\xc7\x43\x08\x78\x56\x34\x12", exec_mov_gpr), F("\x48\xc7\x03\x00\x00\x00\x80", exec_mov_gpr),
+    F("\x48\xc7\x43\x04\xff\xff\xff\xff", exec_mov_gpr),
+    /* SETcc r8 (REX byte registers too) */
+    F("\x0f\x94\xc0", exec_setcc), F("\x0f\x9c\xc3", exec_setcc), F("\x40\x0f\x95\xc6", exec_setcc),
+    F("\x0f\x9a\xc1", exec_setcc), F("\x41\x0f\x97\xc0", exec_setcc), F("\x0f\x9e\xc2", exec_setcc),
     /* Jcc rel8 and rel32, every condition */
     F("\x70\x10", exec_jcc), F("\x71\x10", exec_jcc), F("\x72\x10", exec_jcc), F("\x73\x10", exec_jcc),
     F("\x74\x10", exec_jcc), F("\x75\x10", exec_jcc), F("\x76\x10", exec_jcc), F("\x77\x10", exec_jcc),
@@ -222,6 +230,45 @@ START_TEST(other_forms_stay_generic)
 }
 END_TEST
 
+/* Which instructions the chained run may call without writing its step state back
+   (struct insn's `pure`, cpu/cpu.c): register-only and direct-path memory forms, branches in
+   their own lane; nothing that can fault on its own or reads RIP. */
+START_TEST(pure_marking)
+{
+    static const struct {
+        const char *bytes;
+        unsigned len;
+        u8 pure;
+    } cases[] = {
+        {"\x48\x01\xd8", 3, INSN_PURE},             /* add rax, rbx */
+        {"\x48\x11\xd8", 3, INSN_PURE},             /* adc rax, rbx: generic, registers only */
+        {"\x00\xfc", 2, INSN_PURE},                  /* add ah, bh: generic */
+        {"\x48\x8b\x03", 3, INSN_PURE},             /* mov rax, [rbx]: direct path or undone */
+        {"\x48\x89\x05\x00\x01\x00\x00", 7, 0},  /* mov [rip+0x100], rax: reads RIP */
+        {"\x64\x48\x01\x03", 4, 0},                /* add fs:[rbx], rax: generic with memory */
+        {"\xf0\x48\x01\x03", 4, 0},                /* lock add */
+        {"\x48\xf7\xf3", 3, 0},                     /* div rbx: #DE */
+        {"\x48\x8d\x05\x00\x01\x00\x00", 7, 0},  /* lea rax, [rip+0x100] */
+        {"\x8d\x44\x8b\x10", 4, INSN_PURE},         /* lea eax, [rbx+rcx*4+0x10] */
+        {"\x66\x0f\x1f\x44\x00\x00", 6, INSN_PURE}, /* nopw 0(rax,rax): no access */
+        {"\x0f\xbc\xc3", 3, INSN_PURE},             /* bsf eax, ebx */
+        {"\x48\xf7\xe3", 3, INSN_PURE},             /* mul rbx */
+        {"\x53", 1, INSN_PURE},                       /* push rbx */
+        {"\x75\x10", 2, INSN_PURE_BRANCH},           /* jnz */
+        {"\xe8\x00\x01\x00\x00", 5, INSN_PURE_BRANCH}, /* call rel32 */
+        {"\xc3", 1, INSN_PURE_BRANCH},                /* ret */
+        {"\xff\xd0", 2, 0},                          /* call rax: generic */
+        {"\x0f\x05", 2, 0},                          /* syscall: not chainable */
+        {"\x8e\xd8", 2, 0},                          /* mov ds, eax */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct insn in;
+        ck_assert_int_eq(decode_insn(&H.cpu, (const u8 *)cases[i].bytes, cases[i].len, MODE_LONG64, &in), DECODE_OK);
+        ck_assert_msg(in.pure == cases[i].pure, "case %zu: pure %u, want %u", i, in.pure, cases[i].pure);
+    }
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("exec_fast");
@@ -230,6 +277,7 @@ Suite *unit_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, specialised_matches_generic);
     tcase_add_test(tc, other_forms_stay_generic);
+    tcase_add_test(tc, pure_marking);
     suite_add_tcase(s, tc);
     return s;
 }
