@@ -310,7 +310,7 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             }
             c->insns++;
             la += n->in.len;
-        } else if (n->in.pure == INSN_PURE_BRANCH) {
+        } else if (n->in.pure == INSN_PURE_RIP) {
             la_t fall = la + n->in.len;
             c->rip = fall;
             n->in.exec(c, &n->in);

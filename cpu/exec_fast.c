@@ -400,6 +400,33 @@ static void fast_push_r8(struct cpu *c, const struct insn *in)
     c->gpr[RSP] = sp;
 }
 
+static void fast_push_i8(struct cpu *c, const struct insn *in)
+{
+    u64 sp = c->gpr[RSP] - 8;   /* the immediate is already sign-extended to 64 bits */
+    u8 *h = fast_host64(c, sp, 8, PAGING_WRITE);
+    if (unlikely(h == NULL)) {
+        FAST_TRY_MISS(c);
+        stack_push(c, 8, in->op[0].imm);
+        return;
+    }
+    bits_store_le(h, 8, in->op[0].imm);
+    c->gpr[RSP] = sp;
+}
+
+/* LEAVE with a 64-bit operand size (SDM 2A "LEAVE"): RSP = RBP, then POP RBP. */
+static void fast_leave8(struct cpu *c, const struct insn *in)
+{
+    u64 bp = c->gpr[RBP];
+    const u8 *h = fast_host64(c, bp, 8, PAGING_READ);
+    if (unlikely(h == NULL)) {
+        FAST_TRY_MISS(c);
+        exec_leave(c, in);
+        return;
+    }
+    c->gpr[RSP] = bp + 8;
+    c->gpr[RBP] = bits_load_le(h, 8);
+}
+
 static void fast_pop_r8(struct cpu *c, const struct insn *in)
 {
     u64 sp = c->gpr[RSP];
@@ -568,13 +595,13 @@ static void fast_pick(struct insn *in)
     }
     if (in->exec == exec_lea && in->nopnds == 2 && (is_gpr(d, 8) || is_gpr(d, 4)) && s->kind == OPND_MEM) {
         in->exec = d->size == 8 ? fast_lea_r8 : fast_lea_r4;
-        in->pure = s->base != OPND_BASE_RIP ? INSN_PURE : 0;   /* RIP-relative reads RIP */
+        in->pure = s->base != OPND_BASE_RIP ? INSN_PURE : INSN_PURE_RIP;
         return;
     }
     bool long64 = in->mode == MODE_LONG64 && in->opsize == 8;
     if (in->exec == exec_jcc && long64 && (in->flags & INSN_REL)) {
         in->exec = fast_jcc[in->cc & 15];
-        in->pure = INSN_PURE_BRANCH;
+        in->pure = INSN_PURE_RIP;
         return;
     }
     if (in->exec == exec_cmovcc && in->nopnds == 2) {
@@ -605,23 +632,31 @@ static void fast_pick(struct insn *in)
         in->exec = fast_push_r8;
         return;
     }
+    if (in->exec == exec_push && long64 && in->nopnds == 1 && d->kind == OPND_IMM) {
+        in->exec = fast_push_i8;
+        return;
+    }
+    if (in->exec == exec_leave && long64) {
+        in->exec = fast_leave8;
+        return;
+    }
     if (in->exec == exec_pop && long64 && in->nopnds == 1 && is_gpr(d, 8)) {
         in->exec = fast_pop_r8;
         return;
     }
     if (in->exec == exec_jmp && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
         in->exec = fast_jmp_rel8;
-        in->pure = INSN_PURE_BRANCH;
+        in->pure = INSN_PURE_RIP;
         return;
     }
     if (in->exec == exec_call && long64 && (in->flags & INSN_REL) && !(in->flags & INSN_FAR)) {
         in->exec = fast_call_rel8;
-        in->pure = INSN_PURE_BRANCH;
+        in->pure = INSN_PURE_RIP;
         return;
     }
     if (in->exec == exec_ret && long64 && in->nopnds == 0) {
         in->exec = fast_ret8;
-        in->pure = INSN_PURE_BRANCH;
+        in->pure = INSN_PURE_RIP;
     }
 }
 
@@ -634,7 +669,7 @@ static bool fast_chainable(const struct insn *in)
         exec_mov_gpr, exec_movzx, exec_movsx, exec_lea, exec_xchg, exec_cmovcc, exec_setcc,
         exec_bswap, exec_cbw, exec_cwd, exec_nop, exec_alu2, exec_test, exec_incdec, exec_neg,
         exec_not, exec_shift, exec_shxd, exec_mul, exec_imul, exec_bt, exec_bitscan, exec_xadd,
-        exec_cmpxchg, exec_jcc, exec_ret,
+        exec_cmpxchg, exec_jcc, exec_ret, exec_leave,
     };
     if (in->flags & (INSN_REP | INSN_REPNE | INSN_FAR | INSN_CROSS))
         return false;
@@ -650,18 +685,20 @@ static bool fast_chainable(const struct insn *in)
     return false;
 }
 
-/* The handlers that, called from the chained run's pure lane, either complete the
-   instruction without faulting or leave it undone (FAST_TRY_MISS): the 64-bit-mode memory
-   forms, unless their address is RIP-relative (the lane does not keep RIP). */
-static bool fast_try_capable(const struct insn *in)
+/* The lane of the chained run (struct insn's `pure`) for the handlers that either complete
+   the instruction without faulting or leave it undone (FAST_TRY_MISS): the 64-bit-mode
+   memory forms; INSN_PURE_RIP when the address is RIP-relative (that lane keeps RIP), else
+   INSN_PURE; 0 for other handlers. */
+static unsigned fast_try_lane(const struct insn *in)
 {
     insn_fn *const mem[] = {
         fast_mov_rm4_bd, fast_mov_rm8_bd, fast_mov_mr4_bd, fast_mov_mr8_bd,
         fast_mov_rm4_any, fast_mov_rm8_any, fast_mov_mr4_any, fast_mov_mr8_any,
         fast_inc_m4, fast_inc_m8, fast_dec_m4, fast_dec_m8, fast_mov_mi1, fast_mov_mi4, fast_mov_mi8,
     };
-    if (in->exec == fast_push_r8 || in->exec == fast_pop_r8)
-        return true;
+    if (in->exec == fast_push_r8 || in->exec == fast_pop_r8 || in->exec == fast_push_i8 ||
+        in->exec == fast_leave8)
+        return INSN_PURE;
     bool listed = false;
     for (unsigned i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
         listed |= in->exec == mem[i];
@@ -673,11 +710,11 @@ static bool fast_try_capable(const struct insn *in)
         for (unsigned z = 0; z < 4; z++)
             listed |= in->exec == alu[i][z];
     if (!listed)
-        return false;
+        return 0;
     for (unsigned i = 0; i < in->nopnds; i++)
         if (in->op[i].kind == OPND_MEM && in->op[i].base == OPND_BASE_RIP)
-            return false;
-    return true;
+            return INSN_PURE_RIP;
+    return INSN_PURE;
 }
 
 /* Generic handlers that, given no memory operand (LEA and NOP never access theirs), only
@@ -715,8 +752,8 @@ void exec_fast_bind(struct insn *in)
         in->flags |= INSN_CHAIN;
     insn_fn *generic = in->exec;
     fast_pick(in);
-    if (fast_try_capable(in))
-        in->pure = INSN_PURE;
+    if (fast_try_lane(in))
+        in->pure = (u8)fast_try_lane(in);
     if (in->exec == generic && fast_generic_pure(in))
         in->pure = INSN_PURE;
     if (!(in->flags & INSN_CHAIN))

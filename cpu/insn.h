@@ -55,7 +55,7 @@ enum {
                                 fetch its successor on the same page without re-checking them */
 };
 
-enum { INSN_PURE = 1, INSN_PURE_BRANCH = 2 };   /* struct insn's `pure` */
+enum { INSN_PURE = 1, INSN_PURE_RIP = 2 };   /* struct insn's `pure` */
 
 #define INSN_MAX_OPNDS 4
 
@@ -73,9 +73,9 @@ struct insn {
     u8 mode;            /* decode mode this was decoded in (enum cpu_mode) */
     u8 pure;            /* INSN_PURE: chainable, and the handler cannot fault, reads neither
                            RIP nor the step state and sets no attention, or it leaves its
-                           instruction undone (exec_fast_bind, cpu/cpu.c); INSN_PURE_BRANCH:
-                           the same but for reading and writing RIP (Jcc, JMP, CALL and RET
-                           near); else 0 */
+                           instruction undone (exec_fast_bind, cpu/cpu.c); INSN_PURE_RIP:
+                           the same but for reading RIP and, for a near branch, writing it
+                           (Jcc, JMP, CALL, RET; RIP-relative operands); else 0 */
     struct opnd op[INSN_MAX_OPNDS];
     u8 bytes[15];       /* raw bytes, for the debugger and unimp logs (last: rarely read) */
 };

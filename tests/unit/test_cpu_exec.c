@@ -383,12 +383,14 @@ END_TEST
 
 START_TEST(chained_calls_and_returns_leave_the_state_of_single_steps)
 {
-    /* mov $3,%ecx; 1: call f; jmp 2f; nop; 2: dec %ecx; jnz 1b; hlt; f: add $1,%eax; ret —
-       CALL, RET, JMP and JNZ run in the chained run's branch lane on the later passes;
-       stopped after every n of its 19 instructions, the state equals n single steps. */
+    /* mov $3,%ecx; 1: call f; jmp 2f; nop; 2: dec %ecx; jnz 1b; hlt;
+       f: push %rbp; mov %rsp,%rbp; push $-5; add (%rsp),%eax; add $6,%eax; leave; ret —
+       CALL, RET, JMP and JNZ run in the chained run's RIP lane on the later passes, PUSH,
+       the memory ADD and LEAVE in the pure lane; stopped after every n of its 34
+       instructions, the state equals n single steps. */
     static const char code[] = "\xb9\x03\x00\x00\x00\xe8\x08\x00\x00\x00\xeb\x01\x90\xff\xc9\x75\xf4\xf4"
-                               "\x83\xc0\x01\xc3";
-    for (unsigned n = 1; n <= 19; n++) {
+                               "\x55\x48\x89\xe5\x6a\xfb\x03\x04\x24\x83\xc0\x06\xc9\xc3";
+    for (unsigned n = 1; n <= 34; n++) {
         struct harness s;
         harness_init(&s, "intel");
         harness_long_mode(&s);
@@ -405,7 +407,8 @@ START_TEST(chained_calls_and_returns_leave_the_state_of_single_steps)
         ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
         ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
         ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
-        ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 8), harness_get64(&s, HARNESS_STACK - 8));
+        for (unsigned k = 8; k <= 24; k += 8)
+            ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - k), harness_get64(&s, HARNESS_STACK - k));
         harness_destroy(&s);
     }
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
@@ -438,6 +441,44 @@ START_TEST(chained_ret_to_a_non_canonical_target_faults_exactly)
     ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
     ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
     harness_destroy(&s);
+}
+END_TEST
+
+START_TEST(chained_rip_relative_accesses_leave_the_state_of_single_steps)
+{
+    /* mov $3,%ecx; 1: mov data(%rip),%rax; add $1,%rax; mov %rax,data(%rip);
+       mov data+1(%rip),%rbx; lea data(%rip),%rdx; dec %ecx; jnz 1b; hlt; data (at 0x30) —
+       RIP-relative operands run in the chained run's RIP lane, the misaligned load through
+       the full path each time; stopped after every n of its 22 instructions, the state
+       equals n single steps. */
+    static const char code[] =
+        "\xb9\x03\x00\x00\x00\x48\x8b\x05\x24\x00\x00\x00\x48\x83\xc0\x01\x48\x89\x05\x19\x00\x00\x00"
+        "\x48\x8b\x1d\x13\x00\x00\x00\x48\x8d\x15\x0b\x00\x00\x00\xff\xc9\x75\xdc\xf4\x66\x0f\x1f\x44"
+        "\x00\x00\x88\x77\x66\x55\x44\x33\x22\x11\x00\x00\x00\x00\x00\x00\x00\x00";
+    for (unsigned n = 1; n <= 22; n++) {
+        struct harness s;
+        harness_init(&s, "intel");
+        harness_long_mode(&s);
+        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
+        for (unsigned i = 1; i < n; i++)
+            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
+        harness_destroy(&H);
+        harness_init(&H, "intel");
+        harness_long_mode(&H);
+        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
+        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
+        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+        ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x30), harness_get64(&s, HARNESS_CODE + 0x30));
+        harness_destroy(&s);
+    }
+    ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x30), 0x112233445566778bull);
+    ck_assert_uint_eq(H.cpu.gpr[RBX], 0x0011223344556677ull);   /* the misaligned load */
+    ck_assert_uint_eq(H.cpu.gpr[RDX], HARNESS_CODE + 0x30);
 }
 END_TEST
 
@@ -704,6 +745,7 @@ Suite *unit_suite(void)
     tcase_add_test(tc, chained_jcc_to_a_non_canonical_target_faults_exactly);
     tcase_add_test(tc, chained_calls_and_returns_leave_the_state_of_single_steps);
     tcase_add_test(tc, chained_ret_to_a_non_canonical_target_faults_exactly);
+    tcase_add_test(tc, chained_rip_relative_accesses_leave_the_state_of_single_steps);
     tcase_add_test(tc, chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps);
     tcase_add_test(tc, port_io);
     tcase_add_test(tc, protected_to_long_mode);

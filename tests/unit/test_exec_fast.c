@@ -112,6 +112,7 @@ static const struct form forms[] = {
     /* PUSH/POP r64, CALL rel32, RET */
     F("\x53", exec_push), F("\x41\x55", exec_push), F("\x54", exec_push),
     F("\x5b", exec_pop), F("\x41\x5d", exec_pop), F("\x5c", exec_pop),
+    F("\x6a\x80", exec_push), F("\x68\x78\x56\x34\x12", exec_push), F("\x68\x00\x00\x00\x80", exec_push),
     F("\xeb\x10", exec_jmp), F("\xe9\x00\xff\xff\xff", exec_jmp),
     F("\xe8\x00\x01\x00\x00", exec_call), F("\xe8\x00\xff\xff\xff", exec_call), F("\xc3", exec_ret),
     F("\x0f\x84\x00\x01\x00\x00", exec_jcc), F("\x0f\x8f\x00\xff\xff\xff", exec_jcc),
@@ -231,8 +232,8 @@ START_TEST(other_forms_stay_generic)
 END_TEST
 
 /* Which instructions the chained run may call without writing its step state back
-   (struct insn's `pure`, cpu/cpu.c): register-only and direct-path memory forms, branches in
-   their own lane; nothing that can fault on its own or reads RIP. */
+   (struct insn's `pure`, cpu/cpu.c): register-only and direct-path memory forms; branches and
+   RIP-relative operands in the lane that keeps RIP; nothing that can fault on its own. */
 START_TEST(pure_marking)
 {
     static const struct {
@@ -244,19 +245,20 @@ START_TEST(pure_marking)
         {"\x48\x11\xd8", 3, INSN_PURE},             /* adc rax, rbx: generic, registers only */
         {"\x00\xfc", 2, INSN_PURE},                  /* add ah, bh: generic */
         {"\x48\x8b\x03", 3, INSN_PURE},             /* mov rax, [rbx]: direct path or undone */
-        {"\x48\x89\x05\x00\x01\x00\x00", 7, 0},  /* mov [rip+0x100], rax: reads RIP */
+        {"\x48\x89\x05\x00\x01\x00\x00", 7, INSN_PURE_RIP}, /* mov [rip+0x100], rax */
         {"\x64\x48\x01\x03", 4, 0},                /* add fs:[rbx], rax: generic with memory */
         {"\xf0\x48\x01\x03", 4, 0},                /* lock add */
         {"\x48\xf7\xf3", 3, 0},                     /* div rbx: #DE */
-        {"\x48\x8d\x05\x00\x01\x00\x00", 7, 0},  /* lea rax, [rip+0x100] */
+        {"\x48\x8d\x05\x00\x01\x00\x00", 7, INSN_PURE_RIP}, /* lea rax, [rip+0x100] */
+        {"\x64\x48\x8b\x05\x00\x01\x00\x00", 8, 0}, /* mov rax, fs:[rip+0x100] */
         {"\x8d\x44\x8b\x10", 4, INSN_PURE},         /* lea eax, [rbx+rcx*4+0x10] */
         {"\x66\x0f\x1f\x44\x00\x00", 6, INSN_PURE}, /* nopw 0(rax,rax): no access */
         {"\x0f\xbc\xc3", 3, INSN_PURE},             /* bsf eax, ebx */
         {"\x48\xf7\xe3", 3, INSN_PURE},             /* mul rbx */
         {"\x53", 1, INSN_PURE},                       /* push rbx */
-        {"\x75\x10", 2, INSN_PURE_BRANCH},           /* jnz */
-        {"\xe8\x00\x01\x00\x00", 5, INSN_PURE_BRANCH}, /* call rel32 */
-        {"\xc3", 1, INSN_PURE_BRANCH},                /* ret */
+        {"\x75\x10", 2, INSN_PURE_RIP},           /* jnz */
+        {"\xe8\x00\x01\x00\x00", 5, INSN_PURE_RIP}, /* call rel32 */
+        {"\xc3", 1, INSN_PURE_RIP},                /* ret */
         {"\xff\xd0", 2, 0},                          /* call rax: generic */
         {"\x0f\x05", 2, 0},                          /* syscall: not chainable */
         {"\x8e\xd8", 2, 0},                          /* mov ds, eax */
