@@ -20,7 +20,7 @@ static void setup(void)
 static void teardown(void) { harness_destroy(&H); }
 
 #define DATA 0x200000u     /* RBX points into this page for memory forms */
-#define WINDOW 0xe00u      /* bytes of RAM compared: the RBX and RSP areas below */
+#define WINDOW 0xe00u      /* bytes of RAM compared: the RBX, RBP and RSP areas below */
 
 struct form {
     const char *bytes;
@@ -112,7 +112,7 @@ static const struct form forms[] = {
     /* PUSH/POP r64, CALL rel32, RET */
     F("\x53", exec_push), F("\x41\x55", exec_push), F("\x54", exec_push),
     F("\x5b", exec_pop), F("\x41\x5d", exec_pop), F("\x5c", exec_pop),
-    F("\x6a\x80", exec_push), F("\x68\x78\x56\x34\x12", exec_push), F("\x68\x00\x00\x00\x80", exec_push),
+    F("\xc9", exec_leave), F("\x6a\x80", exec_push), F("\x68\x78\x56\x34\x12", exec_push), F("\x68\x00\x00\x00\x80", exec_push),
     F("\xeb\x10", exec_jmp), F("\xe9\x00\xff\xff\xff", exec_jmp),
     F("\xe8\x00\x01\x00\x00", exec_call), F("\xe8\x00\xff\xff\xff", exec_call), F("\xc3", exec_ret),
     F("\x0f\x84\x00\x01\x00\x00", exec_jcc), F("\x0f\x8f\x00\xff\xff\xff", exec_jcc),
@@ -183,6 +183,7 @@ START_TEST(specialised_matches_generic)
             H.cpu.gpr[RBX] = DATA + (next_rand() & 0x7f8);
             H.cpu.gpr[RCX] = next_rand() & 0xff;
             H.cpu.gpr[RSP] = DATA + 0xc00 + (next_rand() & 0x1f8);
+            H.cpu.gpr[RBP] = DATA + 0x800 + (next_rand() & 0x1f8);   /* LEAVE's frame */
             H.cpu.rflags = RFLAGS_FIXED1 | (next_rand() & RFLAGS_ARITH);
             for (unsigned i = 0; i < WINDOW; i += 8) {
                 u64 v = operand();
