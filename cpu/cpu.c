@@ -268,12 +268,15 @@ static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
    (phys_write), which ends the run, and so does whatever can make a timer due.
    The step state (c->cycles, c->rip, c->insn_rip, c->insn_rsp, c->cur) lives in locals
    during the run and is written to struct cpu before every instruction that is not pure
-   (struct insn), so that its handler and a fault inside it see it exact, and at the end; a
-   pure instruction cannot fault, branch or set attention, and reads none of it. A pure
-   memory handler whose direct path fails leaves its instruction undone (CHAIN_MISSED), and
-   the run calls it again as an instruction that is not pure. The run stops when the cycle
-   count reaches `stop` (chain_may_run). Leaving the page (a branch or the page end) ends it
-   too, unless the next instruction is on the fetch page and decoded.
+   (struct insn), so that its handler and a fault inside it see it exact, and at the end. A
+   pure instruction (INSN_PURE) cannot fault or set attention and reads none of it; one in
+   the RIP lane (INSN_PURE_RIP: near branches, RIP-relative operands) gets RIP, and a branch
+   leaves its target there. A pure handler that would have to fault, or whose direct memory
+   path fails, leaves its instruction undone (CHAIN_MISSED, with c->chain_stop zeroed so
+   that the one check after the handler sees it), and the run calls it again as an
+   instruction that is not pure. The run stops when the cycle count reaches `stop`
+   (chain_may_run). Leaving the page (a branch or the page end) ends it too, unless the
+   next instruction is on the fetch page and decoded.
    An instruction that falls through finds its successor through the entry's `next` link
    when that entry still holds the successor's physical address (its key); otherwise through
    the cache's index, which checks the generation too, and then links it. A linked entry
