@@ -191,6 +191,42 @@ START_TEST(chained_instructions_stop_at_the_budget)
 }
 END_TEST
 
+/* A fresh harness in 64-bit mode (the default of the chained-run comparisons below). */
+static void init_long_mode_harness(struct harness *h)
+{
+    harness_init(h, "intel");
+    harness_long_mode(h);
+}
+
+/* For every n in 1..nmax: `code` on a fresh harness (made by `init`) stopped by the budget
+   after n instructions, which lets the step loop chain them, against n single steps on
+   another, which never chains: instruction and cycle counts, RIP, the instruction's RIP,
+   RFLAGS, CPL, the registers and `mem_len` bytes of RAM at `mem_pa` must agree. H is left
+   with the chained run of nmax instructions. */
+static void check_chained_equals_steps(void (*init)(struct harness *), const char *code, size_t len,
+                                       unsigned nmax, u32 mem_pa, unsigned mem_len)
+{
+    for (unsigned n = 1; n <= nmax; n++) {
+        struct harness s;
+        init(&s);
+        ck_assert_int_eq(harness_run(&s, code, len, 1), STOP_BUDGET);
+        for (unsigned i = 1; i < n; i++)
+            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
+        harness_destroy(&H);
+        init(&H);
+        ck_assert_int_eq(harness_run(&H, code, len, n), STOP_BUDGET);
+        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
+        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
+        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
+        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
+        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
+        ck_assert_int_eq(H.cpu.cpl, s.cpu.cpl);
+        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+        ck_assert_mem_eq(H.ram + mem_pa, s.ram + mem_pa, mem_len);
+        harness_destroy(&s);
+    }
+}
+
 START_TEST(chained_run_leaves_the_state_of_single_steps)
 {
     /* mov $6,%ecx; xor %eax,%eax; mov $3,%ebx;
@@ -205,26 +241,7 @@ START_TEST(chained_run_leaves_the_state_of_single_steps)
                                "\x00\x20\x00\x00\x48\x83\xeb\x01\x48\x39\xc2\x48\x0f\x42\xc2\x48"
                                "\x8b\x34\x25\x00\x20\x00\x00\x48\x81\xe3\xff\xff\x00\x00\xff\xc9"
                                "\x75\xca\xf4";
-    for (unsigned n = 1; n <= 75; n++) {
-        struct harness s;
-        harness_init(&s, "intel");
-        harness_long_mode(&s);
-        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
-        for (unsigned i = 1; i < n; i++)
-            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
-        harness_destroy(&H);
-        harness_init(&H, "intel");
-        harness_long_mode(&H);
-        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
-        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
-        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
-        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
-        ck_assert_uint_eq(harness_get64(&H, 0x2000), harness_get64(&s, 0x2000));
-        harness_destroy(&s);
-    }
+    check_chained_equals_steps(init_long_mode_harness, code, sizeof code - 1, 75, 0x2000, 8);
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);   /* n = 75 resumes to the HLT */
     ck_assert_uint_eq(H.cpu.gpr[RCX], 0);
 }
@@ -297,6 +314,7 @@ static void init_syscall_harness(struct harness *h)
     ck_assert(msr_write(&h->cpu, MSR_LSTAR, HARNESS_CODE + 0x40));
     ck_assert(msr_write(&h->cpu, MSR_SFMASK, RFLAGS_IF | RFLAGS_TF));
     h->cpu.idtr.limit = 0;
+    memcpy(h->ram + HARNESS_CODE + 0x40, "\x49\x83\xc5\x01\x48\x0f\x07", 7);   /* add $1,%r13; sysretq */
 }
 
 START_TEST(chained_run_across_syscall_and_sysret_leaves_the_state_of_single_steps)
@@ -307,25 +325,7 @@ START_TEST(chained_run_across_syscall_and_sysret_leaves_the_state_of_single_step
        budget after every n of its 19 instructions, it leaves exactly the state of n single
        steps; the HLT at CPL 3 then ends in a shutdown (no IDT). */
     static const char code[] = "\xbb\x03\x00\x00\x00\x0f\x05\x49\x83\xc4\x05\xff\xcb\x75\xf6\xf4";
-    for (unsigned n = 1; n <= 19; n++) {
-        struct harness s;
-        init_syscall_harness(&s);
-        memcpy(s.ram + HARNESS_CODE + 0x40, "\x49\x83\xc5\x01\x48\x0f\x07", 7);
-        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
-        for (unsigned i = 1; i < n; i++)
-            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
-        harness_destroy(&H);
-        init_syscall_harness(&H);
-        memcpy(H.ram + HARNESS_CODE + 0x40, "\x49\x83\xc5\x01\x48\x0f\x07", 7);
-        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
-        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
-        ck_assert_int_eq(H.cpu.cpl, s.cpu.cpl);
-        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
-        harness_destroy(&s);
-    }
+    check_chained_equals_steps(init_syscall_harness, code, sizeof code - 1, 19, HARNESS_CODE, 0x48);
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_SHUTDOWN);
     ck_assert_uint_eq(H.cpu.gpr[R12], 15);
     ck_assert_uint_eq(H.cpu.gpr[R13], 3);
@@ -390,27 +390,7 @@ START_TEST(chained_calls_and_returns_leave_the_state_of_single_steps)
        instructions, the state equals n single steps. */
     static const char code[] = "\xb9\x03\x00\x00\x00\xe8\x08\x00\x00\x00\xeb\x01\x90\xff\xc9\x75\xf4\xf4"
                                "\x55\x48\x89\xe5\x6a\xfb\x03\x04\x24\x83\xc0\x06\xc9\xc3";
-    for (unsigned n = 1; n <= 34; n++) {
-        struct harness s;
-        harness_init(&s, "intel");
-        harness_long_mode(&s);
-        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
-        for (unsigned i = 1; i < n; i++)
-            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
-        harness_destroy(&H);
-        harness_init(&H, "intel");
-        harness_long_mode(&H);
-        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
-        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
-        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
-        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
-        for (unsigned k = 8; k <= 24; k += 8)
-            ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - k), harness_get64(&s, HARNESS_STACK - k));
-        harness_destroy(&s);
-    }
+    check_chained_equals_steps(init_long_mode_harness, code, sizeof code - 1, 34, HARNESS_STACK - 24, 24);
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
     ck_assert_uint_eq(H.cpu.gpr[RAX], 3);
     ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK);
@@ -455,26 +435,7 @@ START_TEST(chained_rip_relative_accesses_leave_the_state_of_single_steps)
         "\xb9\x03\x00\x00\x00\x48\x8b\x05\x24\x00\x00\x00\x48\x83\xc0\x01\x48\x89\x05\x19\x00\x00\x00"
         "\x48\x8b\x1d\x13\x00\x00\x00\x48\x8d\x15\x0b\x00\x00\x00\xff\xc9\x75\xdc\xf4\x66\x0f\x1f\x44"
         "\x00\x00\x88\x77\x66\x55\x44\x33\x22\x11\x00\x00\x00\x00\x00\x00\x00\x00";
-    for (unsigned n = 1; n <= 22; n++) {
-        struct harness s;
-        harness_init(&s, "intel");
-        harness_long_mode(&s);
-        ck_assert_int_eq(harness_run(&s, code, sizeof code - 1, 1), STOP_BUDGET);
-        for (unsigned i = 1; i < n; i++)
-            ck_assert_int_eq(cpu_run(&s.cpu, 1), STOP_BUDGET);
-        harness_destroy(&H);
-        harness_init(&H, "intel");
-        harness_long_mode(&H);
-        ck_assert_int_eq(harness_run(&H, code, sizeof code - 1, n), STOP_BUDGET);
-        ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-        ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-        ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-        ck_assert_uint_eq(H.cpu.insn_rip, s.cpu.insn_rip);
-        ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
-        ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
-        ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x30), harness_get64(&s, HARNESS_CODE + 0x30));
-        harness_destroy(&s);
-    }
+    check_chained_equals_steps(init_long_mode_harness, code, sizeof code - 1, 22, HARNESS_CODE + 0x30, 16);
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
     ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x30), 0x112233445566778bull);
     ck_assert_uint_eq(H.cpu.gpr[RBX], 0x0011223344556677ull);   /* the misaligned load */
