@@ -320,7 +320,7 @@ static inline __attribute__((always_inline)) bool fast_cond(unsigned cc, u64 f)
 }
 
 /* Jcc rel in 64-bit mode with a 64-bit operand size; the target is checked for canonical
-   form only when the branch is taken (SDM 2A "Jcc"); in the chained run's branch lane a
+   form only when the branch is taken (SDM 2A "Jcc"); in the chained run's RIP lane a
    non-canonical target leaves the instruction undone for the full path to raise #GP. CMOVcc r, r (SDM 2A "CMOVcc"): a 32-bit
    destination is zero-extended even when the condition is false. */
 #define FAST_CC(cc)                                                                           \
@@ -443,7 +443,7 @@ static void fast_pop_r8(struct cpu *c, const struct insn *in)
 }
 
 /* A near branch target in 64-bit mode with a 64-bit operand size must be canonical, or #GP(0)
-   (branch_check); in the chained run's branch lane the instruction is left undone instead,
+   (branch_check); in the chained run's RIP lane the instruction is left undone instead,
    for the full path to raise it. */
 #define FAST_BRANCH_CHECK(c, t)                                                               \
     do {                                                                                      \

@@ -20,14 +20,19 @@ static void teardown(void) { harness_destroy(&H); }
 #define RUN(code) harness_run(&H, code, sizeof(code) - 1, 100000)
 
 /* Install a 64-bit interrupt gate for `vector` pointing at `handler` (IDT at 0x5000). */
-static void idt_gate(unsigned vector, u64 handler)
+static void harness_gate(struct harness *h, unsigned vector, u64 handler)
 {
     u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
     u64 hi = handler >> 32;
-    memcpy(H.ram + 0x5000 + 16 * vector, &lo, 8);
-    memcpy(H.ram + 0x5000 + 16 * vector + 8, &hi, 8);
-    H.cpu.idtr.base = 0x5000;
-    H.cpu.idtr.limit = 0xfff;
+    memcpy(h->ram + 0x5000 + 16 * vector, &lo, 8);
+    memcpy(h->ram + 0x5000 + 16 * vector + 8, &hi, 8);
+    h->cpu.idtr.base = 0x5000;
+    h->cpu.idtr.limit = 0xfff;
+}
+
+static void idt_gate(unsigned vector, u64 handler)
+{
+    harness_gate(&H, vector, handler);
 }
 
 START_TEST(loop_call_ret)
@@ -247,6 +252,16 @@ START_TEST(chained_run_leaves_the_state_of_single_steps)
 }
 END_TEST
 
+/* H's instruction and cycle counts, RIP, RFLAGS and registers equal those of s. */
+static void check_same_state(const struct harness *s)
+{
+    ck_assert_uint_eq(H.cpu.insns, s->cpu.insns);
+    ck_assert_uint_eq(H.cpu.cycles, s->cpu.cycles);
+    ck_assert_uint_eq(H.cpu.rip, s->cpu.rip);
+    ck_assert_uint_eq(H.cpu.rflags, s->cpu.rflags);
+    ck_assert_mem_eq(H.cpu.gpr, s->cpu.gpr, sizeof H.cpu.gpr);
+}
+
 /* Runs code to a HLT, in single steps when `steps`, with the gate of `vector` at the
    code's byte 0x30 (a HLT there unless the code reaches that far). */
 static void run_fault_vector_program(struct harness *h, const char *code, size_t len, bool steps,
@@ -254,12 +269,7 @@ static void run_fault_vector_program(struct harness *h, const char *code, size_t
 {
     harness_init(h, "intel");
     harness_long_mode(h);
-    u64 handler = HARNESS_CODE + 0x30;
-    u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
-    memcpy(h->ram + 0x5000 + 16 * vector, &lo, 8);
-    memset(h->ram + 0x5000 + 16 * vector + 8, 0, 8);
-    h->cpu.idtr.base = 0x5000;
-    h->cpu.idtr.limit = 0xfff;
+    harness_gate(h, vector, HARNESS_CODE + 0x30);
     h->ram[HARNESS_CODE + 0x30] = 0xf4;
     enum cpu_stop st = harness_run(h, code, len, steps ? 1 : 1000);
     for (unsigned i = 0; steps && st == STOP_BUDGET && i < 100; i++)
@@ -296,11 +306,7 @@ START_TEST(chained_run_memory_miss_and_fault_are_exact)
     ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK - 48);   /* frame with error code */
     ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 40), HARNESS_CODE + 0x22);   /* the load */
     ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 48), 0);   /* not present, read, CPL 0 */
-    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-    ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-    ck_assert_uint_eq(H.cpu.rflags, s.cpu.rflags);
-    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    check_same_state(&s);
     harness_destroy(&s);
 }
 END_TEST
@@ -343,12 +349,7 @@ static void init_high_code_harness(struct harness *h)
     harness_put64(h, HARNESS_PT + 8 * 255, 0x20000 | 7);   /* PML4[255] */
     harness_put64(h, 0x20000 + 8 * 511, 0x21000 | 7);      /* PDPT[511] */
     harness_put64(h, 0x21000 + 8 * 511, 0x87);             /* PD[511]: 2 MiB at 0 */
-    u64 handler = HARNESS_CODE + 0x40;
-    u64 lo = (handler & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((handler >> 16) & 0xffff) << 48;
-    memcpy(h->ram + 0x5000 + 16 * EXC_GP, &lo, 8);
-    memset(h->ram + 0x5000 + 16 * EXC_GP + 8, 0, 8);
-    h->cpu.idtr.base = 0x5000;
-    h->cpu.idtr.limit = 0xfff;
+    harness_gate(h, EXC_GP, HARNESS_CODE + 0x40);
     h->ram[HARNESS_CODE + 0x40] = 0xf4;   /* hlt */
     h->cpu.rip = HIGH_CODE;
 }
@@ -356,7 +357,7 @@ static void init_high_code_harness(struct harness *h)
 START_TEST(chained_jcc_to_a_non_canonical_target_faults_exactly)
 {
     /* mov $2,%ecx; 1: add $1,%eax; dec %ecx; jz 1f+0x100000; jmp 1b; 1: hlt at HIGH_CODE — on
-       the second pass the JZ, run by the chained run's branch lane, is taken to
+       the second pass the JZ, run by the chained run's RIP lane, is taken to
        0x800000000012: #GP(0) at the JZ, raised by the full path. Chained and single-stepped,
        the frame and the counts agree. */
     static const char code[] = "\xb9\x02\x00\x00\x00\x83\xc0\x01\xff\xc9\x0f\x84\x02\x00\x10\x00\xeb\xf3\xf4";
@@ -373,10 +374,7 @@ START_TEST(chained_jcc_to_a_non_canonical_target_faults_exactly)
     ck_assert_uint_eq(H.cpu.gpr[RSP], HARNESS_STACK - 48);
     ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 40), HIGH_CODE + 0xa);   /* the JZ */
     ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 48), 0);
-    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-    ck_assert_uint_eq(H.cpu.rip, s.cpu.rip);
-    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    check_same_state(&s);
     harness_destroy(&s);
 }
 END_TEST
@@ -401,7 +399,7 @@ START_TEST(chained_ret_to_a_non_canonical_target_faults_exactly)
 {
     /* mov $2,%ecx; movabs $0x800000000000,%rbx; 1: lea 2f(%rip),%rax; dec %ecx;
        cmovz %rbx,%rax; push %rax; ret; 2: jmp 1b — on the second pass the RET, run by the
-       chained run's branch lane, pops a non-canonical target: #GP(0) at the RET with RSP as
+       chained run's RIP lane, pops a non-canonical target: #GP(0) at the RET with RSP as
        before it (the pushed value still on the stack), from the full path. */
     static const char code[] = "\xb9\x02\x00\x00\x00\x48\xbb\x00\x00\x00\x00\x00\x80\x00\x00\x48"
                                "\x8d\x05\x08\x00\x00\x00\xff\xc9\x48\x0f\x44\xc3\x50\xc3\xeb\xef";
@@ -417,9 +415,7 @@ START_TEST(chained_ret_to_a_non_canonical_target_faults_exactly)
     ck_assert_uint_eq(harness_get64(&H, top - 40), HARNESS_CODE + 0x1d);   /* the RET */
     ck_assert_uint_eq(harness_get64(&H, top - 16), HARNESS_STACK - 8);   /* its RSP */
     ck_assert_uint_eq(harness_get64(&H, HARNESS_STACK - 8), 0x800000000000ull);
-    ck_assert_uint_eq(H.cpu.insns, s.cpu.insns);
-    ck_assert_uint_eq(H.cpu.cycles, s.cpu.cycles);
-    ck_assert_mem_eq(H.cpu.gpr, s.cpu.gpr, sizeof H.cpu.gpr);
+    check_same_state(&s);
     harness_destroy(&s);
 }
 END_TEST
