@@ -420,22 +420,29 @@ START_TEST(chained_ret_to_a_non_canonical_target_faults_exactly)
 }
 END_TEST
 
+/* The harness with the quadword 0x1122334455667788 on the page after the code (data on the
+   code's own page would make every store a self-modifying one, which ends a chained run). */
+static void init_data_page_harness(struct harness *h)
+{
+    init_long_mode_harness(h);
+    harness_put64(h, HARNESS_CODE + 0x1000, 0x1122334455667788ull);
+}
+
 START_TEST(chained_rip_relative_accesses_leave_the_state_of_single_steps)
 {
     /* mov $3,%ecx; 1: mov data(%rip),%rax; add $1,%rax; mov %rax,data(%rip);
-       mov data+1(%rip),%rbx; lea data(%rip),%rdx; dec %ecx; jnz 1b; hlt; data (at 0x30) —
-       RIP-relative operands run in the chained run's RIP lane, the misaligned load through
-       the full path each time; stopped after every n of its 22 instructions, the state
-       equals n single steps. */
+       mov data+1(%rip),%rbx; lea data(%rip),%rdx; dec %ecx; jnz 1b; hlt; data at +0x1000 —
+       RIP-relative operands run in the chained run's RIP lane on the later passes, the
+       misaligned load through the full path each time; stopped after every n of its 22
+       instructions, the state equals n single steps. */
     static const char code[] =
-        "\xb9\x03\x00\x00\x00\x48\x8b\x05\x24\x00\x00\x00\x48\x83\xc0\x01\x48\x89\x05\x19\x00\x00\x00"
-        "\x48\x8b\x1d\x13\x00\x00\x00\x48\x8d\x15\x0b\x00\x00\x00\xff\xc9\x75\xdc\xf4\x66\x0f\x1f\x44"
-        "\x00\x00\x88\x77\x66\x55\x44\x33\x22\x11\x00\x00\x00\x00\x00\x00\x00\x00";
-    check_chained_equals_steps(init_long_mode_harness, code, sizeof code - 1, 22, HARNESS_CODE + 0x30, 16);
+        "\xb9\x03\x00\x00\x00\x48\x8b\x05\xf4\x0f\x00\x00\x48\x83\xc0\x01\x48\x89\x05\xe9\x0f\x00\x00"
+        "\x48\x8b\x1d\xe3\x0f\x00\x00\x48\x8d\x15\xdb\x0f\x00\x00\xff\xc9\x75\xdc\xf4";
+    check_chained_equals_steps(init_data_page_harness, code, sizeof code - 1, 22, HARNESS_CODE + 0x1000, 16);
     ck_assert_int_eq(cpu_run(&H.cpu, 10), STOP_HALT);
-    ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x30), 0x112233445566778bull);
+    ck_assert_uint_eq(harness_get64(&H, HARNESS_CODE + 0x1000), 0x112233445566778bull);
     ck_assert_uint_eq(H.cpu.gpr[RBX], 0x0011223344556677ull);   /* the misaligned load */
-    ck_assert_uint_eq(H.cpu.gpr[RDX], HARNESS_CODE + 0x30);
+    ck_assert_uint_eq(H.cpu.gpr[RDX], HARNESS_CODE + 0x1000);
 }
 END_TEST
 
