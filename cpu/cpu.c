@@ -234,9 +234,7 @@ static bool chain_may_resume(struct cpu *c)
     if (!icache_fetch_valid(c, &c->fetch, c->rip)) {
         if (!icache_fetch_valid(c, &c->fetch_alt, c->rip))
             return false;
-        struct fetch_xlat t = c->fetch;
-        c->fetch = c->fetch_alt;
-        c->fetch_alt = t;
+        icache_fetch_swap(c);
     }
     return c->fetch.gen != NULL;
 }

@@ -50,11 +50,19 @@ static inline __attribute__((always_inline)) bool icache_fetch_valid(const struc
     return (la >> 12) == f->page && c->tlb.gen == f->tlb_gen && c->cpl == f->cpl;
 }
 
+/* Makes the previous code page's translation the current one (and the current the previous). */
+static inline __attribute__((always_inline)) void icache_fetch_swap(struct cpu *c)
+{
+    struct fetch_xlat t = c->fetch;
+    c->fetch = c->fetch_alt;
+    c->fetch_alt = t;
+}
+
 /* The decoded instruction at CS:RIP. Faults (#PF on fetch, #GP on CS limit or too long,
  * #UD) are raised here. The hit path is inline in the step loop: it must stay small. It first
- * reuses the translation of the previous fetch's page (c->fetch, or the one before, c->fetch_alt), valid while tlb.gen
- * (bumped by every invalidation and by every change of the TLB tag, cpu_update_mode) and
- * the CPL are the same; then the TLB.
+ * reuses the translation of the previous fetch's page (c->fetch, or the one before that,
+ * c->fetch_alt), valid while tlb.gen (bumped by every invalidation and by every change of the
+ * TLB tag, cpu_update_mode) and the CPL are the same; then the TLB.
  * long64 must equal (c->mode == MODE_LONG64). */
 static inline __attribute__((always_inline)) const struct insn *icache_fetch_mode(struct cpu *c, bool long64)
 {
@@ -62,9 +70,7 @@ static inline __attribute__((always_inline)) const struct insn *icache_fetch_mod
     la_t la = long64 ? c->rip : (u32)(c->seg[SEG_CS].base + c->rip);
     if (unlikely(!icache_fetch_valid(c, &c->fetch, la))) {
         if (icache_fetch_valid(c, &c->fetch_alt, la)) {
-            struct fetch_xlat t = c->fetch;
-            c->fetch = c->fetch_alt;
-            c->fetch_alt = t;
+            icache_fetch_swap(c);
         } else {
             enum paging_priv priv = c->cpl == 3 ? PAGING_USER : PAGING_SUP_SMAP;
             struct tlb_entry *te = tlb_lookup(&c->tlb, la, c->tlb_tag);
