@@ -283,6 +283,19 @@ static bool chain_may_run(struct cpu *c, u64 end, u64 *stop)
    link), and a refill of the target for the same key can only have happened under that
    same generation. Decode-cache hits are counted once per run (c->chain_from); cpu_run adds
    those of a run an exception cut short. */
+/* After a pure handler ran and the cycle check fired: whether the handler left its
+   instruction undone (CHAIN_MISSED: a failed direct path, or a fault to raise), in which
+   case the run's cycle bound and count are put back for the full path to run it. */
+static inline __attribute__((always_inline)) bool chain_missed(struct cpu *c, u64 stop, u64 *cycles,
+                                                               const struct insn *in)
+{
+    if (c->chain_try != CHAIN_MISSED)
+        return false;
+    *cycles -= in->cycles;
+    c->chain_stop = stop;
+    return true;
+}
+
 static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
 {
     u64 stop;
@@ -300,11 +313,8 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             n->in.exec(c, &n->in);
             cycles += n->in.cycles;
             if (unlikely(cycles >= c->chain_stop)) {
-                if (c->chain_try == CHAIN_MISSED) {   /* the direct path failed: nothing done */
-                    cycles -= n->in.cycles;
-                    c->chain_stop = stop;
+                if (chain_missed(c, stop, &cycles, &n->in))
                     goto full;
-                }
                 c->insns++;
                 la += n->in.len;
                 goto out_fall;
@@ -317,11 +327,8 @@ static __attribute__((noinline)) void cpu_loop_chain(struct cpu *c, u64 end)
             n->in.exec(c, &n->in);
             cycles += n->in.cycles;
             if (unlikely(cycles >= c->chain_stop)) {
-                if (c->chain_try == CHAIN_MISSED) {   /* a fault to raise: nothing done */
-                    cycles -= n->in.cycles;
-                    c->chain_stop = stop;
+                if (chain_missed(c, stop, &cycles, &n->in))
                     goto full;
-                }
                 c->insns++;
                 if (c->rip == fall) {
                     la = fall;

@@ -369,7 +369,7 @@ static void check_modes(uint32_t cr4_orig)
     check_eq(res16(R16_RM_MARK), 0x5253, "real mode: reached its end");
     check_bits(modes_res[R_PMB_CR0], CR0_PG | CR0_PE, CR0_PE, "protected mode again: CR0.PE=1 PG=0");
     check_bits(modes_res[R_PMB_EFER], EFER_LMA, 0, "protected mode again: EFER.LMA=0");
-    if (guest_on_qemu_tcg())   /* TCG ignores the write ("XXX: generate an exception" in its source) */
+    if (guest_on_qemu_tcg())   /* TCG ignores the write (its source leaves the exception out) */
         report_skip("CR0.PG with EFER.LME=1 and CR4.PAE=0 -> #GP(0) (QEMU TCG does not fault)");
     else
         check_fault(R_PM_LME_NOPAE, 13, 0, "CR0.PG with EFER.LME=1 and CR4.PAE=0");
